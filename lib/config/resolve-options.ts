@@ -1,0 +1,319 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  MetricsAuthOptions,
+  ObservabilityModuleOptions,
+  ResolvedObservabilityOptions,
+  TokenPricingTable,
+} from '../observability-options.interface';
+import { Messages } from '../observability.messages';
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+type Env = Record<string, string | undefined>;
+
+/** Collects every problem so one boot error can name them all. */
+class Problems {
+  readonly list: string[] = [];
+  add(path: string, expected: string, got: unknown): void {
+    this.list.push(`${path}: expected ${expected}, got ${describe(got)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readPackageJson(): { name?: unknown; version?: unknown } {
+  try {
+    return JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function parseBooleanEnv(name: string, raw: string, problems: Problems): boolean | undefined {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  problems.add(`${name} (environment)`, 'true or false', raw);
+  return undefined;
+}
+
+function parsePortEnv(name: string, raw: string, problems: Problems): number | undefined {
+  const port = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
+  problems.add(`${name} (environment)`, 'an integer 0-65535', raw);
+  return undefined;
+}
+
+function optionalString(
+  value: unknown,
+  path: string,
+  problems: Problems,
+  allowEmpty = false,
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && (allowEmpty || value.length > 0)) return value;
+  problems.add(path, allowEmpty ? 'a string' : 'a non-empty string', value);
+  return undefined;
+}
+
+function optionalBoolean(value: unknown, path: string, problems: Problems): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  problems.add(path, 'a boolean', value);
+  return undefined;
+}
+
+function optionalPositiveNumber(
+  value: unknown,
+  path: string,
+  problems: Problems,
+  integer: boolean,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value > 0 &&
+    (!integer || Number.isInteger(value));
+  if (ok) return value;
+  problems.add(path, integer ? 'a positive integer' : 'a positive number', value);
+  return undefined;
+}
+
+function validateBuckets(value: unknown, path: string, problems: Problems): number[] | undefined {
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((b) => typeof b === 'number' && Number.isFinite(b)) &&
+    value.every((b, i) => i === 0 || b > value[i - 1])
+  ) {
+    return value as number[];
+  }
+  problems.add(path, 'a non-empty array of finite numbers in strictly increasing order', value);
+  return undefined;
+}
+
+function validateAuth(value: unknown, problems: Problems): MetricsAuthOptions | undefined {
+  if (value === undefined) return undefined;
+  if (isPlainObject(value) && value.type === 'bearer') {
+    if (typeof value.token === 'string' && value.token.length > 0) {
+      return { type: 'bearer', token: value.token };
+    }
+    problems.add('metrics.auth.token', 'a non-empty string', value.token);
+    return undefined;
+  }
+  if (isPlainObject(value) && value.type === 'basic') {
+    const username = optionalString(value.username, 'metrics.auth.username', problems);
+    const password = optionalString(value.password, 'metrics.auth.password', problems);
+    if (username === undefined && value.username === undefined) {
+      problems.add('metrics.auth.username', 'a non-empty string', undefined);
+    }
+    if (password === undefined && value.password === undefined) {
+      problems.add('metrics.auth.password', 'a non-empty string', undefined);
+    }
+    return username && password ? { type: 'basic', username, password } : undefined;
+  }
+  problems.add(
+    'metrics.auth',
+    "{ type: 'bearer', token } or { type: 'basic', username, password }",
+    value,
+  );
+  return undefined;
+}
+
+function validatePricing(value: unknown, problems: Problems): TokenPricingTable | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) {
+    problems.add('kpi.tokenPricing', 'an object { [model]: { [type]: usdPer1kTokens } }', value);
+    return undefined;
+  }
+  const table: TokenPricingTable = {};
+  for (const [model, byType] of Object.entries(value)) {
+    if (!isPlainObject(byType)) {
+      problems.add(`kpi.tokenPricing.${model}`, 'an object { [type]: usdPer1kTokens }', byType);
+      continue;
+    }
+    table[model] = {};
+    for (const [type, price] of Object.entries(byType)) {
+      if (typeof price === 'number' && Number.isFinite(price) && price >= 0) {
+        table[model][type] = price;
+      } else {
+        problems.add(`kpi.tokenPricing.${model}.${type}`, 'a finite number >= 0', price);
+      }
+    }
+  }
+  return table;
+}
+
+/**
+ * Applies defaults and environment variables to the module options and validates them.
+ * Throws one error naming every invalid field.
+ */
+export function resolveOptions(
+  raw: ObservabilityModuleOptions | undefined,
+  env: Env = process.env,
+): ResolvedObservabilityOptions {
+  const problems = new Problems();
+  const options: Record<string, unknown> = isPlainObject(raw) ? raw : {};
+  if (raw !== undefined && !isPlainObject(raw)) problems.add('(options)', 'an object', raw);
+
+  const pkg = env.SERVICE_NAME && env.APP_VERSION ? {} : readPackageJson();
+  const service =
+    optionalString(options.service, 'service', problems) ??
+    (env.SERVICE_NAME || undefined) ??
+    (typeof pkg.name === 'string' && pkg.name ? pkg.name : 'app');
+  const environment =
+    optionalString(options.environment, 'environment', problems) ??
+    (env.APP_ENV || env.NODE_ENV || 'development');
+  const version =
+    optionalString(options.version, 'version', problems) ??
+    (env.APP_VERSION || (typeof pkg.version === 'string' ? pkg.version : undefined));
+
+  let metrics: Record<string, unknown> = {};
+  if (options.metrics !== undefined) {
+    if (isPlainObject(options.metrics)) metrics = options.metrics;
+    else problems.add('metrics', 'an object', options.metrics);
+  }
+
+  const enabled =
+    optionalBoolean(metrics.enabled, 'metrics.enabled', problems) ??
+    (env.ENABLE_METRICS !== undefined && env.ENABLE_METRICS !== ''
+      ? parseBooleanEnv('ENABLE_METRICS', env.ENABLE_METRICS, problems)
+      : undefined) ??
+    true;
+
+  let port: number | undefined;
+  if (metrics.port !== undefined) {
+    if (
+      typeof metrics.port === 'number' &&
+      Number.isInteger(metrics.port) &&
+      metrics.port >= 0 &&
+      metrics.port <= 65535
+    ) {
+      port = metrics.port;
+    } else {
+      problems.add('metrics.port', 'an integer 0-65535', metrics.port);
+    }
+  } else if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== '') {
+    port = parsePortEnv('METRICS_PORT', env.METRICS_PORT, problems);
+  }
+
+  const host =
+    optionalString(metrics.host, 'metrics.host', problems) ?? (env.METRICS_HOST || '0.0.0.0');
+
+  let path = optionalString(metrics.path, 'metrics.path', problems) ?? '/metrics';
+  if (!path.startsWith('/')) {
+    problems.add('metrics.path', 'a path starting with "/"', path);
+    path = '/metrics';
+  }
+
+  let prefix = optionalString(metrics.prefix, 'metrics.prefix', problems, true);
+  if (prefix === undefined && metrics.prefix === undefined) prefix = env.METRICS_PREFIX ?? '';
+  if (prefix && !METRIC_NAME.test(prefix)) {
+    problems.add(
+      metrics.prefix === undefined ? 'METRICS_PREFIX (environment)' : 'metrics.prefix',
+      'a valid metric name start matching [a-zA-Z_:][a-zA-Z0-9_:]*',
+      prefix,
+    );
+  }
+
+  const defaultLabels: Record<string, string> = {};
+  if (metrics.defaultLabels !== undefined) {
+    if (!isPlainObject(metrics.defaultLabels)) {
+      problems.add(
+        'metrics.defaultLabels',
+        'an object of label name to string value',
+        metrics.defaultLabels,
+      );
+    } else {
+      for (const [name, value] of Object.entries(metrics.defaultLabels)) {
+        if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+          problems.add(`metrics.defaultLabels.${name}`, 'a valid label name', name);
+        } else if (name === 'service') {
+          problems.add(
+            'metrics.defaultLabels.service',
+            'no "service" key (use the "service" option)',
+            value,
+          );
+        } else if (typeof value !== 'string') {
+          problems.add(`metrics.defaultLabels.${name}`, 'a string', value);
+        } else {
+          defaultLabels[name] = value;
+        }
+      }
+    }
+  }
+
+  const defaultMetrics =
+    optionalBoolean(metrics.defaultMetrics, 'metrics.defaultMetrics', problems) ?? true;
+
+  const buckets: Record<string, number[]> = {};
+  if (metrics.buckets !== undefined) {
+    if (!isPlainObject(metrics.buckets)) {
+      problems.add('metrics.buckets', 'an object of metric name to bucket list', metrics.buckets);
+    } else {
+      for (const [name, list] of Object.entries(metrics.buckets)) {
+        const valid = validateBuckets(list, `metrics.buckets.${name}`, problems);
+        if (valid) buckets[name] = valid;
+      }
+    }
+  }
+
+  const auth = validateAuth(metrics.auth, problems);
+  const maxSeriesPerMetric =
+    optionalPositiveNumber(
+      metrics.maxSeriesPerMetric,
+      'metrics.maxSeriesPerMetric',
+      problems,
+      true,
+    ) ?? 1000;
+
+  let kpi: Record<string, unknown> = {};
+  if (options.kpi !== undefined) {
+    if (isPlainObject(options.kpi)) kpi = options.kpi;
+    else problems.add('kpi', 'an object', options.kpi);
+  }
+  const activeUsersWindowSeconds =
+    optionalPositiveNumber(
+      kpi.activeUsersWindowSeconds,
+      'kpi.activeUsersWindowSeconds',
+      problems,
+      false,
+    ) ?? 300;
+  const tokenPricing = validatePricing(kpi.tokenPricing, problems);
+
+  if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
+
+  return {
+    service,
+    environment,
+    version,
+    metrics: {
+      enabled,
+      port: port ?? 9091,
+      host,
+      path,
+      prefix: prefix ?? '',
+      defaultLabels,
+      defaultMetrics,
+      buckets,
+      auth,
+      maxSeriesPerMetric,
+    },
+    kpi: { activeUsersWindowSeconds, tokenPricing },
+  };
+}

@@ -1,0 +1,57 @@
+/** Options of `@TrackDuration()`. */
+export interface TrackDurationOptions {
+  /**
+   * Help text of the histogram.
+   * @default 'Duration of methods decorated with @TrackDuration() in seconds.'
+   */
+  help?: string;
+  /**
+   * Constant labels added to every observation of this method, e.g. `{ provider: 'openai' }`.
+   * @default {}
+   */
+  labels?: Record<string, string>;
+  /**
+   * Histogram buckets in seconds.
+   * @default metrics.buckets[name] ?? [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+   */
+  buckets?: number[];
+}
+
+/** Options of `@CountCalls()`. */
+export interface CountCallsOptions {
+  /**
+   * Help text of the counter.
+   * @default 'Calls of methods decorated with @CountCalls() by outcome.'
+   */
+  help?: string;
+  /**
+   * Constant labels added to every count of this method.
+   * @default {}
+   */
+  labels?: Record<string, string>;
+}
+
+/** Records the outcome of one decorated call. Never throws. */
+export interface MethodRecorder {
+  success(seconds: number): void;
+  error(seconds: number): void;
+}
+
+/**
+ * What a method decorator declared, kept on the class prototype as metadata. At bootstrap
+ * the module binds each decorated instance to a recorder of its own registry.
+ * @internal
+ */
+export interface MethodMetricSpec {
+  readonly kind: 'duration' | 'calls';
+  readonly methodName: string;
+  readonly metricName: string | undefined;
+  readonly help: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly buckets: readonly number[] | undefined;
+  /** Decorated instance (or prototype, for request-scoped classes) -> its recorder. */
+  readonly bindings: WeakMap<object, MethodRecorder>;
+}
+
+/** Metadata key of the list of `MethodMetricSpec`s declared on a prototype. */
+export const METHOD_METRICS_METADATA = 'nestjs-observability:method-metrics';

@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { isObservable, Observable } from 'rxjs';
+import { Messages } from '../observability.messages';
+import type { MethodMetricSpec, MethodRecorder } from './method-metric.types';
+import { METHOD_METRICS_METADATA } from './method-metric.types';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+function timeObservable(
+  source: Observable<unknown>,
+  recorder: MethodRecorder,
+): Observable<unknown> {
+  return new Observable((subscriber) => {
+    const start = performance.now();
+    return source.subscribe({
+      next: (value) => subscriber.next(value),
+      error: (error) => {
+        recorder.error((performance.now() - start) / 1000);
+        subscriber.error(error);
+      },
+      complete: () => {
+        recorder.success((performance.now() - start) / 1000);
+        subscriber.complete();
+      },
+    });
+  });
+}
+
+/** Calls `fn` and reports its outcome to `recorder`: sync, thenable or Observable. */
+function invoke(
+  fn: AnyFunction,
+  self: unknown,
+  args: unknown[],
+  recorder: MethodRecorder,
+): unknown {
+  const start = performance.now();
+  let result: unknown;
+  try {
+    result = Reflect.apply(fn, self, args);
+  } catch (error) {
+    recorder.error((performance.now() - start) / 1000);
+    throw error;
+  }
+  if (result !== null && typeof result === 'object') {
+    if (typeof (result as PromiseLike<unknown>).then === 'function') {
+      return (result as PromiseLike<unknown>).then(
+        (value) => {
+          recorder.success((performance.now() - start) / 1000);
+          return value;
+        },
+        (error: unknown) => {
+          recorder.error((performance.now() - start) / 1000);
+          throw error;
+        },
+      );
+    }
+    if (isObservable(result)) return timeObservable(result, recorder);
+  }
+  recorder.success((performance.now() - start) / 1000);
+  return result;
+}
+
+/**
+ * Replaces a method with a `Proxy` that reports each call to the recorder bound to `this`
+ * at bootstrap, and runs the method untouched when none is bound (outside an app, or before
+ * the module started). The proxy keeps `name` and `length`, and every metadata key of the
+ * original is copied, so `@Get()`, `@OnEvent()`, `@Cron()` and guards keep working whichever
+ * side of this decorator they sit on.
+ */
+export function wrapMethod(
+  decorator: string,
+  target: object,
+  key: string | symbol,
+  descriptor: PropertyDescriptor,
+  spec: Omit<MethodMetricSpec, 'bindings' | 'methodName'>,
+): PropertyDescriptor {
+  const original = descriptor?.value as AnyFunction | undefined;
+  if (typeof original !== 'function') {
+    throw new TypeError(Messages.decoratorOnNonMethod(decorator, String(key)));
+  }
+  const bindings = new WeakMap<object, MethodRecorder>();
+  const wrapped = new Proxy(original, {
+    apply(fn, self, args) {
+      const recorder =
+        self && (bindings.get(self) ?? bindings.get(Object.getPrototypeOf(self) as object));
+      return recorder ? invoke(fn, self, args, recorder) : Reflect.apply(fn, self, args);
+    },
+  });
+  for (const metadataKey of Reflect.getOwnMetadataKeys(original)) {
+    Reflect.defineMetadata(metadataKey, Reflect.getOwnMetadata(metadataKey, original), wrapped);
+  }
+  const declared: MethodMetricSpec[] =
+    Reflect.getOwnMetadata(METHOD_METRICS_METADATA, target) ?? [];
+  Reflect.defineMetadata(
+    METHOD_METRICS_METADATA,
+    [...declared, { ...spec, methodName: String(key), bindings }],
+    target,
+  );
+  descriptor.value = wrapped;
+  return descriptor;
+}

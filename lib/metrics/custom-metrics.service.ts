@@ -1,0 +1,256 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import type { TokenPricingTable } from '../observability-options.interface';
+import { Messages } from '../observability.messages';
+import { ActiveUsersTracker } from './active-users.tracker';
+import type { AIRequestEvent, ErrorSeverity, KpiEvent } from './kpi.types';
+import { MetricCatalog } from './metric-catalog';
+import type { MetricConfig } from './metrics-registry';
+import { MetricsRegistry } from './metrics-registry';
+
+const UNKNOWN = 'unknown';
+
+/** `value`, or `'unknown'` when absent, so a missing label never loses the event. */
+const orUnknown = (value: unknown): unknown =>
+  value === undefined || value === null || value === '' ? UNKNOWN : value;
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/**
+ * The KPI catalog and custom metrics of one application. Inject it anywhere once
+ * `ObservabilityModule` is imported.
+ *
+ * Tracking never throws and never blocks: an invalid value or label is dropped (counted in
+ * `observability_dropped_events_total{reason}` and logged once per reason), and label
+ * combinations past `metrics.maxSeriesPerMetric` fold into an `__overflow__` series.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class ChatService {
+ *   constructor(private readonly metrics: CustomMetricsService) {}
+ *
+ *   async reply(userId: string, text: string) {
+ *     this.metrics.trackKPI({ type: 'active_user', data: { userId } });
+ *     const answer = await this.llm.complete(text);
+ *     this.metrics.trackTokenSpend(answer.usage.total_tokens, 'gpt-4', 'completion');
+ *     this.metrics.trackGenerationSuccess('text');
+ *   }
+ * }
+ * ```
+ */
+@Injectable()
+export class CustomMetricsService {
+  private readonly logger = new Logger('Observability');
+  private readonly activeUsers: ActiveUsersTracker;
+  private readonly pricing: TokenPricingTable | undefined;
+
+  private readonly generationSuccess: Counter<string>;
+  private readonly generationFailure: Counter<string>;
+  private readonly tokenSpend: Counter<string>;
+  private readonly tokenCost: Counter<string> | undefined;
+  private readonly paymentConversions: Counter<string>;
+  private readonly paymentFailures: Counter<string>;
+  private readonly errors: Counter<string>;
+  private readonly aiRequestDuration: Histogram<string>;
+  private readonly aiRequests: Counter<string>;
+  private readonly aiRequestErrors: Counter<string>;
+  private readonly aiCost: Counter<string>;
+
+  constructor(private readonly metrics: MetricsRegistry) {
+    const { kpi } = metrics.options;
+    const tracker = new ActiveUsersTracker(kpi.activeUsersWindowSeconds);
+    this.activeUsers = tracker;
+    this.pricing = kpi.tokenPricing;
+    metrics.fromCatalog(MetricCatalog.activeUsers, {
+      collect(this: Gauge<string>) {
+        this.set(tracker.estimate());
+      },
+    });
+    this.generationSuccess = metrics.fromCatalog(MetricCatalog.generationSuccess);
+    this.generationFailure = metrics.fromCatalog(MetricCatalog.generationFailure);
+    this.tokenSpend = metrics.fromCatalog(MetricCatalog.tokenSpend);
+    this.tokenCost = kpi.tokenPricing ? metrics.fromCatalog(MetricCatalog.tokenCost) : undefined;
+    this.paymentConversions = metrics.fromCatalog(MetricCatalog.paymentConversions);
+    this.paymentFailures = metrics.fromCatalog(MetricCatalog.paymentFailures);
+    this.errors = metrics.fromCatalog(MetricCatalog.errors);
+    this.aiRequestDuration = metrics.fromCatalog(MetricCatalog.aiRequestDuration);
+    this.aiRequests = metrics.fromCatalog(MetricCatalog.aiRequests);
+    this.aiRequestErrors = metrics.fromCatalog(MetricCatalog.aiRequestErrors);
+    this.aiCost = metrics.fromCatalog(MetricCatalog.aiCost);
+  }
+
+  /** The prom-client registry of this application (for exporters and advanced use). */
+  get registry(): Registry {
+    return this.metrics.registry;
+  }
+
+  /** The current exposition text, in the Prometheus text format. */
+  getMetrics(): Promise<string> {
+    return this.metrics.metrics();
+  }
+
+  /**
+   * Tracks one KPI event (seed API). Equivalent to the typed `track*` method of its `type`.
+   *
+   * @example
+   * ```ts
+   * metrics.trackKPI({ type: 'token_spend', data: { tokens: 1500, model: 'gpt-4', type: 'completion' } });
+   * ```
+   */
+  trackKPI(event: KpiEvent): void {
+    this.safely(() => {
+      const data = (event?.data ?? {}) as Record<string, any>;
+      switch (event?.type) {
+        case 'active_user':
+          return this.trackActiveUser(data.userId);
+        case 'generation_success':
+          return this.trackGenerationSuccess(data.type);
+        case 'generation_failure':
+          return this.trackGenerationFailure(data.type, data.errorType);
+        case 'token_spend':
+          return this.trackTokenSpend(data.tokens, data.model, data.type);
+        case 'payment_conversion':
+          return this.trackPaymentConversion(data.paymentMethod, data.plan);
+        case 'payment_failure':
+          return this.trackPaymentFailure(data.paymentId, data.paymentMethod, data.errorType);
+        default:
+          this.metrics.drop(
+            'invalid_kpi',
+            `unknown KPI type ${JSON.stringify((event as { type?: unknown })?.type)}`,
+          );
+      }
+    });
+  }
+
+  /**
+   * Marks `userId` active now; `active_users_total` is the number of distinct users in the
+   * sliding window (`kpi.activeUsersWindowSeconds`). The id never becomes a label.
+   */
+  trackActiveUser(userId: string): void {
+    this.safely(() => {
+      if ((typeof userId !== 'string' && typeof userId !== 'number') || userId === '') {
+        this.metrics.drop('invalid_kpi', 'active_user needs a non-empty "userId"');
+        return;
+      }
+      this.activeUsers.add(String(userId));
+    });
+  }
+
+  /** Counts a successful generation of `type` (`image`, `text`, ...). */
+  trackGenerationSuccess(type: string): void {
+    this.generationSuccess.inc({ type: orUnknown(type) as string });
+  }
+
+  /** Counts a failed generation of `type` with `errorType` (`timeout`, `api_error`, ...). */
+  trackGenerationFailure(type: string, errorType: string): void {
+    this.generationFailure.inc({
+      type: orUnknown(type) as string,
+      error_type: orUnknown(errorType) as string,
+    });
+  }
+
+  /**
+   * Counts `tokens` spent on `model` for `type` (`input`, `output`, `completion`, ...), and
+   * their cost in `token_cost_usd_total` when `kpi.tokenPricing` prices them.
+   */
+  trackTokenSpend(tokens: number, model: string, type: string): void {
+    this.safely(() => {
+      if (!isCount(tokens)) {
+        this.metrics.drop('invalid_value', `token_spend needs tokens >= 0, got ${String(tokens)}`);
+        return;
+      }
+      const labels = { model: orUnknown(model) as string, type: orUnknown(type) as string };
+      this.tokenSpend.inc(labels, tokens);
+      const price =
+        this.pricing?.[labels.model]?.[labels.type] ?? this.pricing?.[labels.model]?.['*'];
+      if (this.tokenCost && price !== undefined)
+        this.tokenCost.inc(labels, (tokens / 1000) * price);
+    });
+  }
+
+  /** Counts a successful payment by `paymentMethod` for `plan`. */
+  trackPaymentConversion(paymentMethod: string, plan: string): void {
+    this.paymentConversions.inc({
+      payment_method: orUnknown(paymentMethod) as string,
+      plan: orUnknown(plan) as string,
+    });
+  }
+
+  /** Counts a failed payment; `paymentId` goes to the log, never to a label. */
+  trackPaymentFailure(paymentId: string, paymentMethod: string, errorType: string): void {
+    this.safely(() => {
+      const labels = {
+        payment_method: orUnknown(paymentMethod) as string,
+        error_type: orUnknown(errorType) as string,
+      };
+      this.paymentFailures.inc(labels);
+      this.logger.warn(
+        Messages.paymentFailure(
+          String(paymentId ?? UNKNOWN),
+          labels.payment_method,
+          labels.error_type,
+        ),
+      );
+    });
+  }
+
+  /** Counts an error of `errorType` with `severity`. */
+  trackError(errorType: string, severity: ErrorSeverity = 'error'): void {
+    this.errors.inc({
+      error_type: orUnknown(errorType) as string,
+      severity: orUnknown(severity) as string,
+    });
+  }
+
+  /** Records one AI provider call: duration, count, errors and cost (seed 003, any provider). */
+  trackAIRequest(event: AIRequestEvent): void {
+    this.safely(() => {
+      const { provider, model, operation, durationSeconds, status, errorType, costCents } = event;
+      const base = {
+        provider: orUnknown(provider) as string,
+        model: orUnknown(model) as string,
+        operation: orUnknown(operation) as string,
+      };
+      const labels = { ...base, status: orUnknown(status) as string };
+      this.aiRequests.inc(labels);
+      this.aiRequestDuration.observe(labels, durationSeconds);
+      if (status === 'error') {
+        this.aiRequestErrors.inc({ ...base, error_type: orUnknown(errorType) as string });
+      }
+      if (costCents !== undefined) this.aiCost.inc(base, costCents);
+    });
+  }
+
+  /**
+   * Returns the counter `config.name` (prefix and default labels applied), creating it on
+   * first use. The same name with another type or label set throws at this call.
+   */
+  createCounter<T extends string>(config: MetricConfig<'counter', T>): Counter<T> {
+    return this.metrics.getOrCreate('counter', config);
+  }
+
+  /** Returns the gauge `config.name`, creating it on first use (see `createCounter`). */
+  createGauge<T extends string>(config: MetricConfig<'gauge', T>): Gauge<T> {
+    return this.metrics.getOrCreate('gauge', config);
+  }
+
+  /** Returns the histogram `config.name`, creating it on first use (see `createCounter`). */
+  createHistogram<T extends string>(config: MetricConfig<'histogram', T>): Histogram<T> {
+    return this.metrics.getOrCreate('histogram', config);
+  }
+
+  /** Returns the summary `config.name`, creating it on first use (see `createCounter`). */
+  createSummary<T extends string>(config: MetricConfig<'summary', T>): Summary<T> {
+    return this.metrics.getOrCreate('summary', config);
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.metrics.drop('internal_error', (error as Error)?.message ?? String(error));
+    }
+  }
+}

@@ -1,0 +1,133 @@
+/** Prometheus metric type. */
+export type MetricKind = 'counter' | 'gauge' | 'histogram' | 'summary';
+
+/**
+ * One built-in metric, declared once as data. Registration, the README's metrics
+ * reference and the generated alert rules and dashboards all read it.
+ *
+ * `labelNames` excludes `service`, which the registry adds to every series.
+ */
+export interface MetricDefinition {
+  /** Name without the configured prefix. */
+  readonly name: string;
+  readonly type: MetricKind;
+  readonly help: string;
+  readonly labelNames: readonly string[];
+  /** Default histogram buckets; `metrics.buckets[name]` overrides them. */
+  readonly buckets?: readonly number[];
+}
+
+const define = <const T extends MetricDefinition>(definition: T): T => definition;
+
+/** Seconds-scale buckets for AI provider calls (seed 003). */
+const AI_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60] as const;
+
+/** Buckets for method durations, from sub-millisecond calls to slow jobs. */
+const METHOD_BUCKETS = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+] as const;
+
+/** The built-in metrics, by role. */
+export const MetricCatalog = {
+  activeUsers: define({
+    name: 'active_users_total',
+    type: 'gauge',
+    help: 'Distinct users seen in the sliding active-user window (HyperLogLog estimate).',
+    labelNames: [],
+  }),
+  generationSuccess: define({
+    name: 'generation_success_total',
+    type: 'counter',
+    help: 'Successful content generations by type.',
+    labelNames: ['type'],
+  }),
+  generationFailure: define({
+    name: 'generation_failure_total',
+    type: 'counter',
+    help: 'Failed content generations by type and error type.',
+    labelNames: ['type', 'error_type'],
+  }),
+  tokenSpend: define({
+    name: 'token_spend_total',
+    type: 'counter',
+    help: 'AI tokens spent by model and token type.',
+    labelNames: ['model', 'type'],
+  }),
+  tokenCost: define({
+    name: 'token_cost_usd_total',
+    type: 'counter',
+    help: 'Cost of AI tokens in US dollars, from the configured pricing table.',
+    labelNames: ['model', 'type'],
+  }),
+  paymentConversions: define({
+    name: 'payment_conversions_total',
+    type: 'counter',
+    help: 'Successful payments by payment method and plan.',
+    labelNames: ['payment_method', 'plan'],
+  }),
+  paymentFailures: define({
+    name: 'payment_failures_total',
+    type: 'counter',
+    help: 'Failed payments by payment method and error type.',
+    labelNames: ['payment_method', 'error_type'],
+  }),
+  errors: define({
+    name: 'errors_total',
+    type: 'counter',
+    help: 'Errors by error type and severity.',
+    labelNames: ['error_type', 'severity'],
+  }),
+  aiRequestDuration: define({
+    name: 'ai_request_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of AI provider requests in seconds.',
+    labelNames: ['provider', 'model', 'operation', 'status'],
+    buckets: AI_BUCKETS,
+  }),
+  aiRequests: define({
+    name: 'ai_requests_total',
+    type: 'counter',
+    help: 'AI provider requests.',
+    labelNames: ['provider', 'model', 'operation', 'status'],
+  }),
+  aiRequestErrors: define({
+    name: 'ai_requests_error_total',
+    type: 'counter',
+    help: 'Failed AI provider requests by error type.',
+    labelNames: ['provider', 'model', 'operation', 'error_type'],
+  }),
+  aiCost: define({
+    name: 'ai_cost_cents_total',
+    type: 'counter',
+    help: 'Cost of AI provider requests in US cents.',
+    labelNames: ['provider', 'model', 'operation'],
+  }),
+  methodDuration: define({
+    name: 'method_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of methods decorated with @TrackDuration() in seconds.',
+    labelNames: ['class', 'method', 'status'],
+    buckets: METHOD_BUCKETS,
+  }),
+  methodCalls: define({
+    name: 'method_calls_total',
+    type: 'counter',
+    help: 'Calls of methods decorated with @CountCalls() by outcome.',
+    labelNames: ['class', 'method', 'status'],
+  }),
+  droppedEvents: define({
+    name: 'observability_dropped_events_total',
+    type: 'counter',
+    help: 'Metric events dropped because of an invalid value or label, by reason.',
+    labelNames: ['reason'],
+  }),
+  labelOverflow: define({
+    name: 'observability_label_overflow_total',
+    type: 'counter',
+    help: 'Events folded into the __overflow__ series after a metric reached maxSeriesPerMetric.',
+    labelNames: ['metric'],
+  }),
+} as const;
+
+/** Every built-in metric definition. */
+export const METRIC_DEFINITIONS: readonly MetricDefinition[] = Object.values(MetricCatalog);

@@ -1,0 +1,155 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ResolvedObservabilityOptions } from '../observability-options.interface';
+import { OBSERVABILITY_OPTIONS } from '../observability.constants';
+import { Messages } from '../observability.messages';
+import { MetricsRegistry } from './metrics-registry';
+import {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  toOpenMetrics,
+  wantsOpenMetrics,
+} from './openmetrics';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
+
+/**
+ * The small HTTP server that exposes `GET /metrics` (Prometheus text, or OpenMetrics when the
+ * scraper's `Accept` asks for it) and `GET /health` on its own port (`metrics.port`, 9091), so
+ * metrics stay off the application's public port. It starts with the application and closes
+ * with `app.close()`.
+ */
+@Injectable()
+export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Observability');
+  private server: Server | undefined;
+  private readonly expectedAuth: string | undefined;
+
+  constructor(
+    @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
+    private readonly metrics: MetricsRegistry,
+  ) {
+    const { auth } = options.metrics;
+    if (auth?.type === 'bearer') this.expectedAuth = `Bearer ${auth.token}`;
+    if (auth?.type === 'basic') {
+      this.expectedAuth = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    }
+  }
+
+  /** The bound address, or `undefined` when the server is not running. */
+  address(): AddressInfo | undefined {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address : undefined;
+  }
+
+  /** The port the server listens on (useful with `metrics.port: 0`). */
+  get port(): number | undefined {
+    return this.address()?.port;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.metrics.enabled || this.server) return;
+    const { host, port, path } = this.options.metrics;
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        server.removeListener('listening', onListening);
+        reject(
+          new Error(
+            error.code === 'EADDRINUSE'
+              ? Messages.metricsPortInUse(host, port)
+              : Messages.metricsServerFailed(host, port, error.message),
+          ),
+        );
+      };
+      const onListening = (): void => {
+        server.removeListener('error', onError);
+        resolve();
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(port, host);
+    });
+    server.on('error', (error) => this.logger.error(error.message));
+    this.server = server;
+    const bound = this.address();
+    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+    this.logger.log(Messages.metricsServerListening(`http://${shownHost}:${bound?.port}${path}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const pathname = url.split('?', 1)[0];
+    const { path } = this.options.metrics;
+    try {
+      if (pathname !== path && pathname !== '/health') {
+        return this.reply(res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('Allow', 'GET, HEAD');
+        return this.reply(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');
+      }
+      if (pathname === '/health') {
+        const body = JSON.stringify({ status: 'ok', service: this.options.service });
+        return this.reply(res, 200, 'application/json; charset=utf-8', body, req.method === 'HEAD');
+      }
+      if (this.expectedAuth && !sameSecret(req.headers.authorization ?? '', this.expectedAuth)) {
+        res.setHeader(
+          'WWW-Authenticate',
+          this.options.metrics.auth?.type === 'basic'
+            ? 'Basic realm="metrics"'
+            : 'Bearer realm="metrics"',
+        );
+        return this.reply(res, 401, 'text/plain; charset=utf-8', 'Unauthorized\n');
+      }
+      const text = await this.metrics.metrics();
+      if (wantsOpenMetrics(req.headers.accept)) {
+        return this.reply(
+          res,
+          200,
+          OPENMETRICS_CONTENT_TYPE,
+          toOpenMetrics(text),
+          req.method === 'HEAD',
+        );
+      }
+      return this.reply(res, 200, PROMETHEUS_CONTENT_TYPE, text, req.method === 'HEAD');
+    } catch (error) {
+      this.logger.error(`Scrape failed: ${(error as Error)?.message ?? String(error)}`);
+      return this.reply(res, 500, 'text/plain; charset=utf-8', 'Internal Server Error\n');
+    }
+  }
+
+  private reply(
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    head = false,
+  ): void {
+    res.statusCode = status;
+    res.setHeader('Content-Type', type);
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(head ? undefined : body);
+  }
+}

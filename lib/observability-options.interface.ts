@@ -1,0 +1,121 @@
+/**
+ * Credentials that protect the metrics endpoint.
+ *
+ * @example
+ * ```ts
+ * { type: 'bearer', token: process.env.METRICS_TOKEN }
+ * { type: 'basic', username: 'prometheus', password: process.env.METRICS_PASSWORD }
+ * ```
+ */
+export type MetricsAuthOptions =
+  { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string };
+
+/**
+ * Price of 1,000 tokens in US dollars, per model and per token type
+ * (`{ 'gpt-4': { input: 0.03, output: 0.06 } }`). The type `'*'` matches any
+ * type that has no price of its own.
+ */
+export type TokenPricingTable = Record<string, Record<string, number>>;
+
+/** Options of the Prometheus metrics pipeline and its HTTP server. */
+export interface MetricsOptions {
+  /**
+   * Collect metrics and serve them. When `false` no server is started.
+   * @default process.env.ENABLE_METRICS ?? true
+   */
+  enabled?: boolean;
+  /**
+   * Port of the separate metrics server (kept off the public port). `0` picks a free port.
+   * @default process.env.METRICS_PORT ?? 9091
+   */
+  port?: number;
+  /**
+   * Interface the metrics server binds to.
+   * @default process.env.METRICS_HOST ?? '0.0.0.0'
+   */
+  host?: string;
+  /**
+   * Path of the exposition endpoint.
+   * @default '/metrics'
+   */
+  path?: string;
+  /**
+   * Prepended to every metric name, e.g. `luneo_`.
+   * @default process.env.METRICS_PREFIX ?? ''
+   */
+  prefix?: string;
+  /**
+   * Labels added to every series next to `service`.
+   * @default {}
+   */
+  defaultLabels?: Record<string, string>;
+  /**
+   * Collect prom-client's process and Node.js runtime metrics.
+   * @default true
+   */
+  defaultMetrics?: boolean;
+  /**
+   * Histogram buckets per metric name (without prefix), overriding the catalog's.
+   * @default {}
+   */
+  buckets?: Record<string, number[]>;
+  /**
+   * Protects the metrics endpoint with a bearer token or basic auth. `/health` stays open.
+   * @default undefined (no auth)
+   */
+  auth?: MetricsAuthOptions;
+  /**
+   * Label combinations one metric may hold before new ones fold into the `__overflow__` series.
+   * @default 1000
+   */
+  maxSeriesPerMetric?: number;
+}
+
+/** Options of the business KPI catalog. */
+export interface KpiOptions {
+  /**
+   * Width of the sliding window in which `active_users_total` counts distinct users.
+   * @default 300
+   */
+  activeUsersWindowSeconds?: number;
+  /**
+   * Token prices; when set, `token_spend` also increments `token_cost_usd_total`.
+   * @default undefined
+   */
+  tokenPricing?: TokenPricingTable;
+}
+
+/**
+ * Options of {@link ObservabilityModule}. Every field is optional; environment
+ * variables fill what is not given.
+ */
+export interface ObservabilityModuleOptions {
+  /**
+   * Value of the `service` label on every metric.
+   * @default process.env.SERVICE_NAME ?? the `name` in ./package.json ?? 'app'
+   */
+  service?: string;
+  /**
+   * Deployment environment.
+   * @default process.env.APP_ENV ?? process.env.NODE_ENV ?? 'development'
+   */
+  environment?: string;
+  /**
+   * Release of the running code.
+   * @default process.env.APP_VERSION ?? the `version` in ./package.json
+   */
+  version?: string;
+  /** Prometheus metrics. */
+  metrics?: MetricsOptions;
+  /** Business KPIs. */
+  kpi?: KpiOptions;
+}
+
+/** Options after defaults and environment variables are applied and validated. */
+export interface ResolvedObservabilityOptions {
+  service: string;
+  environment: string;
+  version: string | undefined;
+  metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
+  kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
+}
