@@ -10,7 +10,15 @@ const barrelImports = {
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'dist-sample/**', 'coverage/**', 'node_modules/**', '.tmp/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      'dist/**',
+      'dist-sample/**',
+      'coverage/**',
+      'node_modules/**',
+      '.tmp/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
@@ -47,7 +55,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '(^|/)lib(/|$)',
-              message: "The sample app imports the library as a user would: from 'nestjs-observability'.",
+              message:
+                "The sample app imports the library as a user would: from 'nestjs-observability'.",
             },
           ],
         },
