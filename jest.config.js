@@ -6,7 +6,7 @@ module.exports = {
   roots: ['<rootDir>/lib', '<rootDir>/test', '<rootDir>/sample-app'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   },
   moduleNameMapper: {
     '^nestjs-observability$': '<rootDir>/lib/index.ts',

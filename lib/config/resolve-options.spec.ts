@@ -1,0 +1,134 @@
+import { resolveOptions } from './resolve-options';
+
+const noEnv = { SERVICE_NAME: 'svc', APP_VERSION: '1.2.3' };
+
+describe('resolveOptions', () => {
+  it('applies defaults', () => {
+    expect(resolveOptions({}, noEnv)).toEqual({
+      service: 'svc',
+      environment: 'development',
+      version: '1.2.3',
+      metrics: {
+        enabled: true,
+        port: 9091,
+        host: '0.0.0.0',
+        path: '/metrics',
+        prefix: '',
+        defaultLabels: {},
+        defaultMetrics: true,
+        buckets: {},
+        auth: undefined,
+        maxSeriesPerMetric: 1000,
+      },
+      kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
+    });
+  });
+
+  it('reads the environment variables of the seeds', () => {
+    const resolved = resolveOptions(undefined, {
+      SERVICE_NAME: 'bot',
+      APP_ENV: 'production',
+      NODE_ENV: 'test',
+      APP_VERSION: '2.0.0',
+      METRICS_PORT: '9100',
+      ENABLE_METRICS: 'false',
+      METRICS_PREFIX: 'luneo_',
+    });
+    expect(resolved.service).toBe('bot');
+    expect(resolved.environment).toBe('production');
+    expect(resolved.version).toBe('2.0.0');
+    expect(resolved.metrics.port).toBe(9100);
+    expect(resolved.metrics.enabled).toBe(false);
+    expect(resolved.metrics.prefix).toBe('luneo_');
+  });
+
+  it('falls back to NODE_ENV and to the name in ./package.json', () => {
+    const resolved = resolveOptions({}, { NODE_ENV: 'staging' });
+    expect(resolved.environment).toBe('staging');
+    expect(resolved.service).toBe('nestjs-observability');
+  });
+
+  it('lets options win over the environment', () => {
+    const resolved = resolveOptions(
+      { service: 'api', metrics: { port: 0, enabled: true, prefix: '' } },
+      { ...noEnv, METRICS_PORT: '9100', ENABLE_METRICS: 'false', METRICS_PREFIX: 'x_' },
+    );
+    expect(resolved.service).toBe('api');
+    expect(resolved.metrics.port).toBe(0);
+    expect(resolved.metrics.enabled).toBe(true);
+    expect(resolved.metrics.prefix).toBe('');
+  });
+
+  it('fails with one error naming every invalid field and what was expected', () => {
+    const attempt = () =>
+      resolveOptions(
+        {
+          service: 42 as unknown as string,
+          metrics: {
+            port: 70000,
+            prefix: '9bad',
+            buckets: { method_duration_seconds: [1, 0.5] },
+            maxSeriesPerMetric: -1,
+            auth: { type: 'bearer', token: '' },
+            defaultLabels: { 'bad-name': 'x' },
+          },
+          kpi: { tokenPricing: { 'gpt-4': { input: -1 } } },
+        },
+        noEnv,
+      );
+    expect(attempt).toThrow(
+      [
+        'Invalid ObservabilityModule options:',
+        '  - service: expected a non-empty string, got 42',
+        '  - metrics.port: expected an integer 0-65535, got 70000',
+        '  - metrics.prefix: expected a valid metric name start matching [a-zA-Z_:][a-zA-Z0-9_:]*, got "9bad"',
+        '  - metrics.defaultLabels.bad-name: expected a valid label name, got "bad-name"',
+        '  - metrics.buckets.method_duration_seconds: expected a non-empty array of finite numbers in strictly increasing order, got [1, 0.5]',
+        '  - metrics.auth.token: expected a non-empty string, got ""',
+        '  - metrics.maxSeriesPerMetric: expected a positive integer, got -1',
+        '  - kpi.tokenPricing.gpt-4.input: expected a finite number >= 0, got -1',
+      ].join('\n'),
+    );
+  });
+
+  it('names the environment variable when it is invalid', () => {
+    expect(() => resolveOptions({}, { ...noEnv, METRICS_PORT: 'abc' })).toThrow(
+      'METRICS_PORT (environment): expected an integer 0-65535, got "abc"',
+    );
+    expect(() => resolveOptions({}, { ...noEnv, ENABLE_METRICS: 'maybe' })).toThrow(
+      'ENABLE_METRICS (environment): expected true or false, got "maybe"',
+    );
+  });
+
+  it.each([
+    [{ metrics: { port: '9091' } }, 'metrics.port: expected an integer 0-65535, got "9091"'],
+    [{ metrics: { port: 1.5 } }, 'metrics.port: expected an integer 0-65535, got 1.5'],
+    [{ metrics: { enabled: 'yes' } }, 'metrics.enabled: expected a boolean, got "yes"'],
+    [
+      { metrics: { path: 'metrics' } },
+      'metrics.path: expected a path starting with "/", got "metrics"',
+    ],
+    [{ metrics: 5 }, 'metrics: expected an object, got 5'],
+    [{ metrics: { buckets: { x: [] } } }, 'metrics.buckets.x: expected a non-empty array'],
+    [{ metrics: { auth: { type: 'digest' } } }, "metrics.auth: expected { type: 'bearer', token }"],
+    [
+      { kpi: { activeUsersWindowSeconds: 0 } },
+      'kpi.activeUsersWindowSeconds: expected a positive number, got 0',
+    ],
+  ])('rejects %j', (options, message) => {
+    expect(() => resolveOptions(options as never, noEnv)).toThrow(message);
+  });
+
+  it('accepts bearer and basic auth', () => {
+    expect(
+      resolveOptions({ metrics: { auth: { type: 'bearer', token: 't' } } }, noEnv).metrics.auth,
+    ).toEqual({
+      type: 'bearer',
+      token: 't',
+    });
+    expect(
+      resolveOptions({ metrics: { auth: { type: 'basic', username: 'u', password: 'p' } } }, noEnv)
+        .metrics.auth,
+    ).toEqual({ type: 'basic', username: 'u', password: 'p' });
+  });
+});
