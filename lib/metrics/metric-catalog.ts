@@ -124,7 +124,7 @@ export const MetricCatalog = {
   labelOverflow: define({
     name: 'observability_label_overflow_total',
     type: 'counter',
-    help: 'Events folded into the __overflow__ series after a metric reached maxSeriesPerMetric.',
+    help: 'Events folded into the overflow series after a metric reached metrics.maxSeriesPerMetric.',
     labelNames: ['metric'],
   }),
 } as const;
