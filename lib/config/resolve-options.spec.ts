@@ -119,6 +119,15 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions(options as never, noEnv)).toThrow(message);
   });
 
+  it('flags unknown options, which are almost always typos', () => {
+    expect(() => resolveOptions({ metrics: { prot: 9091 } } as never, noEnv)).toThrow(
+      'metrics.prot: unknown option; expected one of enabled, port, host, path, prefix, defaultLabels, defaultMetrics, buckets, auth, maxSeriesPerMetric',
+    );
+    expect(() => resolveOptions({ servce: 'x' } as never, noEnv)).toThrow(
+      'servce: unknown option; expected one of service, environment, version, metrics, kpi',
+    );
+  });
+
   it('accepts bearer and basic auth', () => {
     expect(
       resolveOptions({ metrics: { auth: { type: 'bearer', token: 't' } } }, noEnv).metrics.auth,

@@ -32,6 +32,39 @@ function describe(value: unknown): string {
   }
 }
 
+const KNOWN_KEYS = {
+  '': ['service', 'environment', 'version', 'metrics', 'kpi'],
+  metrics: [
+    'enabled',
+    'port',
+    'host',
+    'path',
+    'prefix',
+    'defaultLabels',
+    'defaultMetrics',
+    'buckets',
+    'auth',
+    'maxSeriesPerMetric',
+  ],
+  kpi: ['activeUsersWindowSeconds', 'tokenPricing'],
+} as const;
+
+/** Flags keys that no option has, which are almost always typos. */
+function checkKnownKeys(
+  value: Record<string, unknown>,
+  scope: keyof typeof KNOWN_KEYS,
+  problems: Problems,
+): void {
+  const known: readonly string[] = KNOWN_KEYS[scope];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      problems.list.push(
+        `${scope ? `${scope}.` : ''}${key}: unknown option; expected one of ${known.join(', ')}`,
+      );
+    }
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -170,6 +203,7 @@ export function resolveOptions(
   const problems = new Problems();
   const options: Record<string, unknown> = isPlainObject(raw) ? raw : {};
   if (raw !== undefined && !isPlainObject(raw)) problems.add('(options)', 'an object', raw);
+  checkKnownKeys(options, '', problems);
 
   const pkg = env.SERVICE_NAME && env.APP_VERSION ? {} : readPackageJson();
   const service =
@@ -187,6 +221,7 @@ export function resolveOptions(
   if (options.metrics !== undefined) {
     if (isPlainObject(options.metrics)) metrics = options.metrics;
     else problems.add('metrics', 'an object', options.metrics);
+    checkKnownKeys(metrics, 'metrics', problems);
   }
 
   const enabled =
@@ -286,6 +321,7 @@ export function resolveOptions(
   if (options.kpi !== undefined) {
     if (isPlainObject(options.kpi)) kpi = options.kpi;
     else problems.add('kpi', 'an object', options.kpi);
+    checkKnownKeys(kpi, 'kpi', problems);
   }
   const activeUsersWindowSeconds =
     optionalPositiveNumber(
