@@ -1,0 +1,215 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Proves the published artifact, not the sources: `npm pack` the repository, install the
+ * tarball into a separate Nest application in a temp folder, boot it with plain `node`, and
+ * type-check user code against the installed `.d.ts` files. Nothing here resolves through the
+ * repository's `paths` mapping or Jest's `moduleNameMapper`.
+ */
+
+const run = promisify(execFile);
+
+const ROOT = join(__dirname, '..');
+const FIXTURE = join(__dirname, 'fixtures', 'consumer-app');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const MINUTE = 60_000;
+
+/** The consumer pins the versions the repository is tested with (and has in the npm cache). */
+const PINNED = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/platform-express',
+  'reflect-metadata',
+  'rxjs',
+  '@types/node',
+];
+
+const installedVersion = (name: string): string =>
+  JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command and resolves with its exit code and output, also when it fails. */
+async function exec(
+  file: string,
+  args: string[],
+  cwd: string,
+  timeout: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(file, args, {
+      cwd,
+      env,
+      timeout,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failure.code !== 'number') throw error;
+    return { code: failure.code, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
+  }
+}
+
+/** Like `exec`, but a non-zero exit fails the test with the command's output. */
+async function mustRun(
+  file: string,
+  args: string[],
+  cwd: string,
+  timeout: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<Outcome> {
+  const outcome = await exec(file, args, cwd, timeout, env);
+  if (outcome.code !== 0) {
+    throw new Error(
+      `\`${[file, ...args].join(' ')}\` exited with ${outcome.code} in ${cwd}\n` +
+        `--- stdout ---\n${outcome.stdout}\n--- stderr ---\n${outcome.stderr}`,
+    );
+  }
+  return outcome;
+}
+
+const tsc = (consumer: string, project: string, ...flags: string[]): Promise<Outcome> =>
+  exec(
+    process.execPath,
+    [TSC, '-p', join(consumer, project), '--noEmit', ...flags],
+    consumer,
+    2 * MINUTE,
+  );
+
+describe('the npm package', () => {
+  let workdir: string;
+  let consumer: string;
+  let tarball: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    workdir = mkdtempSync(join(tmpdir(), 'nestjs-observability-pack-'));
+
+    // `prepack` builds dist/ first, exactly as `npm publish` would.
+    await mustRun('npm', ['pack', '--pack-destination', workdir], ROOT, 3 * MINUTE);
+    const tarballs = readdirSync(workdir).filter((name) => name.endsWith('.tgz'));
+    expect(tarballs).toHaveLength(1);
+    tarball = join(workdir, tarballs[0]);
+    const listing = await mustRun('tar', ['-tzf', tarball], workdir, MINUTE);
+    files = listing.stdout.split('\n').filter(Boolean);
+
+    consumer = join(workdir, 'consumer-app');
+    cpSync(FIXTURE, consumer, { recursive: true });
+    const dependencies: Record<string, string> = { 'nestjs-observability': `file:${tarball}` };
+    for (const name of PINNED) dependencies[name] = installedVersion(name);
+    writeFileSync(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer-app', version: '0.0.0', private: true, dependencies }),
+    );
+    await mustRun(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund'],
+      consumer,
+      3 * MINUTE,
+    );
+  }, 4 * MINUTE);
+
+  afterAll(() => {
+    if (workdir) rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it('ships the build, its declarations and the README, and nothing else of the repository', () => {
+    const required = [
+      'package/package.json',
+      'package/dist/index.js',
+      'package/dist/index.d.ts',
+      'package/README.md',
+    ];
+    expect(required.filter((file) => !files.includes(file))).toEqual([]);
+    const forbidden = files.filter(
+      (file) =>
+        /\.spec\./.test(file) ||
+        /^package\/(lib|sample-app|dist-sample|test|bench|node_modules|coverage)\//.test(file) ||
+        /\.tsbuildinfo$/.test(file) ||
+        (file.endsWith('.ts') && !file.endsWith('.d.ts')),
+    );
+    expect(forbidden).toEqual([]);
+  });
+
+  it('resolves Nest from the application, so library and app share one copy', () => {
+    const fromApp = (request: string): string => require.resolve(request, { paths: [consumer] });
+    const library = join(consumer, 'node_modules', 'nestjs-observability');
+    const willsoto = join(consumer, 'node_modules', '@willsoto', 'nestjs-prometheus');
+    for (const name of ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs']) {
+      expect(fromApp(name).startsWith(join(consumer, 'node_modules', name))).toBe(true);
+      expect(require.resolve(name, { paths: [library] })).toBe(fromApp(name));
+      expect(require.resolve(name, { paths: [willsoto] })).toBe(fromApp(name));
+    }
+  });
+
+  it(
+    'boots in a plain Node application and serves the KPI and @TrackDuration() metrics',
+    async () => {
+      // Only the options passed in main.js may configure the module.
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([key]) => key !== 'ENABLE_METRICS' && !key.startsWith('METRICS_'),
+        ),
+      );
+      const { stdout } = await mustRun(process.execPath, ['main.js'], consumer, MINUTE, env);
+      const lines = stdout.split('\n');
+      expect(lines).toContain('RESULT report:1500');
+      expect(lines).toContain('STATUS 200');
+      expect(lines).toContain(
+        'token_spend_total{model="gpt-4",type="completion",service="consumer"} 1500',
+      );
+      expect(lines).toContain(
+        'method_duration_seconds_count{service="consumer",class="ReportService",method="build",status="success"} 1',
+      );
+    },
+    MINUTE,
+  );
+
+  it(
+    "type-checks user code against the package's declarations and rejects a wrong KPI",
+    async () => {
+      writeFileSync(
+        join(consumer, 'src', 'bad.ts'),
+        [
+          "import { CustomMetricsService } from 'nestjs-observability';",
+          '',
+          'export function track(metrics: CustomMetricsService): void {',
+          "  metrics.trackKPI({ type: 'token_spend', data: { tokens: '1500', model: 'gpt-4', type: 'completion' } });",
+          '}',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(consumer, 'tsconfig.bad.json'),
+        JSON.stringify({ extends: './tsconfig.json', files: ['src/bad.ts'] }),
+      );
+
+      const [node10, nodenext, bad] = await Promise.all([
+        // The full check, declarations of the package and of Nest included (skipLibCheck: false).
+        tsc(consumer, 'tsconfig.json'),
+        // These two only look at resolution and user code; the declarations were checked above.
+        tsc(consumer, 'tsconfig.nodenext.json', '--skipLibCheck'),
+        tsc(consumer, 'tsconfig.bad.json', '--skipLibCheck'),
+      ]);
+
+      // `moduleResolution: node` reads `types`; `nodenext` reads the `exports` map.
+      expect(node10).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(nodenext).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stdout).toMatch(
+        /src\/bad\.ts\(4,\d+\): error TS2322: Type 'string' is not assignable to type 'number'\./,
+      );
+    },
+    2 * MINUTE,
+  );
+});
