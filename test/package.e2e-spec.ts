@@ -129,6 +129,7 @@ describe('the npm package', () => {
       'package/dist/index.js',
       'package/dist/index.d.ts',
       'package/README.md',
+      'package/LICENSE',
     ];
     expect(required.filter((file) => !files.includes(file))).toEqual([]);
     const forbidden = files.filter(

@@ -1,6 +1,6 @@
 import { Get, SetMetadata } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { firstValueFrom, of, toArray } from 'rxjs';
+import { firstValueFrom, type Observable, of, toArray } from 'rxjs';
 import { CountCalls } from './count-calls.decorator';
 import { TrackDuration } from './track-duration.decorator';
 import { METHOD_METRICS_METADATA, type MethodMetricSpec } from './method-metric.types';
@@ -36,7 +36,7 @@ class Subject {
   }
 
   @TrackDuration()
-  observable(): ReturnType<typeof of<number>> {
+  observable(): Observable<number> {
     return of(1, 2, this.factor);
   }
 }
