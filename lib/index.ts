@@ -28,3 +28,5 @@ export {
   makeHistogramProvider,
   makeSummaryProvider,
 } from '@willsoto/nestjs-prometheus';
+/** prom-client's metric types, as returned by `CustomMetricsService.create*()`. */
+export type { Counter, Gauge, Histogram, Summary } from 'prom-client';
