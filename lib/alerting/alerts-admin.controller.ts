@@ -13,6 +13,7 @@ import {
 import type { Alert } from './alert.types';
 import { AlertingService } from './alerting.service';
 import { AlertsAdminGuard } from './alerts-admin.guard';
+import { isHttpUrl } from './resolve-alerting-options';
 
 function badRequest(errors: Record<string, string>): BadRequestException {
   return new BadRequestException({ statusCode: 400, message: 'Invalid alerting request', errors });
@@ -80,7 +81,8 @@ export function createAlertsAdminController(path: string): Type<unknown> {
       if (typeof channel !== 'string' || !channel) errors.channel = 'expected a channel name';
       if (enabled === undefined && url === undefined)
         errors.enabled = 'expected "enabled" or "url"';
-      if (url !== undefined && typeof url !== 'string') errors.url = 'expected an http(s) URL';
+      if (url !== undefined && !isHttpUrl(url)) errors.url = 'expected an http(s) URL';
+      if (enabled !== undefined && typeof enabled !== 'boolean') errors.enabled = 'expected a boolean';
       if (Object.keys(errors).length === 0) {
         Object.assign(
           errors,
