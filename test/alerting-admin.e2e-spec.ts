@@ -12,6 +12,9 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { type AlertingOptions, AlertingService, ObservabilityModule } from 'nestjs-observability';
 import { HttpReceiver } from './utils/http-receiver';
 
+const jsonOf = async (response: Response | Promise<Response>): Promise<any> =>
+  (await response).json();
+
 const SECRET_PATH = '/services/T0SECRET/B0SECRET/xoxb-very-secret';
 
 class CapturingLogger implements LoggerService {
@@ -128,7 +131,7 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
         }),
         expect.objectContaining({ name: 'log', type: 'log', healthy: true }),
       ]);
-      const all = await (await fetch(`${base}/alerts?active_only=false`, { headers: auth })).json();
+      const all = await jsonOf(fetch(`${base}/alerts?active_only=false`, { headers: auth }));
       expect(
         all.alerts.map((a: { name: string; status: string }) => `${a.name}:${a.status}`),
       ).toEqual(['A:firing', 'B:resolved']);
@@ -169,7 +172,7 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
         headers: auth,
       });
       expect(unknown.status).toBe(400);
-      expect((await unknown.json()).errors).toEqual({ channel: 'expected one of slack, log' });
+      expect((await jsonOf(unknown)).errors).toEqual({ channel: 'expected one of slack, log' });
     });
 
     it('POST /alerts/configure changes a target, refuses non-http(s) URLs, and disables a channel', async () => {
@@ -189,17 +192,17 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
           color: 'red',
         });
         expect(refused.status).toBe(400);
-        expect((await refused.json()).errors).toEqual({
+        expect((await jsonOf(refused)).errors).toEqual({
           url: 'expected an http(s) URL',
           color: 'unknown field; expected channel, enabled or url',
         });
         const unknown = await configure({ channel: 'teams', enabled: false });
-        expect((await unknown.json()).errors).toEqual({ channel: 'expected one of slack, log' });
+        expect((await jsonOf(unknown)).errors).toEqual({ channel: 'expected one of slack, log' });
         expect((await configure({ channel: 'log', url: other.url() })).status).toBe(400);
 
         const moved = await configure({ channel: 'slack', url: other.url('/new/secret-path') });
         expect(moved.status).toBe(200);
-        expect((await moved.json()).channel).toMatchObject({
+        expect((await jsonOf(moved)).channel).toMatchObject({
           name: 'slack',
           webhookUrl: `${other.url().slice(0, -1)}/***`,
         });

@@ -82,7 +82,8 @@ export function createAlertsAdminController(path: string): Type<unknown> {
       if (enabled === undefined && url === undefined)
         errors.enabled = 'expected "enabled" or "url"';
       if (url !== undefined && !isHttpUrl(url)) errors.url = 'expected an http(s) URL';
-      if (enabled !== undefined && typeof enabled !== 'boolean') errors.enabled = 'expected a boolean';
+      if (enabled !== undefined && typeof enabled !== 'boolean')
+        errors.enabled = 'expected a boolean';
       if (Object.keys(errors).length === 0) {
         Object.assign(
           errors,

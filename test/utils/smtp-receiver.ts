@@ -19,12 +19,13 @@ function decodeQuotedPrintable(text: string): string {
 
 /** A real SMTP server (the `smtp-server` package) on 127.0.0.1 that keeps what it receives. */
 export class SmtpReceiver {
-  readonly messages: ReceivedMail[] = [];
-
-  private constructor(private readonly server: SMTPServer) {}
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly messages: ReceivedMail[],
+  ) {}
 
   static async start(): Promise<SmtpReceiver> {
-    let receiver!: SmtpReceiver;
+    const messages: ReceivedMail[] = [];
     const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -40,7 +41,7 @@ export class SmtpReceiver {
             .replace(/\r?\n[ \t]/g, ' ');
           const qp = /Content-Transfer-Encoding: quoted-printable/i.test(head);
           const body = rest.join('\n\n');
-          receiver.messages.push({
+          messages.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
             to: session.envelope.rcptTo.map((r) => r.address),
             raw,
@@ -51,7 +52,7 @@ export class SmtpReceiver {
         });
       },
     });
-    receiver = new SmtpReceiver(server);
+    const receiver = new SmtpReceiver(server, messages);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }
