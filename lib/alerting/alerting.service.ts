@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
+import type { GuardedCounter } from '../metrics/guarded-metrics';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
@@ -116,6 +117,8 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
   private readonly dropped: Counter<string>;
   private readonly durations: Histogram<string>;
   private unsubscribe: (() => void) | undefined;
+  private readonly duplicates: { inc(value?: number): void };
+  private readonly fingerprints = new Map<string, string>();
 
   constructor(
     @Inject(OBSERVABILITY_OPTIONS) private readonly root: ResolvedObservabilityOptions,
@@ -127,6 +130,8 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
     this.sent = metrics.fromCatalog(MetricCatalog.alertsSent);
     this.dropped = metrics.fromCatalog(MetricCatalog.alertsDropped);
     this.durations = metrics.fromCatalog(MetricCatalog.alertDeliveryDuration);
+    // The dedup path runs on every repeated send: a pre-admitted child skips label checks.
+    this.duplicates = (this.dropped as unknown as GuardedCounter).bind({ reason: 'duplicate' });
     const channels = createChannels(this.options, root.service);
     const { delivery } = this.options;
     this.dispatcher = new AlertDispatcher(
@@ -194,15 +199,14 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
       const now = this.clock.now();
       const existing = this.active.get(alert.fingerprint);
       if (existing) {
-        const previous = existing.alert;
-        existing.alert = {
-          ...alert,
-          startsAt: previous.startsAt,
-          acknowledgedBy: previous.acknowledgedBy,
-          acknowledgedAt: previous.acknowledgedAt,
-        };
+        // Refresh in place: queued notifications hold copies, never this object.
+        const current = existing.alert;
+        current.severity = alert.severity;
+        current.summary = alert.summary;
+        current.description = alert.description;
+        current.annotations = alert.annotations;
         if (now - existing.lastSentAt < existing.repeatIntervalMs) {
-          this.dropped.inc({ reason: 'duplicate' });
+          this.duplicates.inc();
           return;
         }
         existing.lastSentAt = now;
@@ -451,8 +455,21 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
       fingerprint:
         typeof input.fingerprint === 'string' && input.fingerprint
           ? truncate(input.fingerprint, 255)
-          : alertFingerprint(name.trim(), labels),
+          : this.fingerprintOf(name.trim(), labels),
     };
+  }
+
+  /** `alertFingerprint`, memoised: hashing dominates the cost of a repeated send. */
+  private fingerprintOf(name: string, labels: Record<string, string>): string {
+    let key = name;
+    for (const label of Object.keys(labels).sort()) key += `\u0000${label}\u0001${labels[label]}`;
+    let fingerprint = this.fingerprints.get(key);
+    if (fingerprint === undefined) {
+      if (this.fingerprints.size >= 10_000) this.fingerprints.clear();
+      fingerprint = alertFingerprint(name, labels);
+      this.fingerprints.set(key, fingerprint);
+    }
+    return fingerprint;
   }
 
   private invalid(detail: string): undefined {
