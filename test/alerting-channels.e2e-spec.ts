@@ -131,6 +131,21 @@ describe('Alert channels against real receivers', () => {
     });
   });
 
+  it('ALERT_WEBHOOK_URL pointing at Slack (seed 000) gets the Slack body; format: "slack" forces it', async () => {
+    const app = await start({
+      channels: { webhook: { url: receiver.url('/services/T/B/X'), format: 'slack' } },
+    });
+    app.get(AlertingService).send(queueAlert);
+    const [request] = await receiver.waitFor(1);
+    expect(request.json.text).toBe(':red_circle: [FIRING:1] QueueJobFailed');
+    expect(request.json.blocks.map((b: { type: string }) => b.type)).toEqual([
+      'header',
+      'section',
+      'context',
+    ]);
+    expect(request.json.alerts).toBeUndefined();
+  });
+
   it('templates override the title and text per channel', async () => {
     const app = await start({
       channels: { slack: { webhookUrl: receiver.url('/s') } },
@@ -308,6 +323,10 @@ describe('Alert channels against real receivers', () => {
             job_id: '42',
           });
           expect(alerts[0].status.state).toBe('active');
+          // Active until the repeat interval (4 h) + 5 min, unless re-sent or resolved.
+          const ttl = Date.parse(alerts[0].endsAt) - Date.now();
+          expect(ttl).toBeGreaterThan(4 * 3600_000);
+          expect(ttl).toBeLessThanOrEqual(4 * 3600_000 + 5 * 60_000);
 
           alerting.resolve(alerting.getActive()[0].fingerprint);
           await alerting.whenIdle();

@@ -39,8 +39,13 @@ export function createChannels(options: ResolvedAlertingOptions, service: string
         return new SmsChannel(c, context);
       case 'pagerduty':
         return new PagerDutyChannel(c, context);
-      case 'alertmanager':
-        return new AlertmanagerChannel(c, context);
+      case 'alertmanager': {
+        const repeat = Math.max(
+          options.repeatIntervalMs,
+          ...options.routes.map((r) => r.repeatIntervalMs ?? 0),
+        );
+        return new AlertmanagerChannel({ ...c, firingTtlMs: repeat + 5 * 60_000 }, context);
+      }
     }
   };
   return [...options.channels.map(build), ...options.custom];

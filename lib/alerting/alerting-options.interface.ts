@@ -57,6 +57,11 @@ export interface WebhookChannelOptions extends AlertChannelCommonOptions {
    * @default process.env.ALERT_WEBHOOK_SECRET
    */
   secret?: string;
+  /**
+   * Body format: the generic JSON, or Slack's Block Kit.
+   * @default 'slack' for a hooks.slack.com URL (seed 000), else 'json'
+   */
+  format?: 'json' | 'slack';
 }
 
 /** Slack incoming webhook (Block Kit). */

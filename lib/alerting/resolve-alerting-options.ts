@@ -38,7 +38,7 @@ const KEYS = {
     'custom',
   ],
   common: ['enabled', 'timeoutMs', 'rateLimitPerMinute', 'template'],
-  webhook: ['url', 'headers', 'secret'],
+  webhook: ['url', 'headers', 'secret', 'format'],
   slack: ['webhookUrl', 'channel', 'username'],
   discord: ['webhookUrl', 'username'],
   email: ['smtpUrl', 'from', 'to'],
@@ -224,7 +224,12 @@ export function resolveAlertingOptions(
     }
     const secret =
       str(value.secret, 'alerting.channels.webhook.secret') ?? env_(env, 'ALERT_WEBHOOK_SECRET');
-    if (target) channels.push({ ...common('webhook', value), url: target, headers, secret });
+    if (value.format !== undefined && value.format !== 'json' && value.format !== 'slack') {
+      problem('alerting.channels.webhook.format', '"json" or "slack"', value.format);
+    }
+    const format = value.format as 'json' | 'slack' | undefined;
+    if (target)
+      channels.push({ ...common('webhook', value), url: target, headers, secret, format });
     else if (channelsRaw.webhook !== undefined && value.url === undefined)
       missing('alerting.channels.webhook.url');
   }

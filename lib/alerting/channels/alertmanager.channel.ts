@@ -7,8 +7,9 @@ import { httpDeliver, maskUrl } from './http-delivery';
  * Prometheus Alertmanager: `POST {url}/api/v2/alerts` with postable alerts (`labels` with
  * `alertname`, `severity` and `service`; `annotations` with `summary` and `description`;
  * `startsAt`; `endsAt` once resolved). Several replicas sending the same alert are deduplicated
- * and grouped by Alertmanager itself. A firing alert not sent again is resolved by Alertmanager
- * after its `resolve_timeout`.
+ * and grouped by Alertmanager itself. A firing alert carries `endsAt` = now + the longest repeat
+ * interval + 5 minutes: each repeat extends it, so Alertmanager keeps it active while it fires and
+ * resolves it on its own if this process dies.
  */
 export class AlertmanagerChannel implements AlertChannel {
   readonly name = 'alertmanager';
@@ -20,6 +21,8 @@ export class AlertmanagerChannel implements AlertChannel {
     private readonly options: {
       url: string;
       generatorUrl?: string;
+      /** How long a firing alert stays active in Alertmanager unless sent again. */
+      firingTtlMs?: number;
       timeoutMs?: number;
       rateLimitPerMinute?: number;
     },
@@ -44,7 +47,11 @@ export class AlertmanagerChannel implements AlertChannel {
         ...(alert.description ? { description: alert.description } : {}),
       },
       startsAt: alert.startsAt.toISOString(),
-      ...(alert.endsAt ? { endsAt: alert.endsAt.toISOString() } : {}),
+      ...(alert.endsAt
+        ? { endsAt: alert.endsAt.toISOString() }
+        : this.options.firingTtlMs
+          ? { endsAt: new Date(Date.now() + this.options.firingTtlMs).toISOString() }
+          : {}),
       ...(this.options.generatorUrl ? { generatorURL: this.options.generatorUrl } : {}),
     }));
     await httpDeliver(

@@ -10,6 +10,40 @@ const truncate = (text: string, max: number): string =>
 const EMOJI = { critical: ':red_circle:', warning: ':warning:', info: ':information_source:' };
 
 /**
+ * The Block Kit body of a Slack incoming webhook: `header`, mrkdwn `section`, `context`, and
+ * `text` as the notification fallback.
+ */
+export function slackPayload(
+  notification: AlertNotification,
+  title: string,
+  text: string,
+  options: { channel?: string; username?: string } = {},
+): Record<string, unknown> {
+  const icon =
+    notification.status === 'resolved' ? ':white_check_mark:' : EMOJI[notification.severity];
+  return {
+    text: truncate(`${icon} ${title}`, 3000),
+    ...(options.channel ? { channel: options.channel } : {}),
+    ...(options.username ? { username: options.username } : {}),
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: truncate(title, 150), emoji: true } },
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(text || title, 3000) } },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text:
+              `${icon} *${notification.severity}* · service \`${notification.service}\`` +
+              ` · ${notification.environment}`,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
  * Slack incoming webhook with Block Kit: a `header` block with the title, a `section` with the
  * text (mrkdwn) and a `context` with service, environment and severity. `text` carries the
  * title too, as Slack's notification fallback.
@@ -37,28 +71,7 @@ export class SlackChannel implements AlertChannel {
 
   async send(notification: AlertNotification, signal: AbortSignal): Promise<void> {
     const { title, text } = renderAlert(notification, this.context.template);
-    const icon =
-      notification.status === 'resolved' ? ':white_check_mark:' : EMOJI[notification.severity];
-    const body = {
-      text: truncate(`${icon} ${title}`, 3000),
-      ...(this.options.channel ? { channel: this.options.channel } : {}),
-      ...(this.options.username ? { username: this.options.username } : {}),
-      blocks: [
-        { type: 'header', text: { type: 'plain_text', text: truncate(title, 150), emoji: true } },
-        { type: 'section', text: { type: 'mrkdwn', text: truncate(text || title, 3000) } },
-        {
-          type: 'context',
-          elements: [
-            {
-              type: 'mrkdwn',
-              text:
-                `${icon} *${notification.severity}* · service \`${notification.service}\`` +
-                ` · ${notification.environment}`,
-            },
-          ],
-        },
-      ],
-    };
+    const body = slackPayload(notification, title, text, this.options);
     await httpDeliver(
       this.url,
       { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },

@@ -4,6 +4,7 @@ import { renderAlert } from '../alert-template';
 import type { AlertChannel } from './alert-channel.interface';
 import type { ChannelContext } from './channel-context';
 import { httpDeliver, maskSecret, maskUrl } from './http-delivery';
+import { slackPayload } from './slack.channel';
 
 /** Header carrying the HMAC-SHA256 signature of a webhook body. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-alert-signature';
@@ -34,12 +35,14 @@ export class WebhookChannel implements AlertChannel {
   private url: string;
   private readonly headers: Record<string, string>;
   private readonly secret: string | undefined;
+  private readonly format: 'json' | 'slack' | undefined;
 
   constructor(
     options: {
       url: string;
       headers?: Record<string, string>;
       secret?: string;
+      format?: 'json' | 'slack';
       timeoutMs?: number;
       rateLimitPerMinute?: number;
     },
@@ -48,13 +51,48 @@ export class WebhookChannel implements AlertChannel {
     this.url = options.url;
     this.headers = options.headers ?? {};
     this.secret = options.secret;
+    this.format = options.format;
     this.timeoutMs = options.timeoutMs;
     this.rateLimitPerMinute = options.rateLimitPerMinute;
   }
 
   async send(notification: AlertNotification, signal: AbortSignal): Promise<void> {
     const { title, text } = renderAlert(notification, this.context.template);
-    const body = JSON.stringify({
+    const body = JSON.stringify(
+      this.isSlack()
+        ? slackPayload(notification, title, text)
+        : this.jsonPayload(notification, title, text),
+    );
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'nestjs-observability',
+      ...this.headers,
+    };
+    if (this.secret) {
+      headers[WEBHOOK_SIGNATURE_HEADER] = signWebhookBody(
+        this.secret,
+        body,
+        Math.floor(Date.now() / 1000),
+      );
+    }
+    await httpDeliver(this.url, { headers, body }, signal);
+  }
+
+  /**
+   * `format`, or `slack` for a `hooks.slack.com` URL: seed 000 points ALERT_WEBHOOK_URL at a
+   * Slack incoming webhook, which rejects other bodies.
+   */
+  private isSlack(): boolean {
+    if (this.format) return this.format === 'slack';
+    try {
+      return new URL(this.url).hostname === 'hooks.slack.com';
+    } catch {
+      return false;
+    }
+  }
+
+  private jsonPayload(notification: AlertNotification, title: string, text: string) {
+    return {
       version: '1',
       status: notification.status,
       severity: notification.severity,
@@ -77,20 +115,7 @@ export class WebhookChannel implements AlertChannel {
         endsAt: alert.endsAt?.toISOString(),
         fingerprint: alert.fingerprint,
       })),
-    });
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'nestjs-observability',
-      ...this.headers,
     };
-    if (this.secret) {
-      headers[WEBHOOK_SIGNATURE_HEADER] = signWebhookBody(
-        this.secret,
-        body,
-        Math.floor(Date.now() / 1000),
-      );
-    }
-    await httpDeliver(this.url, { headers, body }, signal);
   }
 
   describe(): Record<string, unknown> {
