@@ -208,6 +208,53 @@ describe('AlertingService semantics (fake clock)', () => {
       expect(pager.received).toHaveLength(1);
     });
 
+    it('walks the escalation chain, one target per escalateAfterMs, until acknowledged', async () => {
+      const { alerting } = await start({
+        routes: [
+          {
+            severity: 'critical',
+            channels: ['pager'],
+            escalateAfterMs: 10 * 60_000,
+            escalateTo: ['chat', ['sms', 'chat']],
+          },
+        ],
+      });
+      alerting.send(critical);
+      clock.advance(10 * 60_000);
+      await alerting.whenIdle();
+      expect(chat.received.map((n) => n.escalation)).toEqual([true]);
+      expect(sms.received).toHaveLength(0);
+      clock.advance(10 * 60_000);
+      await alerting.whenIdle();
+      expect(sms.received).toHaveLength(1);
+      expect(chat.received).toHaveLength(2);
+      clock.advance(HOUR);
+      await alerting.whenIdle();
+      expect(sms.received).toHaveLength(1);
+      expect(chat.received).toHaveLength(2);
+      expect(clock.pending).toBe(0);
+    });
+
+    it('stops the chain when acknowledged between levels', async () => {
+      const { alerting } = await start({
+        routes: [
+          {
+            severity: 'critical',
+            channels: ['pager'],
+            escalateAfterMs: 60_000,
+            escalateTo: ['chat', 'sms'],
+          },
+        ],
+      });
+      alerting.send(critical);
+      clock.advance(60_000);
+      alerting.acknowledge(alerting.getActive()[0].fingerprint, 'bob');
+      clock.advance(HOUR);
+      await alerting.whenIdle();
+      expect(chat.received).toHaveLength(1);
+      expect(sms.received).toHaveLength(0);
+    });
+
     it('does not escalate once acknowledged or resolved', async () => {
       const { alerting } = await start({ routes });
       alerting.send(critical);

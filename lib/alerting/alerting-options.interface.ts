@@ -170,8 +170,13 @@ export interface AlertRoute {
   repeatIntervalMs?: number;
   /** A `critical` alert neither acknowledged nor resolved after this long escalates. */
   escalateAfterMs?: number;
-  /** Channels of the escalation. @default [] */
-  escalateTo?: string[];
+  /**
+   * The escalation chain: each entry (a channel, or channels notified together) is the next
+   * target, reached `escalateAfterMs` after the previous one while the alert stays unacknowledged.
+   * @default []
+   * @example ['slack-oncall', ['sms', 'email']]
+   */
+  escalateTo?: Array<string | string[]>;
 }
 
 /** Retries, timeouts and the circuit breaker of deliveries. */

@@ -538,15 +538,21 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private scheduleEscalation(tracked: Tracked): void {
+  /**
+   * Escalation chain: each `escalateTo` entry (a channel or a list of channels) is the next
+   * target, reached `escalateAfterMs` after the previous one while the alert stays firing and
+   * unacknowledged.
+   */
+  private scheduleEscalation(tracked: Tracked, level = 0): void {
     if (tracked.alert.severity !== 'critical') return;
     const route = tracked.routes.find((r) => r.escalateAfterMs && r.escalateTo?.length);
-    if (!route) return;
+    const levels = route?.escalateTo ?? [];
+    if (!route || level >= levels.length) return;
     tracked.escalation = this.clock.setTimeout(() => {
       tracked.escalation = undefined;
       const current = this.active.get(tracked.alert.fingerprint);
       if (current !== tracked || tracked.alert.acknowledgedBy) return;
-      for (const channel of route.escalateTo ?? []) {
+      for (const channel of [levels[level]].flat()) {
         if (!this.dispatcher.isEnabled(channel)) continue;
         this.dispatcher.enqueue(
           this.notification(channel, [{ ...tracked.alert }], tracked.alert.fingerprint, {
@@ -554,6 +560,7 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
           }),
         );
       }
+      this.scheduleEscalation(tracked, level + 1);
     }, route.escalateAfterMs as number);
   }
 

@@ -407,7 +407,11 @@ export function resolveAlertingOptions(
         int(route.groupWaitMs, `${path}.groupWaitMs`, 0);
         int(route.repeatIntervalMs, `${path}.repeatIntervalMs`, 1);
         int(route.escalateAfterMs, `${path}.escalateAfterMs`, 1);
-        const escalateTo = channelList(route.escalateTo, `${path}.escalateTo`, true);
+        const escalateTo = channelList(
+          Array.isArray(route.escalateTo) ? route.escalateTo.flat() : route.escalateTo,
+          `${path}.escalateTo`,
+          true,
+        );
         if (route.escalateAfterMs !== undefined && !escalateTo?.length)
           missing(`${path}.escalateTo`);
         if (channelsOfRoute) routes.push(route as unknown as AlertRoute);
