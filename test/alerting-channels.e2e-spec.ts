@@ -185,7 +185,7 @@ describe('Alert channels against real receivers', () => {
     expect(new Date(embed.timestamp).toISOString()).toBe(embed.timestamp);
   });
 
-  it('PagerDuty gets Events API v2 trigger then resolve with dedup_key = fingerprint', async () => {
+  it('PagerDuty gets Events API v2 trigger, acknowledge and resolve with dedup_key = fingerprint', async () => {
     const app = await start({
       channels: {
         pagerduty: { routingKey: 'R0UTINGKEY0123456789', url: receiver.url('/v2/enqueue') },
@@ -195,8 +195,14 @@ describe('Alert channels against real receivers', () => {
     const alerting = app.get(AlertingService);
     alerting.send(queueAlert);
     const [active] = alerting.getActive();
+    expect(alerting.acknowledge(active.fingerprint, 'alice')).toBe(true);
     expect(alerting.resolve(active.fingerprint)).toBe(true);
-    const [trigger, resolve] = await receiver.waitFor(2);
+    const [trigger, acknowledge, resolve] = await receiver.waitFor(3);
+    expect(acknowledge.json).toEqual({
+      routing_key: 'R0UTINGKEY0123456789',
+      event_action: 'acknowledge',
+      dedup_key: active.fingerprint,
+    });
     expect(trigger.url).toBe('/v2/enqueue');
     expect(trigger.json).toEqual({
       routing_key: 'R0UTINGKEY0123456789',

@@ -79,6 +79,8 @@ export interface AlertNotification {
   alerts: Alert[];
   escalation?: boolean;
   test?: boolean;
+  /** Set when it reports an acknowledgement (channels with `notifiesAcknowledgements`). */
+  acknowledged?: boolean;
   /** The `service` option, so receivers know the sender. */
   service: string;
   environment: string;

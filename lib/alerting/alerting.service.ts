@@ -255,11 +255,18 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
     if (!tracked) return false;
     this.clock.clearTimeout(tracked.escalation);
     tracked.escalation = undefined;
-    tracked.alert = {
-      ...tracked.alert,
-      acknowledgedBy: String(by ?? 'unknown'),
-      acknowledgedAt: new Date(this.clock.now()),
-    };
+    tracked.alert.acknowledgedBy = String(by ?? 'unknown');
+    tracked.alert.acknowledgedAt = new Date(this.clock.now());
+    const channels = new Set(tracked.routes.flatMap((route) => route.channels));
+    for (const name of channels) {
+      if (!this.dispatcher.channel(name)?.notifiesAcknowledgements) continue;
+      if (!this.dispatcher.isEnabled(name)) continue;
+      this.dispatcher.enqueue(
+        this.notification(name, [{ ...tracked.alert }], tracked.alert.fingerprint, {
+          acknowledged: true,
+        }),
+      );
+    }
     return true;
   }
 
@@ -568,7 +575,7 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
     channel: string,
     alerts: Alert[],
     groupKey: string,
-    extra: { escalation?: boolean; test?: boolean } = {},
+    extra: { escalation?: boolean; test?: boolean; acknowledged?: boolean } = {},
   ): AlertNotification {
     return {
       channel,

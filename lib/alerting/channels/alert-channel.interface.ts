@@ -25,6 +25,8 @@ export interface AlertChannel {
   send(notification: AlertNotification, signal: AbortSignal): Promise<void>;
   /** Per-channel timeout in milliseconds, overriding `alerting.delivery.timeoutMs`. */
   readonly timeoutMs?: number;
+  /** Receives `acknowledge()` calls as notifications with `acknowledged: true` (PagerDuty). */
+  readonly notifiesAcknowledgements?: boolean;
   /** Deliveries allowed per minute. */
   readonly rateLimitPerMinute?: number;
   /** What the admin API and logs show about the target, secrets masked. */

@@ -7,12 +7,14 @@ import { httpDeliver, maskSecret, maskUrl } from './http-delivery';
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 /**
- * PagerDuty Events API v2: one event per alert, `event_action` `trigger` or `resolve`,
+ * PagerDuty Events API v2: one event per alert, `event_action` `trigger`, `acknowledge` (on
+ * `AlertingService.acknowledge()`) or `resolve`,
  * `dedup_key` = the alert's fingerprint (so PagerDuty dedups repeats and the resolve closes the
  * incident), `payload.summary/severity/source/timestamp/class/custom_details` on triggers.
  */
 export class PagerDutyChannel implements AlertChannel {
   readonly name = 'pagerduty';
+  readonly notifiesAcknowledgements = true;
   readonly timeoutMs?: number;
   readonly rateLimitPerMinute?: number;
   private url: string;
@@ -35,11 +37,12 @@ export class PagerDutyChannel implements AlertChannel {
   async send(notification: AlertNotification, signal: AbortSignal): Promise<void> {
     for (const alert of notification.alerts) {
       const resolve = alert.status === 'resolved';
+      const acknowledge = !resolve && notification.acknowledged === true;
       const event = {
         routing_key: this.options.routingKey,
-        event_action: resolve ? 'resolve' : 'trigger',
+        event_action: resolve ? 'resolve' : acknowledge ? 'acknowledge' : 'trigger',
         dedup_key: alert.fingerprint,
-        ...(resolve
+        ...(resolve || acknowledge
           ? {}
           : {
               payload: {
