@@ -56,6 +56,32 @@ describe('Alert channels against real receivers', () => {
     delete process.env.ALERT_WEBHOOK_URL;
   });
 
+  it('with no channel configured, alerts go to the Nest logger (log channel)', async () => {
+    const lines: Array<[string, string]> = [];
+    const logger = {
+      log: (m: unknown, c?: string) => lines.push(['log', `${c}: ${String(m)}`]),
+      warn: (m: unknown, c?: string) => lines.push(['warn', `${c}: ${String(m)}`]),
+      error: (m: unknown, ...rest: unknown[]) =>
+        lines.push(['error', `${String(rest.at(-1))}: ${String(m)}`]),
+    };
+    @Module({
+      imports: [ObservabilityModule.forRoot({ service: 'api', metrics: { enabled: false } })],
+    })
+    class LogModule {}
+    const app = await NestFactory.create(LogModule, { logger, abortOnError: false });
+    apps.push(app);
+    await app.init();
+    const alerting = app.get(AlertingService);
+    alerting.send(queueAlert);
+    alerting.send({ name: 'Slow', severity: 'warning', summary: 'p95 above 2s' });
+    await alerting.whenIdle();
+    expect(lines).toContainEqual([
+      'error',
+      'Alerting: [FIRING:1] QueueJobFailed: CRITICAL: Job failed in queue "emails" | SMTP timeout after 3 attempts | Labels: queue=emails',
+    ]);
+    expect(lines).toContainEqual(['warn', 'Alerting: [FIRING:1] Slow: WARNING: p95 above 2s']);
+  });
+
   it('ALERT_WEBHOOK_URL alone delivers every alert to the webhook as JSON, signed with HMAC-SHA256', async () => {
     process.env.ALERT_WEBHOOK_URL = receiver.url('/hooks/T000/secret-path');
     const app = await start({
