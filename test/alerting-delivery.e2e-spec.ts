@@ -122,7 +122,7 @@ describe('Alert delivery guarantees against real HTTP receivers', () => {
   it('aborts an attempt slower than the timeout and retries it', async () => {
     receiver.respondWith({ hang: true });
     const { app, alerting } = await start(receiver.url('/hook'), {
-      delivery: { timeoutMs: 150, backoffMs: 1, maxBackoffMs: 2 },
+      delivery: { timeoutMs: 500, backoffMs: 1, maxBackoffMs: 2 },
     });
     alerting.send(alert('a'));
     await alerting.whenIdle();
@@ -177,7 +177,7 @@ describe('Alert delivery guarantees against real HTTP receivers', () => {
     receiver.respondWith({ hang: true });
     const { app, alerting } = await start(receiver.url('/hook'), {
       queue: { maxSize: 3 },
-      delivery: { timeoutMs: 200, maxRetries: 0 },
+      delivery: { timeoutMs: 1000, maxRetries: 0 },
     });
     for (let i = 0; i < 10; i++) alerting.send(alert(String(i)));
     await alerting.whenIdle();
