@@ -30,3 +30,36 @@ export {
 } from '@willsoto/nestjs-prometheus';
 /** prom-client's metric types, as returned by `CustomMetricsService.create*()`. */
 export type { Counter, Gauge, Histogram, Summary } from 'prom-client';
+export { AlertingService } from './alerting/alerting.service';
+export type { AlertChannelPatch } from './alerting/alerting.service';
+export type { AlertChannelState } from './alerting/alert-dispatcher';
+export { ALERTING_SERVICE_TOKEN } from './observability.constants';
+export { alertFingerprint } from './alerting/alert.types';
+export type {
+  Alert,
+  AlertInput,
+  AlertNotification,
+  AlertSeverity,
+  AlertStatus,
+} from './alerting/alert.types';
+export type { AlertClock } from './alerting/alert-clock';
+export type {
+  AlertAdminOptions,
+  AlertChannelCommonOptions,
+  AlertChannelsOptions,
+  AlertDeliveryOptions,
+  AlertingOptions,
+  AlertmanagerChannelOptions,
+  AlertRoute,
+  AlertTemplate,
+  AlertTemplateText,
+  DiscordChannelOptions,
+  EmailChannelOptions,
+  PagerDutyChannelOptions,
+  SlackChannelOptions,
+  SmsChannelOptions,
+  WebhookChannelOptions,
+} from './alerting/alerting-options.interface';
+export { AlertDeliveryError } from './alerting/channels/alert-channel.interface';
+export type { AlertChannel } from './alerting/channels/alert-channel.interface';
+export { signWebhookBody, WEBHOOK_SIGNATURE_HEADER } from './alerting/channels/webhook.channel';

@@ -30,4 +30,20 @@ export const Messages = {
     `Payment ${paymentId} failed (method "${paymentMethod}", error "${errorType}")`,
   decoratorOnNonMethod: (decorator: string, key: string): string =>
     `@${decorator}() can only decorate a method; "${key}" is not one.`,
+  optionalPeerMissing: (pkg: string, feature: string): string =>
+    `"${feature}" needs the optional package "${pkg}": install it with \`npm install ${pkg}\`.`,
+  invalidAlert: (detail: string): string =>
+    `Dropped an alert: ${detail}. AlertingService.send() needs { name, severity: 'info' | 'warning' | 'critical', summary }; further invalid alerts are only counted in alerts_dropped_total{reason="invalid"}.`,
+  alertDeliveryFailed: (channel: string, reason: string): string =>
+    `Alert delivery to channel "${channel}" failed: ${reason}. It is counted in alerts_sent_total{status="failed"}.`,
+  alertDeliveryRetry: (channel: string, attempt: number, delayMs: number, reason: string): string =>
+    `Alert delivery to channel "${channel}" failed (${reason}); retry ${attempt} in ${delayMs} ms.`,
+  alertCircuitOpen: (channel: string, failures: number, cooldownMs: number): string =>
+    `Alert channel "${channel}" failed ${failures} times in a row; its circuit is open for ${cooldownMs} ms ("alerting.delivery.breakerCooldownMs").`,
+  alertQueueFull: (channel: string, max: number): string =>
+    `The alert queue of channel "${channel}" is full (${max}, "alerting.queue.maxSize"); the oldest delivery was dropped. Further drops are only counted in alerts_dropped_total{reason="queue_full"}.`,
+  alertShutdownDropped: (count: number, timeoutMs: number): string =>
+    `${count} alert deliveries were still pending after ${timeoutMs} ms ("alerting.delivery.shutdownTimeoutMs") at shutdown and were dropped.`,
+  alertTooManyActive: (max: number): string =>
+    `${max} alerts are active ("alerting.maxActiveAlerts"); new fingerprints are dropped until some resolve. Further drops are only counted in alerts_dropped_total{reason="too_many_active"}.`,
 } as const;

@@ -1,12 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { createAlertsAdminController } from './alerting/alerts-admin.controller';
+import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
+import { AlertingService } from './alerting/alerting.service';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
 import { WillsotoMetricsExplorer } from './metrics/willsoto-metrics.explorer';
-import { OBSERVABILITY_OPTIONS } from './observability.constants';
+import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from './observability.constants';
 import { Messages } from './observability.messages';
 import {
   ASYNC_OPTIONS_TYPE,
@@ -52,13 +55,25 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     MetricsServer,
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
+    AlertingService,
+    { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
+    AlertsAdminGuard,
   ],
-  exports: [CustomMetricsService, MetricsServer],
+  exports: [CustomMetricsService, MetricsServer, AlertingService, ALERTING_SERVICE_TOKEN],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    const module = super.forRoot(options);
+    // The alerting admin API exists only when something protects it.
+    const admin = options?.alerting?.admin;
+    if (admin?.token || admin?.guard || process.env.ALERT_ADMIN_TOKEN) {
+      module.controllers = [
+        ...(module.controllers ?? []),
+        createAlertsAdminController(admin?.path ?? '/alerts'),
+      ];
+    }
+    return module;
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -66,6 +81,12 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    return super.forRootAsync(options);
+    const module = super.forRootAsync(options);
+    // Async options are known only at runtime, after routes are bound: here the admin API is
+    // registered (on /alerts) when ALERT_ADMIN_TOKEN is set; the guard checks it per request.
+    if (process.env.ALERT_ADMIN_TOKEN) {
+      module.controllers = [...(module.controllers ?? []), createAlertsAdminController('/alerts')];
+    }
+    return module;
   }
 }

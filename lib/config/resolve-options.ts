@@ -7,6 +7,7 @@ import type {
   TokenPricingTable,
 } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
+import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -33,7 +34,7 @@ function describe(value: unknown): string {
 }
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi'],
+  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'alerting'],
   metrics: [
     'enabled',
     'port',
@@ -332,6 +333,10 @@ export function resolveOptions(
     ) ?? 300;
   const tokenPricing = validatePricing(kpi.tokenPricing, problems);
 
+  const alerting = resolveAlertingOptions(options.alerting, env, (path, expected, got) =>
+    problems.add(path, expected, got),
+  );
+
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
   return {
@@ -351,5 +356,6 @@ export function resolveOptions(
       maxSeriesPerMetric,
     },
     kpi: { activeUsersWindowSeconds, tokenPricing },
+    alerting,
   };
 }
