@@ -30,3 +30,24 @@ export {
 } from '@willsoto/nestjs-prometheus';
 /** prom-client's metric types, as returned by `CustomMetricsService.create*()`. */
 export type { Counter, Gauge, Histogram, Summary } from 'prom-client';
+export { HealthService } from './health/health.service';
+export type { BasicHealthBody, HealthReport } from './health/health.service';
+export type {
+  DiskHealthOptions,
+  EventLoopHealthOptions,
+  HealthCheckDefinition,
+  HealthOptions,
+  HealthPaths,
+  MemoryHealthOptions,
+  QueueHealthOptions,
+  ResolvedHealthOptions,
+} from './health/health-options.interface';
+export { ALERTING_SERVICE_TOKEN, QUEUE_METRICS_TOKEN } from './health/health.constants';
+export type {
+  QueueBacklogEntry,
+  QueueBacklogSource,
+} from './health/indicators/queue-backlog.health';
+export type {
+  AlertChannelState,
+  AlertChannelStateSource,
+} from './health/indicators/alert-channels.health';

@@ -1,3 +1,5 @@
+import type { HealthOptions, ResolvedHealthOptions } from './health/health-options.interface';
+
 /**
  * Credentials that protect the metrics endpoint.
  *
@@ -109,6 +111,8 @@ export interface ObservabilityModuleOptions {
   metrics?: MetricsOptions;
   /** Business KPIs. */
   kpi?: KpiOptions;
+  /** Health endpoints (`/health`, `/health/detailed`, `/ready`, `/live`) and graceful shutdown. */
+  health?: HealthOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -118,4 +122,5 @@ export interface ResolvedObservabilityOptions {
   version: string | undefined;
   metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
   kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
+  health: ResolvedHealthOptions;
 }

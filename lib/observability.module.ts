@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
+import { HealthModule } from './health/health.module';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
@@ -20,7 +21,9 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
  * Production monitoring in one import. Registers, for the whole application (the module is
  * global): `CustomMetricsService` (KPIs and custom metrics), the bindings of
  * `@TrackDuration()`/`@CountCalls()`, and the metrics server on `metrics.port` (9091) with
- * `GET /metrics` and `GET /health`. Each imported instance owns its own prom-client registry.
+ * `GET /metrics` and `GET /health`, and on the application's own server the health endpoints
+ * `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful shutdown.
+ * Each imported instance owns its own prom-client registry.
  *
  * Invalid options fail at boot with one error naming every bad field.
  *
@@ -53,12 +56,12 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
   ],
-  exports: [CustomMetricsService, MetricsServer],
+  exports: [CustomMetricsService, MetricsServer, MetricsRegistry, OBSERVABILITY_OPTIONS],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    return withCapabilities(super.forRoot(options));
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -66,6 +69,15 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    return super.forRootAsync(options);
+    return withCapabilities(super.forRootAsync(options));
   }
+}
+
+/** Adds the capability modules, created per module instance (the health controller is). */
+function withCapabilities(definition: DynamicModule): DynamicModule {
+  return {
+    ...definition,
+    imports: [...(definition.imports ?? []), HealthModule.register()],
+    exports: [...(definition.exports ?? []), HealthModule],
+  };
 }

@@ -6,6 +6,7 @@ import type {
   ResolvedObservabilityOptions,
   TokenPricingTable,
 } from '../observability-options.interface';
+import { resolveHealthOptions } from '../health/resolve-health-options';
 import { Messages } from '../observability.messages';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -33,7 +34,7 @@ function describe(value: unknown): string {
 }
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi'],
+  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'health'],
   metrics: [
     'enabled',
     'port',
@@ -332,6 +333,8 @@ export function resolveOptions(
     ) ?? 300;
   const tokenPricing = validatePricing(kpi.tokenPricing, problems);
 
+  const health = resolveHealthOptions(options.health, environment, problems);
+
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
   return {
@@ -351,5 +354,6 @@ export function resolveOptions(
       maxSeriesPerMetric,
     },
     kpi: { activeUsersWindowSeconds, tokenPricing },
+    health,
   };
 }
