@@ -21,6 +21,20 @@ describe('resolveOptions', () => {
         maxSeriesPerMetric: 1000,
       },
       kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
+      health: {
+        enabled: true,
+        paths: { health: '/health', detailed: '/health/detailed', ready: '/ready', live: '/live' },
+        timeoutMs: 1000,
+        shutdownGracePeriodMs: 0,
+        memory: {
+          heapUsedThresholdBytes: expect.any(Number),
+          rssThresholdBytes: expect.any(Number),
+        },
+        disk: { path: '/', thresholdPercent: 0.9 },
+        eventLoop: { maxLagMs: 1000 },
+        queues: { maxWaiting: 1000, maxOldestWaitSeconds: 300 },
+        checks: [],
+      },
     });
   });
 

@@ -190,7 +190,11 @@ export function resolveHealthOptions(
       const seen = new Map<string, string>();
       for (const [key, value] of Object.entries(paths)) {
         const other = seen.get(value);
-        if (other) problems.add(`health.paths.${key}`, `a path other than "${other}"'s`, value);
+        if (other) problems.add(
+            `health.paths.${key}`,
+            `a path not already used by health.paths.${other}`,
+            value,
+          );
         seen.set(value, key);
       }
     }
