@@ -95,7 +95,7 @@ describe.each(['express', 'fastify'] as const)('Graceful shutdown on SIGTERM (%s
       if (ready === 200) await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(ready).toBe(503);
-    const readyBody = await (await fetch(url('/ready'))).json();
+    const readyBody = (await (await fetch(url('/ready'))).json()) as { status: string };
     expect(readyBody.status).toBe('shutting_down');
     expect(await status('/live')).toBe(200);
 

@@ -153,7 +153,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
       garbage: {
         status: 'down',
         message:
-          'Health check "garbage" returned no HealthIndicatorResult; return { [key]: { status: \'up\' | \'down\' } }, e.g. from HealthIndicatorService.check(key).up().',
+          "Health check \"garbage\" returned no HealthIndicatorResult; return { [key]: { status: 'up' | 'down' } }, e.g. from HealthIndicatorService.check(key).up().",
       },
     });
     expect(detailed.body.info.fast).toEqual({ status: 'up', latencyMs: 1 });
@@ -179,9 +179,9 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     expect(sampleValue(e, 'health_check_status', { ...svc, check: 'hangs' })).toBe(0);
     expect(sampleValue(e, 'health_check_status', { ...svc, check: 'throws' })).toBe(0);
     expect(sampleValue(e, 'health_check_status', { ...svc, check: 'fast' })).toBe(1);
-    expect(
-      sampleValue(e, 'health_check_duration_seconds_count', { ...svc, check: 'hangs' }),
-    ).toBe(1);
+    expect(sampleValue(e, 'health_check_duration_seconds_count', { ...svc, check: 'hangs' })).toBe(
+      1,
+    );
   });
 
   it('gates /ready on critical checks and readiness checks only', async () => {
@@ -369,7 +369,8 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     const app = await start({ ...base, health: { shutdownGracePeriodMs: 1500 } });
     expect((await get(app, '/ready')).status).toBe(200);
     apps.splice(apps.indexOf(app), 1);
-    const closed = app.close('SIGTERM');
+    // What `enableShutdownHooks()` does on SIGTERM (the real signal is tested in a child process).
+    const closed = (app as unknown as { close(signal: string): Promise<void> }).close('SIGTERM');
     let ready: Reply | undefined;
     for (let attempt = 0; attempt < 50; attempt++) {
       ready = await get(app, '/ready');
@@ -395,7 +396,10 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     const { exposition: e } = await scrape(app);
     expect(sampleValue(e, 'health_check_status', { service: 'api', check: 'event_loop' })).toBe(1);
     expect(
-      sampleValue(e, 'health_check_duration_seconds_count', { service: 'api', check: 'event_loop' }),
+      sampleValue(e, 'health_check_duration_seconds_count', {
+        service: 'api',
+        check: 'event_loop',
+      }),
     ).toBe(1);
     await closed;
   });
@@ -486,9 +490,9 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
       const svc = { service: 'api' };
       expect(sampleValue(e, 'health_check_status', { ...svc, check: 'redis' })).toBe(0);
       expect(sampleValue(e, 'health_check_status', { ...svc, check: 'disk' })).toBe(1);
-      expect(sampleValue(e, 'health_check_duration_seconds_count', { ...svc, check: 'redis' })).toBe(
-        4,
-      );
+      expect(
+        sampleValue(e, 'health_check_duration_seconds_count', { ...svc, check: 'redis' }),
+      ).toBe(4);
     });
   });
 });

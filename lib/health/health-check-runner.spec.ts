@@ -63,7 +63,11 @@ describe('runHealthCheck', () => {
       });
       settle(indicators.check('slow').up());
 
-      await runHealthCheck({ name: 'quick', timeoutMs: 1000, run: () => indicators.check('q').up() });
+      await runHealthCheck({
+        name: 'quick',
+        timeoutMs: 1000,
+        run: () => indicators.check('q').up(),
+      });
       expect(jest.getTimerCount()).toBe(0);
     } finally {
       jest.useRealTimers();

@@ -57,7 +57,10 @@ export async function runHealthCheck(check: RunnableCheck): Promise<HealthCheckD
   const timeout = new Promise<HealthCheckDetail>((resolve) => {
     timer = setTimeout(
       () =>
-        resolve({ status: 'down', message: Messages.healthCheckTimedOut(check.name, check.timeoutMs) }),
+        resolve({
+          status: 'down',
+          message: Messages.healthCheckTimedOut(check.name, check.timeoutMs),
+        }),
       check.timeoutMs,
     );
   });

@@ -1,11 +1,4 @@
-import {
-  Controller,
-  Inject,
-  RequestMethod,
-  Res,
-  type Type,
-  VERSION_NEUTRAL,
-} from '@nestjs/common';
+import { Controller, Inject, RequestMethod, Res, type Type, VERSION_NEUTRAL } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';

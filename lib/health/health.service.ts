@@ -30,7 +30,10 @@ import {
 } from './indicators/alert-channels.health';
 import { EventLoopHealthIndicator } from './indicators/event-loop.health';
 import { MetricsRegistryHealthIndicator } from './indicators/metrics-registry.health';
-import { QueueBacklogHealthIndicator, type QueueBacklogSource } from './indicators/queue-backlog.health';
+import {
+  QueueBacklogHealthIndicator,
+  type QueueBacklogSource,
+} from './indicators/queue-backlog.health';
 
 /** Body of `GET /health`. */
 export interface BasicHealthBody {
@@ -228,7 +231,9 @@ export class HealthService
   }
 
   private shuttingDownReport(): HealthReport {
-    const down = { [SHUTDOWN_CHECK]: { status: 'down' as const, message: Messages.healthShuttingDown() } };
+    const down = {
+      [SHUTDOWN_CHECK]: { status: 'down' as const, message: Messages.healthShuttingDown() },
+    };
     return {
       httpStatus: 503,
       body: { status: 'shutting_down', info: {}, error: down, details: down },
@@ -247,7 +252,10 @@ export class HealthService
       details[name] = detail;
     }
     const ok = Object.keys(error).length === 0;
-    return { httpStatus: ok ? 200 : 503, body: { status: ok ? 'ok' : 'error', info, error, details } };
+    return {
+      httpStatus: ok ? 200 : 503,
+      body: { status: ok ? 'ok' : 'error', info, error, details },
+    };
   }
 
   private async runAndRecord(check: ScopedCheck): Promise<HealthCheckDetail> {

@@ -33,7 +33,10 @@ describe('health options', () => {
           disk: { path: '/data', thresholdPercent: 0.8 },
           eventLoop: false,
           queues: { maxWaiting: 5 },
-          checks: [{ name: 'search', check }, { name: 'db', check, critical: true, timeoutMs: 50 }],
+          checks: [
+            { name: 'search', check },
+            { name: 'db', check, critical: true, timeoutMs: 50 },
+          ],
           readiness: [{ name: 'redis', check }],
         },
       },

@@ -71,11 +71,7 @@ function positive(
     (allowZero ? value >= 0 : value > 0) &&
     (!integer || Number.isInteger(value));
   if (ok) return value;
-  problems.add(
-    path,
-    `${integer ? 'an integer' : 'a number'} ${allowZero ? '>= 0' : '> 0'}`,
-    value,
-  );
+  problems.add(path, `${integer ? 'an integer' : 'a number'} ${allowZero ? '>= 0' : '> 0'}`, value);
   return undefined;
 }
 
@@ -98,8 +94,9 @@ function section(
 /** Memory available to the process: the cgroup limit when there is one, else total memory. */
 function availableMemory(): number {
   const total = totalmem();
-  const constrained = (process as { constrainedMemory?: () => number | undefined })
-    .constrainedMemory?.();
+  const constrained = (
+    process as { constrainedMemory?: () => number | undefined }
+  ).constrainedMemory?.();
   return constrained && constrained > 0 && constrained < total ? constrained : total;
 }
 
@@ -190,7 +187,8 @@ export function resolveHealthOptions(
       const seen = new Map<string, string>();
       for (const [key, value] of Object.entries(paths)) {
         const other = seen.get(value);
-        if (other) problems.add(
+        if (other)
+          problems.add(
             `health.paths.${key}`,
             `a path not already used by health.paths.${other}`,
             value,

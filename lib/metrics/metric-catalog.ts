@@ -28,7 +28,9 @@ const METHOD_BUCKETS = [
 ] as const;
 
 /** Buckets for health check durations, from in-process checks to timed-out dependencies. */
-const HEALTH_CHECK_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+const HEALTH_CHECK_BUCKETS = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
 
 /** The built-in metrics, by role. */
 export const MetricCatalog = {

@@ -44,13 +44,17 @@ export class QueueBacklogHealthIndicator {
     const { maxWaiting, maxOldestWaitSeconds } = this.options;
     const queues: Record<string, { waiting: number; oldestWaitSeconds: number }> = {};
     const problems: string[] = [];
-    for (const { queueName, waiting, oldestWaitSeconds } of Array.isArray(snapshot) ? snapshot : []) {
+    for (const { queueName, waiting, oldestWaitSeconds } of Array.isArray(snapshot)
+      ? snapshot
+      : []) {
       queues[queueName] = { waiting, oldestWaitSeconds };
       if (waiting > maxWaiting) {
         problems.push(Messages.queueBacklogTooHigh(queueName, waiting, maxWaiting));
       }
       if (oldestWaitSeconds > maxOldestWaitSeconds) {
-        problems.push(Messages.queueWaitTooLong(queueName, oldestWaitSeconds, maxOldestWaitSeconds));
+        problems.push(
+          Messages.queueWaitTooLong(queueName, oldestWaitSeconds, maxOldestWaitSeconds),
+        );
       }
     }
     return problems.length > 0
