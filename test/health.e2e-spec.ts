@@ -1,4 +1,11 @@
-import { Controller, Get, type INestApplication, Module, type Provider } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  type INestApplication,
+  Injectable,
+  Module,
+  type Provider,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -56,8 +63,13 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     options: ObservabilityModuleOptions = base,
     extra: { providers?: Provider[]; controllers?: Array<new (...args: never[]) => unknown> } = {},
     module = ObservabilityModule.forRoot(options),
+    imports: Array<new () => unknown> = [],
   ): Promise<INestApplication> {
-    @Module({ imports: [module], providers: extra.providers, controllers: extra.controllers })
+    @Module({
+      imports: [module, ...imports],
+      providers: extra.providers,
+      controllers: extra.controllers,
+    })
     class AppModule {}
     const app = await NestFactory.create(AppModule, createAdapter(), {
       logger: false,
@@ -325,7 +337,16 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
   });
 
   it('has no queue or alerting check without those services', async () => {
-    const app = await start();
+    @Injectable()
+    class Drain {
+      constructor(readonly health: HealthService) {}
+    }
+    @Module({ providers: [Drain], exports: [Drain] })
+    class FeatureModule {}
+    const app = await start(base, {}, ObservabilityModule.forRoot(base), [FeatureModule]);
+    // HealthService is injectable in any module, like the rest of the global module's API.
+    expect(app.get(Drain).health).toBe(app.get(HealthService));
+    expect(app.get(Drain).health.isShuttingDown).toBe(false);
     expect(app.get(HealthService).checkNames).toEqual([
       'event_loop',
       'memory_heap',
