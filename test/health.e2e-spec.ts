@@ -142,11 +142,19 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
 
   it('fails a check that hangs past its timeout, and that check only', async () => {
     const indicators = new HealthIndicatorService();
+    let hangingCalls = 0;
     const app = await start({
       ...base,
       health: {
         checks: [
-          { name: 'hangs', check: () => new Promise(() => undefined), timeoutMs: 200 },
+          {
+            name: 'hangs',
+            check: () => {
+              hangingCalls++;
+              return new Promise(() => undefined);
+            },
+            timeoutMs: 200,
+          },
           { name: 'fast', check: () => indicators.check('fast').up({ latencyMs: 1 }) },
           {
             name: 'throws',

@@ -57,6 +57,24 @@ interface ScopedCheck extends RunnableCheck {
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref?.());
 
+/**
+ * A timed-out check is reported down but cannot be cancelled. So that a dependency that never
+ * answers does not pile up one pending call per probe, a call made while the previous one is
+ * still pending joins it (each caller still has its own timeout).
+ */
+function singleFlight<T>(run: () => Promise<T> | T): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (!pending) {
+      const current = (async () => run())().finally(() => {
+        if (pending === current) pending = undefined;
+      });
+      pending = current;
+    }
+    return pending;
+  };
+}
+
 /** Finds an optional provider anywhere in the application, or `undefined`. */
 function findOptional<T>(moduleRef: ModuleRef, token: string, method: string): T | undefined {
   try {
@@ -135,7 +153,7 @@ export class HealthService
     ): void => {
       this.checks.push({
         name,
-        run,
+        run: singleFlight(run),
         timeoutMs: scope.timeoutMs ?? timeoutMs,
         liveness: scope.liveness ?? false,
         readiness: scope.readiness ?? false,
