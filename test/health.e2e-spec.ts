@@ -202,6 +202,10 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     expect(sampleValue(e, 'health_check_duration_seconds_count', { ...svc, check: 'hangs' })).toBe(
       1,
     );
+    // The next probe times out again, without a second pending call to the hung dependency.
+    const again = await get(app, '/health/detailed');
+    expect(again.body.error.hangs).toEqual(detailed.body.error.hangs);
+    expect(hangingCalls).toBe(1);
   });
 
   it('gates /ready on critical checks and readiness checks only', async () => {
