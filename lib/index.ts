@@ -63,3 +63,21 @@ export type {
 export { AlertDeliveryError } from './alerting/channels/alert-channel.interface';
 export type { AlertChannel } from './alerting/channels/alert-channel.interface';
 export { signWebhookBody, WEBHOOK_SIGNATURE_HEADER } from './alerting/channels/webhook.channel';
+export { HealthService } from './health/health.service';
+export type { BasicHealthBody, HealthReport } from './health/health.service';
+export type {
+  DiskHealthOptions,
+  EventLoopHealthOptions,
+  HealthCheckDefinition,
+  HealthOptions,
+  HealthPaths,
+  MemoryHealthOptions,
+  QueueHealthOptions,
+  ResolvedHealthOptions,
+} from './health/health-options.interface';
+export { QUEUE_METRICS_TOKEN } from './observability.constants';
+export type {
+  QueueBacklogEntry,
+  QueueBacklogSource,
+} from './health/indicators/queue-backlog.health';
+export type { AlertChannelStateSource } from './health/indicators/alert-channels.health';

@@ -2,6 +2,7 @@ import type {
   AlertingOptions,
   ResolvedAlertingOptions,
 } from './alerting/alerting-options.interface';
+import type { HealthOptions, ResolvedHealthOptions } from './health/health-options.interface';
 
 /**
  * Credentials that protect the metrics endpoint.
@@ -116,6 +117,8 @@ export interface ObservabilityModuleOptions {
   kpi?: KpiOptions;
   /** Alerts: routing, dedup, escalation and delivery to Slack, PagerDuty, email, ... */
   alerting?: AlertingOptions;
+  /** Health endpoints (`/health`, `/health/detailed`, `/ready`, `/live`) and graceful shutdown. */
+  health?: HealthOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -126,4 +129,5 @@ export interface ResolvedObservabilityOptions {
   metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
   kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
   alerting: ResolvedAlertingOptions;
+  health: ResolvedHealthOptions;
 }

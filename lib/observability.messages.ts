@@ -28,6 +28,26 @@ export const Messages = {
     'Remove unbounded values (ids, raw paths) from its labels.',
   paymentFailure: (paymentId: string, paymentMethod: string, errorType: string): string =>
     `Payment ${paymentId} failed (method "${paymentMethod}", error "${errorType}")`,
+  healthCheckTimedOut: (name: string, timeoutMs: number): string =>
+    `Health check "${name}" timed out after ${timeoutMs} ms.`,
+  healthCheckNoResult: (name: string): string =>
+    `Health check "${name}" returned no HealthIndicatorResult; return { [key]: { status: 'up' | 'down' } }, e.g. from HealthIndicatorService.check(key).up().`,
+  healthCheckDown: (name: string, detail: string): string =>
+    `Health check "${name}" is down: ${detail}`,
+  healthCheckRecovered: (name: string): string => `Health check "${name}" is up again.`,
+  healthShuttingDown: (): string => 'The application is shutting down.',
+  healthShutdownGrace: (signal: string, graceMs: number): string =>
+    `Received ${signal}: /ready now answers 503; the application keeps serving for ${graceMs} ms (health.shutdownGracePeriodMs) before it closes.`,
+  eventLoopLagged: (lagMs: number, maxLagMs: number): string =>
+    `The event loop was blocked for ${lagMs} ms, more than health.eventLoop.maxLagMs (${maxLagMs} ms).`,
+  metricsScrapeTimedOut: (timeoutMs: number): string =>
+    `Collecting the metrics registry took longer than ${timeoutMs} ms.`,
+  queueBacklogTooHigh: (queue: string, waiting: number, maxWaiting: number): string =>
+    `Queue "${queue}" has ${waiting} waiting jobs, more than health.queues.maxWaiting (${maxWaiting}).`,
+  queueWaitTooLong: (queue: string, seconds: number, maxSeconds: number): string =>
+    `The oldest job of queue "${queue}" has waited ${seconds} s, more than health.queues.maxOldestWaitSeconds (${maxSeconds} s).`,
+  alertChannelUnhealthy: (channel: string, reason: string | undefined): string =>
+    `Alert channel "${channel}" is unhealthy${reason ? `: ${reason}` : ''}.`,
   decoratorOnNonMethod: (decorator: string, key: string): string =>
     `@${decorator}() can only decorate a method; "${key}" is not one.`,
   optionalPeerMissing: (pkg: string, feature: string): string =>

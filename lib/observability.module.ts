@@ -5,6 +5,7 @@ import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
+import { HealthModule } from './health/health.module';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
@@ -23,7 +24,9 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
  * Production monitoring in one import. Registers, for the whole application (the module is
  * global): `CustomMetricsService` (KPIs and custom metrics), the bindings of
  * `@TrackDuration()`/`@CountCalls()`, and the metrics server on `metrics.port` (9091) with
- * `GET /metrics` and `GET /health`. Each imported instance owns its own prom-client registry.
+ * `GET /metrics` and `GET /health`, and on the application's own server the health endpoints
+ * `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful shutdown.
+ * Each imported instance owns its own prom-client registry.
  *
  * Invalid options fail at boot with one error naming every bad field.
  *
@@ -59,12 +62,19 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
     AlertsAdminGuard,
   ],
-  exports: [CustomMetricsService, MetricsServer, AlertingService, ALERTING_SERVICE_TOKEN],
+  exports: [
+    CustomMetricsService,
+    MetricsServer,
+    MetricsRegistry,
+    OBSERVABILITY_OPTIONS,
+    AlertingService,
+    ALERTING_SERVICE_TOKEN,
+  ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    const module = super.forRoot(options);
+    const module = withCapabilities(super.forRoot(options));
     // The alerting admin API exists only when something protects it.
     const admin = options?.alerting?.admin;
     if (admin?.token || admin?.guard || process.env.ALERT_ADMIN_TOKEN) {
@@ -81,7 +91,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    const module = super.forRootAsync(options);
+    const module = withCapabilities(super.forRootAsync(options));
     // Async options are known only at runtime, after routes are bound: here the admin API is
     // registered (on /alerts) when ALERT_ADMIN_TOKEN is set; the guard checks it per request.
     if (process.env.ALERT_ADMIN_TOKEN) {
@@ -89,4 +99,13 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     }
     return module;
   }
+}
+
+/** Adds the capability modules, created per module instance (the health controller is). */
+function withCapabilities(definition: DynamicModule): DynamicModule {
+  return {
+    ...definition,
+    imports: [...(definition.imports ?? []), HealthModule.register()],
+    exports: [...(definition.exports ?? []), HealthModule],
+  };
 }

@@ -6,6 +6,7 @@ import type {
   ResolvedObservabilityOptions,
   TokenPricingTable,
 } from '../observability-options.interface';
+import { resolveHealthOptions } from '../health/resolve-health-options';
 import { Messages } from '../observability.messages';
 import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
 
@@ -34,7 +35,7 @@ function describe(value: unknown): string {
 }
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'alerting'],
+  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'alerting', 'health'],
   metrics: [
     'enabled',
     'port',
@@ -336,6 +337,7 @@ export function resolveOptions(
   const alerting = resolveAlertingOptions(options.alerting, env, (path, expected, got) =>
     problems.add(path, expected, got),
   );
+  const health = resolveHealthOptions(options.health, environment, problems);
 
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
@@ -357,5 +359,6 @@ export function resolveOptions(
     },
     kpi: { activeUsersWindowSeconds, tokenPricing },
     alerting,
+    health,
   };
 }
