@@ -28,3 +28,14 @@ export {
   makeHistogramProvider,
   makeSummaryProvider,
 } from '@willsoto/nestjs-prometheus';
+export { generateMonitoringArtifacts } from './monitoring-artifacts/generate-monitoring-artifacts';
+export { ALERT_NAMES } from './monitoring-artifacts/monitoring-artifacts-options.interface';
+export type {
+  AlertName,
+  AlertOverride,
+  GeneratedMonitoringArtifacts,
+  MetricOverride,
+  MonitoringArtifact,
+  MonitoringArtifactsOptions,
+  ScrapeTarget,
+} from './monitoring-artifacts/monitoring-artifacts-options.interface';
