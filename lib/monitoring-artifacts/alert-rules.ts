@@ -148,12 +148,14 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     severity: 'critical',
     summary: 'AI cost spike on {{ $labels.service }}',
     description:
-      'AI spend over the last hour is {{ $value | humanize }} cents/sec, more than the threshold times the previous day average',
+      'AI spend over the last hour is {{ $value | printf "%.1f" }} times its average of the previous day',
+    // The baseline ends an hour ago, so the spike does not raise its own baseline. A service
+    // without cost history has no baseline and does not alert; one that had zero cost does.
     expr: (q, t) => {
       const cost = q.sel(M.aiCost);
       return (
-        `sum by (service) (rate(${cost}[1h])) > ${t} * ` +
-        `sum by (service) (rate(${cost}[1d] offset 1h))`
+        `sum by (service) (rate(${cost}[1h])) / ` +
+        `sum by (service) (rate(${cost}[1d] offset 1h)) > ${t}`
       );
     },
   },
