@@ -22,9 +22,8 @@ export class ScrapeGate {
 
   /** Starts the proxy in front of `upstream` (e.g. `http://127.0.0.1:9091`). */
   static async start(upstream: string): Promise<ScrapeGate> {
-    let gate: ScrapeGate | undefined;
-    const server = createServer((req, res) => gate!.handle(req, res));
-    gate = new ScrapeGate(server, upstream);
+    const server = createServer((req, res) => gate.handle(req, res));
+    const gate = new ScrapeGate(server, upstream);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return gate;
   }
