@@ -36,6 +36,29 @@ async function bootSampleApp(env: Record<string, string>): Promise<INestApplicat
   }
 }
 
+describe('the generated files of the sample app', () => {
+  it('are what `npm run sample:monitoring` writes today', async () => {
+    const root = join(__dirname, '..', 'sample-app');
+    const options = JSON.parse(readFileSync(join(root, 'monitoring.config.json'), 'utf8'));
+    const { files } = await generateMonitoringArtifacts(options);
+    const stale = files
+      .filter((file) => {
+        try {
+          return readFileSync(join(root, 'monitoring', file.path), 'utf8') !== file.content;
+        } catch {
+          return true;
+        }
+      })
+      .map((file) => file.path);
+    if (stale.length) {
+      throw new Error(
+        `sample-app/monitoring is stale (${stale.join(', ')}): run \`npm run sample:monitoring\` and commit it.`,
+      );
+    }
+    expect(files).toHaveLength(7);
+  });
+});
+
 describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
   let dir: string;
   const promtool = (...args: string[]) => runTool(findBinary('promtool')!, args, { cwd: dir });
