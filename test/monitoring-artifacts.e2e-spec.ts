@@ -188,6 +188,7 @@ interface Panel {
 }
 
 describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app', () => {
+  // The tests run in order: the first drives the traffic the other two evaluate against.
   const service = 'sample-api';
   const prefix = 'luneo_';
   let app: INestApplication;
