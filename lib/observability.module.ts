@@ -8,6 +8,7 @@ import { MetricsServer } from './metrics/metrics-server.service';
 import { WillsotoMetricsExplorer } from './metrics/willsoto-metrics.explorer';
 import { OBSERVABILITY_OPTIONS } from './observability.constants';
 import { Messages } from './observability.messages';
+import { QueueMetricsService } from './queue/queue-metrics.service';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -18,8 +19,9 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
 
 /**
  * Production monitoring in one import. Registers, for the whole application (the module is
- * global): `CustomMetricsService` (KPIs and custom metrics), the bindings of
- * `@TrackDuration()`/`@CountCalls()`, and the metrics server on `metrics.port` (9091) with
+ * global): `CustomMetricsService` (KPIs and custom metrics), `QueueMetricsService` (queue and
+ * job metrics, BullMQ queues of `queues.bullmq`), the bindings of
+ * `@TrackDuration()`/`@CountCalls()`/`@TrackJob()`, and the metrics server on `metrics.port` (9091) with
  * `GET /metrics` and `GET /health`. Each imported instance owns its own prom-client registry.
  *
  * Invalid options fail at boot with one error naming every bad field.
@@ -52,8 +54,9 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     MetricsServer,
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
+    QueueMetricsService,
   ],
-  exports: [CustomMetricsService, MetricsServer],
+  exports: [CustomMetricsService, MetricsServer, QueueMetricsService],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */

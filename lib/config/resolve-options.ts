@@ -7,6 +7,7 @@ import type {
   TokenPricingTable,
 } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
+import { resolveQueueOptions } from '../queue/resolve-queue-options';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -33,7 +34,7 @@ function describe(value: unknown): string {
 }
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi'],
+  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'queues'],
   metrics: [
     'enabled',
     'port',
@@ -332,6 +333,8 @@ export function resolveOptions(
     ) ?? 300;
   const tokenPricing = validatePricing(kpi.tokenPricing, problems);
 
+  const queues = resolveQueueOptions(options.queues, problems.list);
+
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
   return {
@@ -351,5 +354,6 @@ export function resolveOptions(
       maxSeriesPerMetric,
     },
     kpi: { activeUsersWindowSeconds, tokenPricing },
+    queues,
   };
 }
