@@ -123,7 +123,10 @@ export class QueueMetricsService
     this.backlog = metrics.fromCatalog(MetricCatalog.queueJobs, {
       collect: refresh,
     }) as GuardedGauge;
-    this.readErrors = metrics.fromCatalog(MetricCatalog.queueMetricsErrors) as GuardedCounter;
+    // Also waits for the scrape's backlog read, so a failed read is counted in the same scrape.
+    this.readErrors = metrics.fromCatalog(MetricCatalog.queueMetricsErrors, {
+      collect: refresh,
+    }) as GuardedCounter;
   }
 
   /**
@@ -365,6 +368,8 @@ export class QueueMetricsService
       error: (name, error) => this.readFailed(name, error),
     });
     this.watchers.set(queue.name, watcher);
+    // Present from the start (at 0), so `rate()`/`increase()` see the first failure.
+    this.readErrors.inc({ queue_name: labelValue(queue.name) }, 0);
     await watcher.start(this.metrics.options.queues.scrapeTimeoutMs);
   }
 
