@@ -6,6 +6,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createServer } from 'node:net';
 import {
   OBSERVABILITY_ALERTING_SERVICE,
   ObservabilityModule,
@@ -212,6 +213,49 @@ describe('Queue metrics', () => {
           reason: 'invalid_value',
         }),
       ).toBe(2);
+    });
+
+    it('boots and scrapes while the Redis of a watched queue is unreachable', async () => {
+      // A port nothing listens on.
+      const port = await new Promise<number>((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const address = server.address();
+          server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+        });
+      });
+      @Module({
+        imports: [
+          ObservabilityModule.forRoot({
+            ...base,
+            queues: {
+              scrapeTimeoutMs: 200,
+              bullmq: { connection: { host: '127.0.0.1', port }, queues: ['reports'] },
+            },
+          }),
+        ],
+      })
+      class UnreachableModule {}
+      const logs = new LogCapture();
+      const app = await NestFactory.create(UnreachableModule, {
+        logger: logs,
+        abortOnError: false,
+      });
+      apps.push(app);
+      await app.init();
+
+      const first = await scrape(app);
+      const second = await scrape(app);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      const q = { service: 'worker', queue_name: 'reports' };
+      expect(
+        sampleValue(second.exposition, 'queue_metrics_errors_total', q),
+      ).toBeGreaterThanOrEqual(2);
+      expect(findSamples(second.exposition, 'queue_jobs', { queue_name: 'reports' })).toHaveLength(
+        0,
+      );
+      expect(
+        logs.lines.filter((l) => l.startsWith('error Cannot read queue "reports"')),
+      ).toHaveLength(1);
     });
 
     it('refuses to watch something that is not a BullMQ queue', async () => {

@@ -57,7 +57,8 @@ const isRedisInstance = (value: unknown): value is RedisLike =>
 /** `TimeoutError` from the first line of a stack (`TimeoutError: took too long`). */
 export function errorNameFromStack(stacktrace: readonly string[] | null | undefined): string {
   const last = stacktrace?.[stacktrace.length - 1];
-  const match = typeof last === 'string' ? /^([A-Za-z_$][\w$.]*)(?::|\s*$)/.exec(last) : null;
+  const firstLine = typeof last === 'string' ? last.split('\n', 1)[0] : '';
+  const match = /^([A-Za-z_$][\w$.]*)(?::|\s*$)/.exec(firstLine);
   return match?.[1] ?? 'unknown';
 }
 
@@ -119,25 +120,31 @@ export class BullQueueWatcher {
   }
 
   /**
-   * Starts following the queue's events. When Redis answers within `timeoutMs`, reading starts
-   * right after the stream's last event, so no job finishing after this call is missed;
-   * otherwise it starts from whatever arrives once Redis is back.
+   * Starts following the queue's events once the queue's connection is up, right after the
+   * stream's last event, so no job finishing after that is missed. Waits at most `timeoutMs`;
+   * when Redis is down, reading starts in the background once it is back.
    */
   async start(timeoutMs: number): Promise<void> {
-    const lastEventId = await withTimeout(this.lastEventId(), timeoutMs, 'reading events').catch(
-      () => undefined,
-    );
+    const starting = this.startEvents();
+    starting.catch((error: unknown) => {
+      if (!this.closed) this.hooks.error(this.name, error);
+    });
+    await withTimeout(starting, timeoutMs, 'starting the event reader').catch(() => undefined);
+  }
+
+  private async startEvents(): Promise<void> {
+    const client = (await this.queue.client) as unknown as RedisLike;
     if (this.closed) return;
-    const { prefix } = this.queue.opts;
-    const connection: unknown = this.queue.opts.connection;
-    if (isRedisInstance(connection)) {
-      // The event reader blocks its connection, so it cannot share the queue's.
-      this.eventsConnection = connection.duplicate({ maxRetriesPerRequest: null });
-    }
+    const lastEventId = await this.lastEventId(client);
+    if (this.closed) return;
+    // The event reader blocks its connection, so it gets its own, which this watcher owns and
+    // can drop at once on close, whatever state Redis is in.
+    const connection = client.duplicate({ maxRetriesPerRequest: null });
+    this.eventsConnection = connection;
     const events = new this.bullmq.QueueEvents(this.queue.name, {
-      connection: (this.eventsConnection ?? connection) as never,
-      prefix,
-      ...(lastEventId ? { lastEventId } : {}),
+      connection: connection as never,
+      prefix: this.queue.opts.prefix,
+      lastEventId,
     });
     events.on('error', (error) => this.hooks.error(this.name, error));
     events.on('completed', ({ jobId }) => void this.finished(jobId, 'completed'));
@@ -177,11 +184,11 @@ export class BullQueueWatcher {
   /** Stops watching; closes the queue too when the module created it. */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
-    const closing: Promise<unknown>[] = [];
+    this.eventsConnection?.disconnect();
+    const closing: Promise<void>[] = [];
     if (this.events) closing.push(this.closeQuietly(this.events, timeoutMs));
     if (this.owned) closing.push(this.closeQuietly(this.queue, timeoutMs));
     await Promise.all(closing);
-    this.eventsConnection?.disconnect();
     // Errors emitted while a closed queue's connection winds down stay handled.
     if (!this.owned) this.queue.off('error', this.onQueueError);
   }
@@ -190,13 +197,12 @@ export class BullQueueWatcher {
     try {
       await withTimeout(target.close(), timeoutMs, 'closing');
     } catch {
-      // Redis is gone: drop the connection instead of waiting for a polite QUIT.
-      await target.disconnect().catch(() => undefined);
+      // Redis is gone: drop the connection rather than wait for a polite QUIT.
+      target.disconnect().catch(() => undefined);
     }
   }
 
-  private async lastEventId(): Promise<string> {
-    const client = (await this.queue.client) as unknown as RedisLike;
+  private async lastEventId(client: RedisLike): Promise<string> {
     const last = (await client.xrevrange(this.queue.keys.events, '+', '-', 'COUNT', 1)) as
       [string, string[]][] | undefined;
     return last?.[0]?.[0] ?? '0';
