@@ -49,11 +49,6 @@ interface RedisLike {
   xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<unknown>;
 }
 
-const isRedisInstance = (value: unknown): value is RedisLike =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as RedisLike).duplicate === 'function';
-
 /** `TimeoutError` from the first line of a stack (`TimeoutError: took too long`). */
 export function errorNameFromStack(stacktrace: readonly string[] | null | undefined): string {
   const last = stacktrace?.[stacktrace.length - 1];
