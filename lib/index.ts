@@ -25,7 +25,6 @@ export type {
 } from './queue/queue-metrics.types';
 export type { BullMqQueuesOptions, QueueMetricsOptions } from './queue/queue-options.interface';
 export type { QueueFailureAlerter } from './queue/queue-failure-alerter.interface';
-export { OBSERVABILITY_ALERTING_SERVICE } from './observability.constants';
 export { MetricCatalog, METRIC_DEFINITIONS } from './metrics/metric-catalog';
 export type { MetricDefinition, MetricKind } from './metrics/metric-catalog';
 export { TrackDuration } from './decorators/track-duration.decorator';
@@ -38,3 +37,56 @@ export {
   makeHistogramProvider,
   makeSummaryProvider,
 } from '@willsoto/nestjs-prometheus';
+/** prom-client's metric types, as returned by `CustomMetricsService.create*()`. */
+export type { Counter, Gauge, Histogram, Summary } from 'prom-client';
+export { AlertingService } from './alerting/alerting.service';
+export type { AlertChannelPatch } from './alerting/alerting.service';
+export type { AlertChannelState } from './alerting/alert-dispatcher';
+export { ALERTING_SERVICE_TOKEN } from './observability.constants';
+export { alertFingerprint } from './alerting/alert.types';
+export type {
+  Alert,
+  AlertInput,
+  AlertNotification,
+  AlertSeverity,
+  AlertStatus,
+} from './alerting/alert.types';
+export type { AlertClock } from './alerting/alert-clock';
+export type {
+  AlertAdminOptions,
+  AlertChannelCommonOptions,
+  AlertChannelsOptions,
+  AlertDeliveryOptions,
+  AlertingOptions,
+  AlertmanagerChannelOptions,
+  AlertRoute,
+  AlertTemplate,
+  AlertTemplateText,
+  DiscordChannelOptions,
+  EmailChannelOptions,
+  PagerDutyChannelOptions,
+  SlackChannelOptions,
+  SmsChannelOptions,
+  WebhookChannelOptions,
+} from './alerting/alerting-options.interface';
+export { AlertDeliveryError } from './alerting/channels/alert-channel.interface';
+export type { AlertChannel } from './alerting/channels/alert-channel.interface';
+export { signWebhookBody, WEBHOOK_SIGNATURE_HEADER } from './alerting/channels/webhook.channel';
+export { HealthService } from './health/health.service';
+export type { BasicHealthBody, HealthReport } from './health/health.service';
+export type {
+  DiskHealthOptions,
+  EventLoopHealthOptions,
+  HealthCheckDefinition,
+  HealthOptions,
+  HealthPaths,
+  MemoryHealthOptions,
+  QueueHealthOptions,
+  ResolvedHealthOptions,
+} from './health/health-options.interface';
+export { QUEUE_METRICS_TOKEN } from './observability.constants';
+export type {
+  QueueBacklogEntry,
+  QueueBacklogSource,
+} from './health/indicators/queue-backlog.health';
+export type { AlertChannelStateSource } from './health/indicators/alert-channels.health';

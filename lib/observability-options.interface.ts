@@ -1,4 +1,9 @@
 import type {
+  AlertingOptions,
+  ResolvedAlertingOptions,
+} from './alerting/alerting-options.interface';
+import type { HealthOptions, ResolvedHealthOptions } from './health/health-options.interface';
+import type {
   QueueMetricsOptions,
   ResolvedQueueMetricsOptions,
 } from './queue/queue-options.interface';
@@ -114,6 +119,10 @@ export interface ObservabilityModuleOptions {
   metrics?: MetricsOptions;
   /** Business KPIs. */
   kpi?: KpiOptions;
+  /** Alerts: routing, dedup, escalation and delivery to Slack, PagerDuty, email, ... */
+  alerting?: AlertingOptions;
+  /** Health endpoints (`/health`, `/health/detailed`, `/ready`, `/live`) and graceful shutdown. */
+  health?: HealthOptions;
   /** Queue and job metrics (BullMQ queues to watch). */
   queues?: QueueMetricsOptions;
 }
@@ -125,5 +134,7 @@ export interface ResolvedObservabilityOptions {
   version: string | undefined;
   metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
   kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
+  alerting: ResolvedAlertingOptions;
+  health: ResolvedHealthOptions;
   queues: ResolvedQueueMetricsOptions;
 }

@@ -8,8 +8,13 @@ export const OVERFLOW_LABEL_VALUE = '__overflow__';
 export const MAX_LABEL_VALUE_LENGTH = 128;
 
 /**
- * Injection token under which an alerting service (anything with
- * `alertQueueFailure(queueName, error, jobData)`) is looked up at bootstrap. When a provider is
- * registered under it, `@TrackJob()` raises an alert for every failed job; without one, it does not.
+ * String token under which `AlertingService` is also provided, so other parts of the library
+ * (queue, errors, health) can resolve it optionally through `ModuleRef` without importing it.
  */
-export const OBSERVABILITY_ALERTING_SERVICE = 'OBSERVABILITY_ALERTING_SERVICE';
+export const ALERTING_SERVICE_TOKEN = 'OBSERVABILITY_ALERTING_SERVICE';
+
+/**
+ * Token under which the queue metrics service is provided. The health `queues` indicator looks
+ * it up (optionally) for `getBacklogSnapshot()`.
+ */
+export const QUEUE_METRICS_TOKEN = 'OBSERVABILITY_QUEUE_METRICS';

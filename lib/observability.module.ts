@@ -1,12 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { createAlertsAdminController } from './alerting/alerts-admin.controller';
+import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
+import { AlertingService } from './alerting/alerting.service';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
+import { HealthModule } from './health/health.module';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
 import { WillsotoMetricsExplorer } from './metrics/willsoto-metrics.explorer';
-import { OBSERVABILITY_OPTIONS } from './observability.constants';
+import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from './observability.constants';
 import { Messages } from './observability.messages';
 import { QueueMetricsService } from './queue/queue-metrics.service';
 import {
@@ -21,8 +25,10 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
  * Production monitoring in one import. Registers, for the whole application (the module is
  * global): `CustomMetricsService` (KPIs and custom metrics), `QueueMetricsService` (queue and
  * job metrics, BullMQ queues of `queues.bullmq`), the bindings of
- * `@TrackDuration()`/`@CountCalls()`/`@TrackJob()`, and the metrics server on `metrics.port` (9091) with
- * `GET /metrics` and `GET /health`. Each imported instance owns its own prom-client registry.
+ * `@TrackDuration()`/`@CountCalls()`/`@TrackJob()`, and the metrics server on `metrics.port`
+ * (9091) with `GET /metrics` and `GET /health`, and on the application's own server the health
+ * endpoints `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful
+ * shutdown. Each imported instance owns its own prom-client registry.
  *
  * Invalid options fail at boot with one error naming every bad field.
  *
@@ -54,14 +60,34 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     MetricsServer,
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
+    AlertingService,
+    { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
+    AlertsAdminGuard,
     QueueMetricsService,
   ],
-  exports: [CustomMetricsService, MetricsServer, QueueMetricsService],
+  exports: [
+    CustomMetricsService,
+    MetricsServer,
+    MetricsRegistry,
+    OBSERVABILITY_OPTIONS,
+    AlertingService,
+    ALERTING_SERVICE_TOKEN,
+    QueueMetricsService,
+  ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    const module = withCapabilities(super.forRoot(options));
+    // The alerting admin API exists only when something protects it.
+    const admin = options?.alerting?.admin;
+    if (admin?.token || admin?.guard || process.env.ALERT_ADMIN_TOKEN) {
+      module.controllers = [
+        ...(module.controllers ?? []),
+        createAlertsAdminController(admin?.path ?? '/alerts'),
+      ];
+    }
+    return module;
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -69,6 +95,21 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    return super.forRootAsync(options);
+    const module = withCapabilities(super.forRootAsync(options));
+    // Async options are known only at runtime, after routes are bound: here the admin API is
+    // registered (on /alerts) when ALERT_ADMIN_TOKEN is set; the guard checks it per request.
+    if (process.env.ALERT_ADMIN_TOKEN) {
+      module.controllers = [...(module.controllers ?? []), createAlertsAdminController('/alerts')];
+    }
+    return module;
   }
+}
+
+/** Adds the capability modules, created per module instance (the health controller is). */
+function withCapabilities(definition: DynamicModule): DynamicModule {
+  return {
+    ...definition,
+    imports: [...(definition.imports ?? []), HealthModule.register()],
+    exports: [...(definition.exports ?? []), HealthModule],
+  };
 }

@@ -3,10 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ObservabilityModule, QueueMetricsService } from 'nestjs-observability';
+import {
+  ObservabilityModule,
+  QUEUE_METRICS_TOKEN,
+  QueueMetricsService,
+} from 'nestjs-observability';
 import { type Exposition, findSamples, sampleValue } from './utils/exposition';
 import { scrape } from './utils/metrics-client';
-import { describeWithRedis, type RedisServer, startRedisServer } from './utils/redis-server';
+import { describeWithRedis, type RedisHandle, startRedis } from './utils/redis-server';
 
 const QUEUE = 'image-generation';
 const WORKER_SCRIPT = join(__dirname, 'fixtures', 'queue-worker', 'worker.mjs');
@@ -85,16 +89,17 @@ async function scrapeUntil(
 }
 
 describeWithRedis('BullMQ queues on a real Redis', () => {
-  let redis: RedisServer;
+  let redis: RedisHandle;
   let app: INestApplication;
   let producer: Queue;
   let worker: ChildProcess | undefined;
   const logs = new LogCapture();
   const q = { service: 'worker', queue_name: QUEUE };
+  const appUrl = async (): Promise<string> => (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    const connection = { host: redis.host, port: redis.port };
+    redis = await startRedis();
+    const connection = { host: '127.0.0.1', port: redis.port };
     @Module({
       imports: [
         ObservabilityModule.forRoot({
@@ -104,6 +109,8 @@ describeWithRedis('BullMQ queues on a real Redis', () => {
         }),
       ],
       controllers: [PingController],
+      // Turns on the health `queues` check, fed by the watched queues.
+      providers: [{ provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService }],
     })
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger: logs, abortOnError: false });
@@ -136,6 +143,13 @@ describeWithRedis('BullMQ queues on a real Redis', () => {
     const age = sampleValue(e, 'worker_queue_wait_time_current_seconds', q);
     expect(age).toBeGreaterThanOrEqual(42);
     expect(age).toBeLessThan(100);
+
+    const health = await fetch(`${await appUrl()}/health/detailed`);
+    const body = (await health.json()) as {
+      info: { queues: { status: string; queues: Record<string, { waiting: number }> } };
+    };
+    expect(body.info.queues.status).toBe('up');
+    expect(body.info.queues.queues[QUEUE].waiting).toBe(2);
   });
 
   it('measures jobs processed by a worker in another process, failures included', async () => {
@@ -199,9 +213,15 @@ describeWithRedis('BullMQ queues on a real Redis', () => {
       logs.lines.filter((l) => l.startsWith(`error Cannot read queue "${QUEUE}"`)),
     ).toHaveLength(1);
     // The application itself is unaffected.
-    const url = await app.getUrl();
-    const ping = await fetch(`${url.replace('[::1]', '127.0.0.1')}/ping`);
+    const ping = await fetch(`${await appUrl()}/ping`);
     expect(ping.status).toBe(200);
     expect(await ping.text()).toBe('pong');
+    const health = await fetch(`${await appUrl()}/health/detailed`);
+    expect(health.status).toBe(503);
+    const body = (await health.json()) as {
+      error: { queues: { status: string; message: string } };
+    };
+    expect(body.error.queues.status).toBe('down');
+    expect(body.error.queues.message).toContain(`Cannot read queue "${QUEUE}" from Redis`);
   });
 });

@@ -8,7 +8,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { createServer } from 'node:net';
 import {
-  OBSERVABILITY_ALERTING_SERVICE,
+  AlertingService,
   ObservabilityModule,
   type ObservabilityModuleOptions,
   QueueMetricsService,
@@ -342,14 +342,10 @@ describe('Queue metrics', () => {
       expect(findSamples(e, 'generation_success_total')).toHaveLength(0);
     });
 
-    it('raises a queue-failure alert through the registered alerting service', async () => {
-      const alerts: unknown[][] = [];
-      const app = await start([
-        {
-          provide: OBSERVABILITY_ALERTING_SERVICE,
-          useValue: { alertQueueFailure: (...args: unknown[]) => alerts.push(args) },
-        },
-      ]);
+    it("raises a queue-failure alert through the module's AlertingService", async () => {
+      const logs = new LogCapture();
+      const app = await start([], logs);
+      const alertQueueFailure = jest.spyOn(app.get(AlertingService), 'alertQueueFailure');
       const processor = app.get(RenderProcessor);
       const failing = job('job-9', { fail: true });
       failing.attemptsMade = 2;
@@ -357,30 +353,28 @@ describe('Queue metrics', () => {
       await processor.render(job('job-10'));
 
       expect(error).toBeInstanceOf(RenderError);
-      expect(alerts).toEqual([
+      expect(alertQueueFailure.mock.calls).toEqual([
         [
           'render',
           error,
           { jobId: 'job-9', jobName: 'render-job', attempts: 2, data: { fail: true } },
         ],
       ]);
+      // The alert reaches the default (log) channel.
+      const delivered = (): string | undefined =>
+        logs.lines.find((line) => line.includes('QueueJobFailed'));
+      for (let i = 0; i < 50 && !delivered(); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(delivered()).toContain('Job failed in queue "render": job job-9 failed');
     });
 
     it('still rethrows the job error when the alerting service fails, and logs it', async () => {
       const logs = new LogCapture();
-      const app = await start(
-        [
-          {
-            provide: OBSERVABILITY_ALERTING_SERVICE,
-            useValue: {
-              alertQueueFailure: () => {
-                throw new Error('pager down');
-              },
-            },
-          },
-        ],
-        logs,
-      );
+      const app = await start([], logs);
+      jest.spyOn(app.get(AlertingService), 'alertQueueFailure').mockImplementation(() => {
+        throw new Error('pager down');
+      });
       const error = await app
         .get(RenderProcessor)
         .render(job('job-1', { fail: true }))

@@ -2,14 +2,10 @@ import { BullModule, getQueueToken, OnWorkerEvent, Processor, WorkerHost } from 
 import { type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Job, Queue } from 'bullmq';
-import {
-  OBSERVABILITY_ALERTING_SERVICE,
-  ObservabilityModule,
-  TrackJob,
-} from 'nestjs-observability';
+import { AlertingService, ObservabilityModule, TrackJob } from 'nestjs-observability';
 import { type Exposition, sampleValue } from './utils/exposition';
 import { scrape } from './utils/metrics-client';
-import { describeWithRedis, type RedisServer, startRedisServer } from './utils/redis-server';
+import { describeWithRedis, type RedisHandle, startRedis } from './utils/redis-server';
 
 class Gate {
   private open!: () => void;
@@ -77,36 +73,31 @@ async function scrapeUntil(
 }
 
 describeWithRedis('@TrackJob() on an @nestjs/bullmq processor', () => {
-  let redis: RedisServer;
+  let redis: RedisHandle;
   let app: INestApplication;
-  const alerts: unknown[][] = [];
+  let alerts: unknown[][] = [];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await startRedis();
     @Module({
       imports: [
         ObservabilityModule.forRoot({
           service: 'mailer',
           metrics: { port: 0, host: '127.0.0.1', defaultMetrics: false },
           queues: {
-            bullmq: { connection: { host: redis.host, port: redis.port }, queues: ['digests'] },
+            bullmq: { connection: { host: '127.0.0.1', port: redis.port }, queues: ['digests'] },
           },
         }),
-        BullModule.forRoot({ connection: { host: redis.host, port: redis.port } }),
+        BullModule.forRoot({ connection: { host: '127.0.0.1', port: redis.port } }),
         BullModule.registerQueue({ name: 'emails' }, { name: 'digests' }),
       ],
-      providers: [
-        EmailProcessor,
-        DigestProcessor,
-        {
-          provide: OBSERVABILITY_ALERTING_SERVICE,
-          useValue: { alertQueueFailure: (...args: unknown[]) => alerts.push(args) },
-        },
-      ],
+      providers: [EmailProcessor, DigestProcessor],
     })
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
     await app.init();
+    // The module's own AlertingService receives the alerts (and delivers them to its log channel).
+    alerts = jest.spyOn(app.get(AlertingService), 'alertQueueFailure').mock.calls;
   });
 
   afterAll(async () => {
@@ -189,7 +180,8 @@ describeWithRedis('@TrackJob() on an @nestjs/bullmq processor', () => {
 
   it('counts each job once when the queue is also watched (the events record, the decorator keeps active jobs and alerts)', async () => {
     const queue = app.get<Queue>(getQueueToken('digests'));
-    alerts.splice(0);
+    jest.mocked(app.get(AlertingService).alertQueueFailure).mockClear();
+    alerts = jest.mocked(app.get(AlertingService).alertQueueFailure).mock.calls;
     await queue.add('daily', {});
     await queue.add('daily', {});
     await queue.add('broken', {}, { attempts: 1 });

@@ -22,6 +22,21 @@ describe('resolveOptions', () => {
       },
       kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
       queues: { scrapeTimeoutMs: 1000, bullmq: undefined },
+      alerting: expect.objectContaining({ enabled: true }),
+      health: {
+        enabled: true,
+        paths: { health: '/health', detailed: '/health/detailed', ready: '/ready', live: '/live' },
+        timeoutMs: 1000,
+        shutdownGracePeriodMs: 0,
+        memory: {
+          heapUsedThresholdBytes: expect.any(Number),
+          rssThresholdBytes: expect.any(Number),
+        },
+        disk: { path: '/', thresholdPercent: 0.9 },
+        eventLoop: { maxLagMs: 1000 },
+        queues: { maxWaiting: 1000, maxOldestWaitSeconds: 300 },
+        checks: [],
+      },
     });
   });
 
@@ -125,7 +140,7 @@ describe('resolveOptions', () => {
       'metrics.prot: unknown option; expected one of enabled, port, host, path, prefix, defaultLabels, defaultMetrics, buckets, auth, maxSeriesPerMetric',
     );
     expect(() => resolveOptions({ servce: 'x' } as never, noEnv)).toThrow(
-      'servce: unknown option; expected one of service, environment, version, metrics, kpi',
+      'servce: unknown option; expected one of service, environment, version, metrics, kpi, alerting, health',
     );
   });
 

@@ -6,7 +6,9 @@ import type {
   ResolvedObservabilityOptions,
   TokenPricingTable,
 } from '../observability-options.interface';
+import { resolveHealthOptions } from '../health/resolve-health-options';
 import { Messages } from '../observability.messages';
+import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
 import { resolveQueueOptions } from '../queue/resolve-queue-options';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -34,7 +36,7 @@ function describe(value: unknown): string {
 }
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'queues'],
+  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'alerting', 'health', 'queues'],
   metrics: [
     'enabled',
     'port',
@@ -333,6 +335,10 @@ export function resolveOptions(
     ) ?? 300;
   const tokenPricing = validatePricing(kpi.tokenPricing, problems);
 
+  const alerting = resolveAlertingOptions(options.alerting, env, (path, expected, got) =>
+    problems.add(path, expected, got),
+  );
+  const health = resolveHealthOptions(options.health, environment, problems);
   const queues = resolveQueueOptions(options.queues, problems.list);
 
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
@@ -354,6 +360,8 @@ export function resolveOptions(
       maxSeriesPerMetric,
     },
     kpi: { activeUsersWindowSeconds, tokenPricing },
+    alerting,
+    health,
     queues,
   };
 }

@@ -18,8 +18,8 @@ describe('loadBullMq', () => {
       throw error;
     });
     const { loadBullMq } = await import('./load-bullmq');
-    await expect(loadBullMq('The "queues.bullmq" option')).rejects.toThrow(
-      'The "queues.bullmq" option needs the optional package "bullmq". Install it: npm install bullmq',
+    await expect(loadBullMq('queues.bullmq')).rejects.toThrow(
+      '"queues.bullmq" needs the optional package "bullmq": install it with `npm install bullmq`.',
     );
   });
 });

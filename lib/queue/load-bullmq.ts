@@ -14,7 +14,7 @@ export async function loadBullMq(feature: string): Promise<BullMqModule> {
   } catch (error) {
     const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
     if (code === 'MODULE_NOT_FOUND' && String(message).includes("'bullmq'")) {
-      throw new Error(Messages.optionalDependencyMissing('bullmq', feature));
+      throw new Error(Messages.optionalPeerMissing('bullmq', feature));
     }
     throw error;
   }

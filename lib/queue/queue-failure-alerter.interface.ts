@@ -1,12 +1,7 @@
 /**
- * What `@TrackJob()` calls when a job fails, if a provider is registered under
- * `OBSERVABILITY_ALERTING_SERVICE` (the module's `AlertingService` when alerting is enabled).
- * Without one, failed jobs are counted but raise no alert.
- *
- * @example
- * ```ts
- * { provide: OBSERVABILITY_ALERTING_SERVICE, useValue: { alertQueueFailure: (queue, error) => pager.send(queue, error) } }
- * ```
+ * What `@TrackJob()` calls when a job fails: the provider under `ALERTING_SERVICE_TOKEN`, which
+ * is the module's own `AlertingService` (its `QueueJobFailed` alert). Without one, failed jobs
+ * are counted but raise no alert.
  */
 export interface QueueFailureAlerter {
   /**

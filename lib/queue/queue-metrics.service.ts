@@ -12,7 +12,7 @@ import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import type { GuardedCounter, GuardedGauge, GuardedHistogram } from '../metrics/guarded-metrics';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import { MetricsRegistry } from '../metrics/metrics-registry';
-import { OBSERVABILITY_ALERTING_SERVICE } from '../observability.constants';
+import { ALERTING_SERVICE_TOKEN } from '../observability.constants';
 import { Messages } from '../observability.messages';
 import {
   BullQueueWatcher,
@@ -99,6 +99,8 @@ export class QueueMetricsService
   private readonly watchers = new Map<string, BullQueueWatcher>();
   /** Queues whose last read or connection failed (logged once per outage). */
   private readonly failing = new Set<string>();
+  /** Backlogs set by hand (`setBacklog()`), for `getBacklogSnapshot()`. */
+  private readonly manualBacklogs = new Map<string, { waiting: number; oldest: number }>();
   private refreshing: Promise<void> | undefined;
   private alerting: QueueFailureAlerter | undefined;
   private stopped = false;
@@ -190,6 +192,56 @@ export class QueueMetricsService
     if (backlog?.oldestWaitingSeconds !== undefined) {
       this.waitCurrent.set({ queue_name }, backlog.oldestWaitingSeconds);
     }
+    const known = this.manualBacklogs.get(queue_name) ?? { waiting: 0, oldest: 0 };
+    const waiting = backlog?.waiting;
+    const oldest = backlog?.oldestWaitingSeconds;
+    this.manualBacklogs.set(queue_name, {
+      waiting: typeof waiting === 'number' && Number.isFinite(waiting) ? waiting : known.waiting,
+      oldest: typeof oldest === 'number' && Number.isFinite(oldest) ? oldest : known.oldest,
+    });
+  }
+
+  /**
+   * The backlog of every queue known here, for the health `queues` check: watched BullMQ queues
+   * read now (rejecting, with the queue named, when Redis cannot answer within
+   * `queues.scrapeTimeoutMs`), and the queues given to `setBacklog()`. Provide the service under
+   * `QUEUE_METRICS_TOKEN` to turn the check on.
+   *
+   * @example
+   * ```ts
+   * providers: [{ provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService }]
+   * ```
+   */
+  async getBacklogSnapshot(): Promise<
+    Array<{ queueName: string; waiting: number; oldestWaitSeconds: number }>
+  > {
+    const entries = new Map<
+      string,
+      { queueName: string; waiting: number; oldestWaitSeconds: number }
+    >();
+    for (const [queueName, { waiting, oldest }] of this.manualBacklogs) {
+      entries.set(queueName, { queueName, waiting, oldestWaitSeconds: oldest });
+    }
+    const timeout = this.metrics.options.queues.scrapeTimeoutMs;
+    await Promise.all(
+      [...this.watchers.values()].map(async (watcher) => {
+        let snapshot: QueueBacklogSnapshot;
+        try {
+          snapshot = await withTimeout(watcher.read(), timeout, 'reading the backlog');
+        } catch (error) {
+          this.readFailed(watcher.name, error);
+          throw new Error(
+            Messages.queueReadFailed(watcher.name, (error as Error)?.message ?? String(error)),
+          );
+        }
+        entries.set(watcher.name, {
+          queueName: watcher.name,
+          waiting: snapshot.waiting,
+          oldestWaitSeconds: snapshot.oldestWaitingSeconds,
+        });
+      }),
+    );
+    return [...entries.values()];
   }
 
   /**
@@ -221,7 +273,7 @@ export class QueueMetricsService
 
   onModuleInit(): void {
     try {
-      const alerting = this.moduleRef.get<QueueFailureAlerter>(OBSERVABILITY_ALERTING_SERVICE, {
+      const alerting = this.moduleRef.get<QueueFailureAlerter>(ALERTING_SERVICE_TOKEN, {
         strict: false,
       });
       if (typeof alerting?.alertQueueFailure === 'function') this.alerting = alerting;
@@ -233,7 +285,7 @@ export class QueueMetricsService
   async onApplicationBootstrap(): Promise<void> {
     const config = this.metrics.options.queues.bullmq;
     if (!config) return;
-    const bullmq = await loadBullMq('The "queues.bullmq" option');
+    const bullmq = await loadBullMq('queues.bullmq');
     await Promise.all(
       config.queues.map((name) =>
         this.watch(

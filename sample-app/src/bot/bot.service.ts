@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CustomMetricsService } from 'nestjs-observability';
-import type { Counter } from 'prom-client';
+import { type Counter, CustomMetricsService } from 'nestjs-observability';
 import { errorTypeOf } from '../ai/ai-provider.error';
 import { AiService } from '../ai/ai.service';
 import type { IncomingMessageDto } from './incoming-message.dto';
