@@ -190,6 +190,10 @@ describe('Queue metrics', () => {
       expect(sampleValue(e, 'queue_jobs', { ...emails, state: 'failed' })).toBe(4);
       expect(sampleValue(e, 'queue_jobs_waiting', emails)).toBe(7);
       expect(sampleValue(e, 'worker_queue_wait_time_current_seconds', emails)).toBe(12.5);
+      // The same backlog feeds the health `queues` check.
+      await expect(queues.getBacklogSnapshot()).resolves.toEqual([
+        { queueName: 'emails', waiting: 7, oldestWaitSeconds: 12.5 },
+      ]);
     });
 
     it('drops bad values without throwing', async () => {
