@@ -16,6 +16,15 @@ export type {
   KpiType,
 } from './metrics/kpi.types';
 export { MetricsServer } from './metrics/metrics-server.service';
+export { QueueMetricsService } from './queue/queue-metrics.service';
+export { TrackJob } from './queue/track-job.decorator';
+export type {
+  QueueBacklog,
+  TrackJobOptions,
+  WatchableBullQueue,
+} from './queue/queue-metrics.types';
+export type { BullMqQueuesOptions, QueueMetricsOptions } from './queue/queue-options.interface';
+export type { QueueFailureAlerter } from './queue/queue-failure-alerter.interface';
 export { MetricCatalog, METRIC_DEFINITIONS } from './metrics/metric-catalog';
 export type { MetricDefinition, MetricKind } from './metrics/metric-catalog';
 export { TrackDuration } from './decorators/track-duration.decorator';

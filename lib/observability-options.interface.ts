@@ -3,6 +3,10 @@ import type {
   ResolvedAlertingOptions,
 } from './alerting/alerting-options.interface';
 import type { HealthOptions, ResolvedHealthOptions } from './health/health-options.interface';
+import type {
+  QueueMetricsOptions,
+  ResolvedQueueMetricsOptions,
+} from './queue/queue-options.interface';
 
 /**
  * Credentials that protect the metrics endpoint.
@@ -119,6 +123,8 @@ export interface ObservabilityModuleOptions {
   alerting?: AlertingOptions;
   /** Health endpoints (`/health`, `/health/detailed`, `/ready`, `/live`) and graceful shutdown. */
   health?: HealthOptions;
+  /** Queue and job metrics (BullMQ queues to watch). */
+  queues?: QueueMetricsOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -130,4 +136,5 @@ export interface ResolvedObservabilityOptions {
   kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
   alerting: ResolvedAlertingOptions;
   health: ResolvedHealthOptions;
+  queues: ResolvedQueueMetricsOptions;
 }

@@ -50,6 +50,17 @@ export const Messages = {
     `Alert channel "${channel}" is unhealthy${reason ? `: ${reason}` : ''}.`,
   decoratorOnNonMethod: (decorator: string, key: string): string =>
     `@${decorator}() can only decorate a method; "${key}" is not one.`,
+  trackJobWithoutQueueName: (got: string): string =>
+    `@TrackJob() needs the queue name as its first argument (a non-empty string), got ${got}.`,
+  notABullQueue: (got: string): string =>
+    `QueueMetricsService.watchBullQueue() expects a BullMQ Queue, got ${got}.`,
+  queueReadFailed: (queue: string, reason: string): string =>
+    `Cannot read queue "${queue}" from Redis: ${reason}. Its backlog series are left out of scrapes until Redis answers again; ` +
+    'each failure is counted in queue_metrics_errors_total. Check the Redis connection of "queues.bullmq".',
+  queueReadRecovered: (queue: string): string =>
+    `Queue "${queue}" is readable again; its backlog series are back in the scrapes.`,
+  queueAlertFailed: (queue: string, reason: string): string =>
+    `Raising the failure alert of queue "${queue}" failed: ${reason}. The job's error was still rethrown and counted.`,
   optionalPeerMissing: (pkg: string, feature: string): string =>
     `"${feature}" needs the optional package "${pkg}": install it with \`npm install ${pkg}\`.`,
   invalidAlert: (detail: string): string =>

@@ -12,6 +12,7 @@ import { MetricsServer } from './metrics/metrics-server.service';
 import { WillsotoMetricsExplorer } from './metrics/willsoto-metrics.explorer';
 import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from './observability.constants';
 import { Messages } from './observability.messages';
+import { QueueMetricsService } from './queue/queue-metrics.service';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -22,11 +23,12 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
 
 /**
  * Production monitoring in one import. Registers, for the whole application (the module is
- * global): `CustomMetricsService` (KPIs and custom metrics), the bindings of
- * `@TrackDuration()`/`@CountCalls()`, and the metrics server on `metrics.port` (9091) with
- * `GET /metrics` and `GET /health`, and on the application's own server the health endpoints
- * `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful shutdown.
- * Each imported instance owns its own prom-client registry.
+ * global): `CustomMetricsService` (KPIs and custom metrics), `QueueMetricsService` (queue and
+ * job metrics, BullMQ queues of `queues.bullmq`), the bindings of
+ * `@TrackDuration()`/`@CountCalls()`/`@TrackJob()`, and the metrics server on `metrics.port`
+ * (9091) with `GET /metrics` and `GET /health`, and on the application's own server the health
+ * endpoints `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful
+ * shutdown. Each imported instance owns its own prom-client registry.
  *
  * Invalid options fail at boot with one error naming every bad field.
  *
@@ -61,6 +63,7 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     AlertingService,
     { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
     AlertsAdminGuard,
+    QueueMetricsService,
   ],
   exports: [
     CustomMetricsService,
@@ -69,6 +72,7 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     OBSERVABILITY_OPTIONS,
     AlertingService,
     ALERTING_SERVICE_TOKEN,
+    QueueMetricsService,
   ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {

@@ -21,6 +21,7 @@ describe('resolveOptions', () => {
         maxSeriesPerMetric: 1000,
       },
       kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
+      queues: { scrapeTimeoutMs: 1000, bullmq: undefined },
       alerting: expect.objectContaining({ enabled: true }),
       health: {
         enabled: true,

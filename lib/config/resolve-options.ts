@@ -9,6 +9,7 @@ import type {
 import { resolveHealthOptions } from '../health/resolve-health-options';
 import { Messages } from '../observability.messages';
 import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
+import { resolveQueueOptions } from '../queue/resolve-queue-options';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -35,7 +36,7 @@ function describe(value: unknown): string {
 }
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'alerting', 'health'],
+  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'alerting', 'health', 'queues'],
   metrics: [
     'enabled',
     'port',
@@ -338,6 +339,7 @@ export function resolveOptions(
     problems.add(path, expected, got),
   );
   const health = resolveHealthOptions(options.health, environment, problems);
+  const queues = resolveQueueOptions(options.queues, problems.list);
 
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
@@ -360,5 +362,6 @@ export function resolveOptions(
     kpi: { activeUsersWindowSeconds, tokenPricing },
     alerting,
     health,
+    queues,
   };
 }

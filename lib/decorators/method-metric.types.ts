@@ -31,11 +31,30 @@ export interface CountCallsOptions {
   labels?: Record<string, string>;
 }
 
-/** Records the outcome of one decorated call. Never throws. */
+/**
+ * Records the outcome of one decorated call. Never throws.
+ *
+ * `start` (optional) runs before the method with its arguments; what it returns is handed back
+ * to `success`/`error` of the same call, so a recorder can keep per-call state (for example the
+ * labels of the job being processed) without allocating a closure per call.
+ */
 export interface MethodRecorder {
-  success(seconds: number): void;
-  error(seconds: number): void;
+  start?(args: readonly unknown[]): unknown;
+  success(seconds: number, context?: unknown): void;
+  error(seconds: number, error?: unknown, context?: unknown): void;
 }
+
+/** What a recorder factory of a custom decorator kind is given at bootstrap. @internal */
+export interface RecorderContext {
+  /** Name of the decorated instance's class. */
+  readonly className: string;
+  readonly methodName: string;
+  /** Resolves a provider of the application the instance belongs to (non-strict lookup). */
+  get<T>(token: abstract new (...args: any[]) => T): T;
+}
+
+/** Builds the recorder of one decorated instance. @internal */
+export type RecorderFactory = (context: RecorderContext) => MethodRecorder;
 
 /**
  * What a method decorator declared, kept on the class prototype as metadata. At bootstrap
@@ -43,12 +62,17 @@ export interface MethodRecorder {
  * @internal
  */
 export interface MethodMetricSpec {
-  readonly kind: 'duration' | 'calls';
+  readonly kind: 'duration' | 'calls' | 'job';
   readonly methodName: string;
   readonly metricName: string | undefined;
   readonly help: string | undefined;
   readonly labels: Readonly<Record<string, string>>;
   readonly buckets: readonly number[] | undefined;
+  /**
+   * Builds the recorder for decorators whose metrics live in another capability (`@TrackJob()`);
+   * `duration` and `calls` are built by the explorer itself.
+   */
+  readonly recorder?: RecorderFactory;
   /** Decorated instance (or prototype, for request-scoped classes) -> its recorder. */
   readonly bindings: WeakMap<object, MethodRecorder>;
 }

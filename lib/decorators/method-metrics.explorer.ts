@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import type { GuardedCounter, GuardedHistogram } from '../metrics/guarded-metrics';
 import { MetricCatalog } from '../metrics/metric-catalog';
@@ -17,6 +17,7 @@ export class MethodMetricsExplorer implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly metrics: MetricsRegistry,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
@@ -49,13 +50,30 @@ export class MethodMetricsExplorer implements OnModuleInit {
       );
       for (const spec of specs ?? []) {
         if (!spec.bindings.has(target)) {
-          spec.bindings.set(target, this.recorder(spec, className));
+          const recorder = this.recorder(spec, className);
+          if (recorder) spec.bindings.set(target, recorder);
         }
       }
     }
   }
 
-  private recorder(spec: MethodMetricSpec, className: string): MethodRecorder {
+  private recorder(spec: MethodMetricSpec, className: string): MethodRecorder | undefined {
+    if (spec.recorder) {
+      // A decorator of another capability (`@TrackJob()`) builds its own recorder; if it cannot,
+      // the method runs unmeasured rather than failing the bootstrap.
+      try {
+        return this.safe(
+          spec.recorder({
+            className,
+            methodName: spec.methodName,
+            get: (token) => this.moduleRef.get(token, { strict: false }),
+          }),
+        );
+      } catch (error) {
+        this.metrics.drop('internal_error', (error as Error)?.message ?? String(error));
+        return undefined;
+      }
+    }
     const labels = { class: className, method: spec.methodName, ...spec.labels };
     const labelNames = ['class', 'method', 'status', ...Object.keys(spec.labels)];
     if (spec.kind === 'duration') {
@@ -88,19 +106,30 @@ export class MethodMetricsExplorer implements OnModuleInit {
   private safe(recorder: MethodRecorder): MethodRecorder {
     const report = (error: unknown): void =>
       this.metrics.drop('internal_error', (error as Error)?.message ?? String(error));
+    const start = recorder.start?.bind(recorder);
     return {
-      success(seconds) {
+      start: start
+        ? (args) => {
+            try {
+              return start(args);
+            } catch (error) {
+              report(error);
+              return undefined;
+            }
+          }
+        : undefined,
+      success(seconds, context) {
         try {
-          recorder.success(seconds);
+          recorder.success(seconds, context);
         } catch (error) {
           report(error);
         }
       },
-      error(seconds) {
+      error(seconds, error, context) {
         try {
-          recorder.error(seconds);
-        } catch (error) {
-          report(error);
+          recorder.error(seconds, error, context);
+        } catch (failure) {
+          report(failure);
         }
       },
     };

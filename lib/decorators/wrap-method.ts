@@ -9,17 +9,18 @@ type AnyFunction = (...args: unknown[]) => unknown;
 function timeObservable(
   source: Observable<unknown>,
   recorder: MethodRecorder,
+  context: unknown,
 ): Observable<unknown> {
   return new Observable((subscriber) => {
     const start = performance.now();
     return source.subscribe({
       next: (value) => subscriber.next(value),
       error: (error) => {
-        recorder.error((performance.now() - start) / 1000);
+        recorder.error((performance.now() - start) / 1000, error, context);
         subscriber.error(error);
       },
       complete: () => {
-        recorder.success((performance.now() - start) / 1000);
+        recorder.success((performance.now() - start) / 1000, context);
         subscriber.complete();
       },
     });
@@ -33,30 +34,31 @@ function invoke(
   args: unknown[],
   recorder: MethodRecorder,
 ): unknown {
+  const context = recorder.start?.(args);
   const start = performance.now();
   let result: unknown;
   try {
     result = Reflect.apply(fn, self, args);
   } catch (error) {
-    recorder.error((performance.now() - start) / 1000);
+    recorder.error((performance.now() - start) / 1000, error, context);
     throw error;
   }
   if (result !== null && typeof result === 'object') {
     if (typeof (result as PromiseLike<unknown>).then === 'function') {
       return (result as PromiseLike<unknown>).then(
         (value) => {
-          recorder.success((performance.now() - start) / 1000);
+          recorder.success((performance.now() - start) / 1000, context);
           return value;
         },
         (error: unknown) => {
-          recorder.error((performance.now() - start) / 1000);
+          recorder.error((performance.now() - start) / 1000, error, context);
           throw error;
         },
       );
     }
-    if (isObservable(result)) return timeObservable(result, recorder);
+    if (isObservable(result)) return timeObservable(result, recorder, context);
   }
-  recorder.success((performance.now() - start) / 1000);
+  recorder.success((performance.now() - start) / 1000, context);
   return result;
 }
 

@@ -27,6 +27,11 @@ const METHOD_BUCKETS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ] as const;
 
+/** Job durations, from sub-second jobs to ten-minute renders. */
+const JOB_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
+
+/** Time a job waits in its queue before a worker picks it up (seed 003). */
+const QUEUE_WAIT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600] as const;
 /** Buckets for alert deliveries: a local receiver in milliseconds, a slow SaaS API in seconds. */
 const ALERT_DELIVERY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 /** Buckets for health check durations, from in-process checks to timed-out dependencies. */
@@ -35,9 +40,6 @@ const HEALTH_CHECK_BUCKETS = [
 ] as const;
 /** Buckets of HTTP request durations, from fast cache hits to slow uploads. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
-
-/** Buckets of queue wait times in seconds (seed 003). */
-const QUEUE_WAIT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600] as const;
 
 /** The built-in metrics, by role. */
 export const MetricCatalog = {
@@ -127,6 +129,62 @@ export const MetricCatalog = {
     help: 'Calls of methods decorated with @CountCalls() by outcome.',
     labelNames: ['class', 'method', 'status'],
   }),
+  queueJobDuration: define({
+    name: 'queue_job_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of queue jobs in seconds, from start of processing to completion or failure.',
+    labelNames: ['queue_name', 'job_type'],
+    buckets: JOB_BUCKETS,
+  }),
+  activeJobs: define({
+    name: 'active_jobs_total',
+    type: 'gauge',
+    help: 'Jobs being processed by this process, by queue.',
+    labelNames: ['queue_name'],
+  }),
+  queueFailures: define({
+    name: 'queue_failures_total',
+    type: 'counter',
+    help: 'Failed queue jobs by queue and error type.',
+    labelNames: ['queue_name', 'error_type'],
+  }),
+  queueJobsCompleted: define({
+    name: 'queue_jobs_completed_total',
+    type: 'counter',
+    help: 'Completed queue jobs by queue and job type.',
+    labelNames: ['queue_name', 'job_type'],
+  }),
+  queueWaitTime: define({
+    name: 'worker_queue_wait_time_seconds',
+    type: 'histogram',
+    help: 'Time jobs spend waiting in their queue before processing, in seconds.',
+    labelNames: ['queue_name'],
+    buckets: QUEUE_WAIT_BUCKETS,
+  }),
+  queueWaitTimeCurrent: define({
+    name: 'worker_queue_wait_time_current_seconds',
+    type: 'gauge',
+    help: 'Age of the oldest waiting job per queue in seconds (0 when none waits).',
+    labelNames: ['queue_name'],
+  }),
+  queueJobsWaiting: define({
+    name: 'queue_jobs_waiting',
+    type: 'gauge',
+    help: 'Jobs waiting to be processed, by queue.',
+    labelNames: ['queue_name'],
+  }),
+  queueJobs: define({
+    name: 'queue_jobs',
+    type: 'gauge',
+    help: 'Jobs in a watched queue by state (waiting, active, delayed, failed), read at scrape time.',
+    labelNames: ['queue_name', 'state'],
+  }),
+  queueMetricsErrors: define({
+    name: 'queue_metrics_errors_total',
+    type: 'counter',
+    help: 'Failures to read a watched queue (Redis connection errors, timed-out backlog reads).',
+    labelNames: ['queue_name'],
+  }),
   alertsSent: define({
     name: 'alerts_sent_total',
     type: 'counter',
@@ -177,49 +235,6 @@ export const MetricCatalog = {
     type: 'gauge',
     help: 'HTTP requests being served.',
     labelNames: ['method', 'route'],
-  }),
-  queueJobDuration: define({
-    name: 'queue_job_duration_seconds',
-    type: 'histogram',
-    help: 'Duration of queue jobs in seconds.',
-    labelNames: ['queue_name', 'job_type'],
-  }),
-  activeJobs: define({
-    name: 'active_jobs_total',
-    type: 'gauge',
-    help: 'Queue jobs being processed.',
-    labelNames: ['queue_name'],
-  }),
-  queueFailures: define({
-    name: 'queue_failures_total',
-    type: 'counter',
-    help: 'Failed queue jobs by error type.',
-    labelNames: ['queue_name', 'error_type'],
-  }),
-  queueWaitTime: define({
-    name: 'worker_queue_wait_time_seconds',
-    type: 'histogram',
-    help: 'Time jobs spent waiting in the queue before processing, in seconds.',
-    labelNames: ['queue_name'],
-    buckets: QUEUE_WAIT_BUCKETS,
-  }),
-  queueWaitTimeCurrent: define({
-    name: 'worker_queue_wait_time_current_seconds',
-    type: 'gauge',
-    help: 'Wait time of the oldest waiting job per queue, in seconds.',
-    labelNames: ['queue_name'],
-  }),
-  queueJobsWaiting: define({
-    name: 'queue_jobs_waiting',
-    type: 'gauge',
-    help: 'Jobs waiting in the queue.',
-    labelNames: ['queue_name'],
-  }),
-  queueJobsCompleted: define({
-    name: 'queue_jobs_completed_total',
-    type: 'counter',
-    help: 'Completed queue jobs by job type.',
-    labelNames: ['queue_name', 'job_type'],
   }),
   droppedEvents: define({
     name: 'observability_dropped_events_total',
