@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CountCalls, CustomMetricsService, TrackDuration } from 'nestjs-observability';
+import { CustomMetricsService, TrackJob } from 'nestjs-observability';
 import { errorTypeOf } from '../ai/ai-provider.error';
 import { AiService } from '../ai/ai.service';
 import type { ImageJob, ImageJobResult } from './image-job.types';
 
 /**
- * Generates the image of one job (seed 001, example 3). The decorators replace the seed's
- * `startJobTimer()`/`endTimer()` pair: the job's duration lands in its own histogram and every
- * job counts once in `method_calls_total`, by outcome, whichever way it ends.
+ * Generates the image of one job (seed 001, example 3). `@TrackJob()` replaces the seed's
+ * `startJobTimer()`/`setActiveJobs()`/`trackQueueFailure()` bookkeeping: the job's duration,
+ * the jobs in progress, completions and failures (by error name) land in the queue metrics,
+ * whichever way the job ends, and the error is rethrown to the queue.
  */
 @Injectable()
 export class ImageGenerationProcessor {
@@ -19,13 +20,7 @@ export class ImageGenerationProcessor {
   ) {}
 
   /** Processes `job`; rejects when the generation fails, after tracking the failure. */
-  @CountCalls()
-  @TrackDuration('image_generation_duration_seconds', {
-    help: 'Duration of image generation jobs in seconds.',
-    labels: { queue: 'image-generation' },
-    // Image jobs take seconds to a minute with a real provider.
-    buckets: [0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60],
-  })
+  @TrackJob('image-generation', 'dalle-3')
   async process(job: ImageJob): Promise<ImageJobResult> {
     try {
       const image = await this.ai.generateImage(job.data.prompt);
