@@ -10,7 +10,11 @@ import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
 import { WillsotoMetricsExplorer } from './metrics/willsoto-metrics.explorer';
-import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from './observability.constants';
+import {
+  ALERTING_SERVICE_TOKEN,
+  OBSERVABILITY_OPTIONS,
+  QUEUE_METRICS_TOKEN,
+} from './observability.constants';
 import { Messages } from './observability.messages';
 import { QueueMetricsService } from './queue/queue-metrics.service';
 import {
@@ -64,6 +68,8 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
     AlertsAdminGuard,
     QueueMetricsService,
+    // The health `queues` indicator reads the backlog of every watched or hand-set queue.
+    { provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService },
   ],
   exports: [
     CustomMetricsService,

@@ -15,7 +15,7 @@ import {
   HealthService,
   ObservabilityModule,
   type ObservabilityModuleOptions,
-  QUEUE_METRICS_TOKEN,
+  QueueMetricsService,
   type QueueBacklogEntry,
 } from 'nestjs-observability';
 import { sampleValue } from './utils/exposition';
@@ -116,6 +116,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
       disk: { status: 'up' },
       metrics_registry: { status: 'up' },
       // AlertingService is part of the module; with no channel configured it logs alerts.
+      queues: { status: 'up', queues: {} },
       alerting: { status: 'up', channels: { log: { healthy: true } } },
     };
     expect(detailed.body).toEqual({ status: 'ok', info: builtIns, error: {}, details: builtIns });
@@ -136,6 +137,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
       'memory_rss',
       'disk',
       'metrics_registry',
+      'queues',
       'alerting',
     ];
     for (const check of checks) {
@@ -197,6 +199,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
         'memory_heap',
         'memory_rss',
         'metrics_registry',
+        'queues',
         'throws',
       ].sort(),
     );
@@ -293,6 +296,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     ]);
     expect(detailed.body.info).toEqual({
       metrics_registry: { status: 'up' },
+      queues: { status: 'up', queues: {} },
       alerting: { status: 'up', channels: { log: { healthy: true } } },
     });
     // Liveness never depends on the process' dependencies, and readiness not on the process.
@@ -310,12 +314,13 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     const app = await start(
       { ...base, health: { queues: { maxWaiting: 10, maxOldestWaitSeconds: 60 } } },
       {
-        providers: [
-          { provide: QUEUE_METRICS_TOKEN, useValue: { getBacklogSnapshot: async () => backlog } },
-        ],
+        providers: [],
       },
     );
-    // The module's own AlertingService is what the indicator reads: make its channels sick.
+    // The module's own services are what the indicators read: fill the backlog, sicken a channel.
+    jest
+      .spyOn(app.get(QueueMetricsService), 'getBacklogSnapshot')
+      .mockImplementation(async () => backlog);
     jest
       .spyOn(app.get(AlertingService), 'getChannelStates')
       .mockImplementation(() => channels as never);
@@ -366,7 +371,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     expect((await get(app, '/live')).status).toBe(200);
   });
 
-  it('has no queue check without a queue metrics service', async () => {
+  it('lists the built-in checks, queues and alert channels included', async () => {
     @Injectable()
     class Drain {
       constructor(readonly health: HealthService) {}
@@ -383,6 +388,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
       'memory_rss',
       'disk',
       'metrics_registry',
+      'queues',
       'alerting',
     ]);
   });
@@ -536,6 +542,7 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
         'memory_heap',
         'memory_rss',
         'metrics_registry',
+        'queues',
       ]);
       expect((await get(app, '/live')).status).toBe(200);
 

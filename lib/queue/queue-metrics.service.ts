@@ -204,13 +204,8 @@ export class QueueMetricsService
   /**
    * The backlog of every queue known here, for the health `queues` check: watched BullMQ queues
    * read now (rejecting, with the queue named, when Redis cannot answer within
-   * `queues.scrapeTimeoutMs`), and the queues given to `setBacklog()`. Provide the service under
-   * `QUEUE_METRICS_TOKEN` to turn the check on.
-   *
-   * @example
-   * ```ts
-   * providers: [{ provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService }]
-   * ```
+   * `queues.scrapeTimeoutMs`), and the queues given to `setBacklog()`. The module provides the
+   * service under `QUEUE_METRICS_TOKEN`, where the health check finds it.
    */
   async getBacklogSnapshot(): Promise<
     Array<{ queueName: string; waiting: number; oldestWaitSeconds: number }>

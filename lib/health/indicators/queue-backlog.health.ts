@@ -12,13 +12,9 @@ export interface QueueBacklogEntry {
 }
 
 /**
- * What the `queues` indicator needs from a queue metrics service. Provide it under the token
- * `'OBSERVABILITY_QUEUE_METRICS'` (`QUEUE_METRICS_TOKEN`) anywhere in the application.
- *
- * @example
- * ```ts
- * { provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService }
- * ```
+ * What the `queues` indicator needs from a queue metrics service, found under the token
+ * `'OBSERVABILITY_QUEUE_METRICS'` (`QUEUE_METRICS_TOKEN`); the module provides its
+ * `QueueMetricsService` there.
  */
 export interface QueueBacklogSource {
   /** The current backlog of every monitored queue. */
