@@ -1,3 +1,6 @@
+import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
+import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
+
 /**
  * Credentials that protect the metrics endpoint.
  *
@@ -109,6 +112,17 @@ export interface ObservabilityModuleOptions {
   metrics?: MetricsOptions;
   /** Business KPIs. */
   kpi?: KpiOptions;
+  /** Structured JSON logs (nestjs-pino) with request context and redaction. */
+  logging?: LoggingOptions;
+  /** Error tracking (Sentry) and the global exception filter. */
+  errors?: ErrorsOptions;
+  /**
+   * Extra key names (matched case-insensitively, as substrings, ignoring `-` and `_`) whose
+   * values are replaced by `[Redacted]` in logs and Sentry events, next to the built-in
+   * authorization, cookie, password, token, secret, apiKey and card number.
+   * @default []
+   */
+  redact?: string[];
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -118,4 +132,7 @@ export interface ResolvedObservabilityOptions {
   version: string | undefined;
   metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
   kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
+  logging: ResolvedLoggingOptions;
+  errors: ResolvedErrorsOptions;
+  redact: string[];
 }

@@ -1,7 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
+import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
+import { ErrorTrackingService } from './errors/error-tracking.service';
+import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
+import { ObservabilityLoggingModule } from './logging/logging.module';
+import { StructuredLogger } from './logging/structured-logger';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
@@ -15,6 +20,12 @@ import {
   OPTIONS_TYPE,
 } from './observability.module-definition';
 import type { ObservabilityModuleOptions } from './observability-options.interface';
+
+/** Adds the logging module, built at `forRoot` time (see `ObservabilityLoggingModule.register`). */
+const withLogging = (module: DynamicModule): DynamicModule => ({
+  ...module,
+  imports: [...(module.imports ?? []), ObservabilityLoggingModule.register()],
+});
 
 /**
  * Production monitoring in one import. Registers, for the whole application (the module is
@@ -52,13 +63,23 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     MetricsServer,
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
+    StructuredLogger,
+    ErrorTrackingService,
+    { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor },
   ],
-  exports: [CustomMetricsService, MetricsServer],
+  exports: [
+    CustomMetricsService,
+    MetricsServer,
+    ErrorTrackingService,
+    StructuredLogger,
+    OBSERVABILITY_OPTIONS,
+  ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    return withLogging(super.forRoot(options));
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -66,6 +87,6 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    return super.forRootAsync(options);
+    return withLogging(super.forRootAsync(options));
   }
 }
