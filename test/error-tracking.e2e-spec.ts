@@ -154,12 +154,13 @@ const receiver = new SentryReceiver();
 
 const options = (
   errors: ObservabilityModuleOptions['errors'] = {},
+  capture = new LogCapture(),
 ): ObservabilityModuleOptions => ({
   service: 'orders-api',
   environment: 'staging',
   version: '1.2.3',
   metrics: { port: 0, host: '127.0.0.1', defaultMetrics: false },
-  logging: { stream: new LogCapture() },
+  logging: { stream: capture },
   errors: { dsn: receiver.dsn, ...errors },
   redact: ['ssn'],
 });
@@ -202,7 +203,8 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
   });
 
   it('reports an unknown error with stack, tags, scrubbed request, environment and release; the client gets Nest’s body', async () => {
-    await start();
+    const capture = new LogCapture();
+    await start(options({}, capture));
     const response = await fetch(`${url}/orders/o-1?token=QUERY-SECRET&page=2`, {
       method: 'POST',
       headers: {
@@ -254,6 +256,15 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
       },
     });
     expect(event.request.url).toMatch(/\/orders\/o-1\?token=%5BRedacted%5D&page=2$/);
+    // The log lines of the request carry the trace of the Sentry event.
+    const [errored] = capture.withMessage('request errored');
+    expect(errored).toMatchObject({
+      request_id: 'req-500',
+      res: { statusCode: 500 },
+      level: 'error',
+      trace_id: event.contexts.trace.trace_id,
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     const raw = JSON.stringify(receiver.envelopes);
     for (const secret of [
       'QUERY-SECRET',
