@@ -21,6 +21,27 @@ describe('resolveOptions', () => {
         maxSeriesPerMetric: 1000,
       },
       kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
+      logging: {
+        enabled: true,
+        level: 'info',
+        levels: {},
+        pretty: undefined,
+        excludePaths: ['/health', '/metrics'],
+        requestIdHeader: 'x-request-id',
+        userContext: expect.any(Function),
+        stream: undefined,
+      },
+      errors: {
+        enabled: false,
+        dsn: undefined,
+        tracesSampleRate: 0,
+        profilesSampleRate: 0,
+        reportClientErrors: false,
+        shouldReport: undefined,
+        severity: undefined,
+        flushTimeoutMs: 2000,
+      },
+      redact: [],
     });
   });
 
