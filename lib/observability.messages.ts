@@ -39,7 +39,8 @@ export const Messages = {
     '(or call initSentry()) first in main.ts.',
   prettyNotInstalled: (): string =>
     '"logging.pretty" is true but "pino-pretty" is not installed. Run "npm install --save-dev pino-pretty", or set "logging.pretty: false".',
-  handledError: (context: string): string => `Error in ${context}`,
+  handledError: (context: string | undefined, errorType: string): string =>
+    context ? `Error in ${context}` : `Handled error ${errorType}`,
   unhandledRequestError: (method: string, route: string): string =>
     `Unhandled error on ${method} ${route}`,
   criticalErrorSummary: (errorType: string, service: string): string =>

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  ALERTING_SERVICE_TOKEN,
   ErrorTrackingService,
   InjectPinoLogger,
   ObservabilityModule,
@@ -230,6 +231,10 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     const fromNest = capture.lines.filter((line) => line.context === 'NestApplication');
     expect(fromNest.map((line) => line.msg)).toContain('Nest application successfully started');
     expect(fromNest[0]).toMatchObject({ level: 'info', service: 'orders-api' });
+    // Bootstrap is clean: no route-syntax or other warnings from Nest or nestjs-pino.
+    expect(capture.lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual(
+      [],
+    );
     expect(capture.withMessage('debug from Chatty')).toEqual([
       expect.objectContaining({ level: 'debug', context: 'Chatty', request_id: 'lv-1' }),
     ]);
@@ -303,5 +308,73 @@ describe('logging options', () => {
     ).rejects.toThrow(
       /logging\.extra: unknown option[\s\S]*logging\.level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"[\s\S]*logging\.levels\.A[\s\S]*logging\.excludePaths[\s\S]*redact: expected an array of non-empty key names/,
     );
+  });
+});
+
+describe('error tracking never breaks the caller', () => {
+  afterEach(() => resetNestjsPino());
+
+  it('survives a throwing alerting service, a rejecting one and a throwing userContext', async () => {
+    const capture = new LogCapture();
+    const calls: string[] = [];
+    @Module({
+      imports: [
+        ObservabilityModule.forRoot({
+          ...base(capture, {
+            userContext: () => {
+              throw new Error('extractor broke');
+            },
+          }),
+        }),
+      ],
+      controllers: [OrdersController],
+      providers: [
+        OrdersService,
+        FakeAuthGuard,
+        {
+          provide: ALERTING_SERVICE_TOKEN,
+          useValue: {
+            send: (alert: { summary: string }) => {
+              calls.push(alert.summary);
+              if (calls.length === 1) throw new Error('webhook down');
+              return Promise.reject(new Error('webhook timeout'));
+            },
+          },
+        },
+      ],
+    })
+    class AppModule {}
+    const { app, url } = await listen(AppModule, ADAPTERS[0][1]);
+    try {
+      const errors = app.get(ErrorTrackingService);
+      expect(() => errors.handleError(new Error('first'), { severity: 'critical' })).not.toThrow();
+      expect(() => errors.handleError('a string', { severity: 'critical' })).not.toThrow();
+      expect(() => errors.handleError(undefined)).not.toThrow();
+      const response = await fetch(`${url}/boom`);
+      expect(response.status).toBe(500);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).toEqual([
+        'Critical error Error in orders-api',
+        'Critical error string in orders-api',
+      ]);
+      const warnings = capture.lines
+        .filter((line) => line.level === 'warn')
+        .map((line) => line.msg);
+      expect(warnings).toEqual([
+        'Sending a critical error to the alerting service failed: webhook down.',
+        'Sending a critical error to the alerting service failed: webhook timeout.',
+      ]);
+      expect(capture.withMessage('Handled error undefined')).toHaveLength(1);
+      const { exposition } = await scrape(app);
+      expect(
+        sampleValue(exposition, 'errors_total', {
+          service: 'orders-api',
+          error_type: 'TypeError',
+          severity: 'error',
+        }),
+      ).toBe(1);
+    } finally {
+      await app.close();
+    }
   });
 });

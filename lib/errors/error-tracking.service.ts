@@ -175,7 +175,7 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
         details,
         request: RequestContext.current()?.request,
         log: true,
-        message: Messages.handledError(where ? String(where) : errorTypeOf(error)),
+        message: Messages.handledError(where ? String(where) : undefined, errorTypeOf(error)),
       });
     } catch (failure) {
       this.failed(failure);

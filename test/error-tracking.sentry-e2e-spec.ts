@@ -34,10 +34,15 @@ import { scrape } from './utils/metrics-client';
 import { SentryReceiver } from './utils/sentry-receiver';
 
 /**
- * Sentry's client is process-wide (one per Jest test file, which has its own module
- * registry): this suite initialises it once, in beforeAll, through the public `initSentry()`
- * (as `nestjs-observability/instrument` does), sending to a receiver on 127.0.0.1, and closes
- * it in afterAll. Each app then reuses that client; `receiver.clear()` isolates the tests.
+ * Sentry's client is process-wide: this suite initialises it once, in beforeAll, through the
+ * public `initSentry()` (as `nestjs-observability/instrument` does), sending to a receiver on
+ * 127.0.0.1, and closes it in afterAll. Each app reuses that client; `receiver.clear()` isolates
+ * the tests.
+ *
+ * Why `*.sentry-e2e-spec.ts` and its own Jest run (`npm run test:sentry`, chained by `npm test`):
+ * the SDK's HTTP instrumentation subscribes to Node's `diagnostics_channel`, which belongs to the
+ * process, not to a Jest test file. `Sentry.close()` does not unsubscribe, so after this file
+ * the dead subscriber stalls every HTTP server of the next suites in the same process.
  */
 
 class DomainError extends Error {
@@ -228,7 +233,7 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
     expect(functions).toEqual(expect.arrayContaining([expect.stringMatching(/failingHandler/)]));
     expect(exception.stacktrace.frames.at(-1)).toMatchObject({
       function: 'failingHandler',
-      filename: expect.stringContaining('error-tracking.e2e-spec.ts'),
+      filename: expect.stringContaining('error-tracking.sentry-e2e-spec.ts'),
     });
     expect(event).toMatchObject({
       level: 'error',
