@@ -28,6 +28,59 @@ export {
   makeHistogramProvider,
   makeSummaryProvider,
 } from '@willsoto/nestjs-prometheus';
+/** prom-client's metric types, as returned by `CustomMetricsService.create*()`. */
+export type { Counter, Gauge, Histogram, Summary } from 'prom-client';
+export { AlertingService } from './alerting/alerting.service';
+export type { AlertChannelPatch } from './alerting/alerting.service';
+export type { AlertChannelState } from './alerting/alert-dispatcher';
+export { ALERTING_SERVICE_TOKEN } from './observability.constants';
+export { alertFingerprint } from './alerting/alert.types';
+export type {
+  Alert,
+  AlertInput,
+  AlertNotification,
+  AlertSeverity,
+  AlertStatus,
+} from './alerting/alert.types';
+export type { AlertClock } from './alerting/alert-clock';
+export type {
+  AlertAdminOptions,
+  AlertChannelCommonOptions,
+  AlertChannelsOptions,
+  AlertDeliveryOptions,
+  AlertingOptions,
+  AlertmanagerChannelOptions,
+  AlertRoute,
+  AlertTemplate,
+  AlertTemplateText,
+  DiscordChannelOptions,
+  EmailChannelOptions,
+  PagerDutyChannelOptions,
+  SlackChannelOptions,
+  SmsChannelOptions,
+  WebhookChannelOptions,
+} from './alerting/alerting-options.interface';
+export { AlertDeliveryError } from './alerting/channels/alert-channel.interface';
+export type { AlertChannel } from './alerting/channels/alert-channel.interface';
+export { signWebhookBody, WEBHOOK_SIGNATURE_HEADER } from './alerting/channels/webhook.channel';
+export { HealthService } from './health/health.service';
+export type { BasicHealthBody, HealthReport } from './health/health.service';
+export type {
+  DiskHealthOptions,
+  EventLoopHealthOptions,
+  HealthCheckDefinition,
+  HealthOptions,
+  HealthPaths,
+  MemoryHealthOptions,
+  QueueHealthOptions,
+  ResolvedHealthOptions,
+} from './health/health-options.interface';
+export { QUEUE_METRICS_TOKEN } from './observability.constants';
+export type {
+  QueueBacklogEntry,
+  QueueBacklogSource,
+} from './health/indicators/queue-backlog.health';
+export type { AlertChannelStateSource } from './health/indicators/alert-channels.health';
 export type {
   LogDestination,
   LoggingOptions,
@@ -41,7 +94,6 @@ export { Logger, PinoLogger, InjectPinoLogger } from 'nestjs-pino';
 export type { ErrorsOptions } from './errors/errors-options.interface';
 export { ErrorTrackingService } from './errors/error-tracking.service';
 export { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
-export { ALERTING_SERVICE_TOKEN } from './errors/error-tracking.types';
 export type {
   CriticalAlertSink,
   CriticalErrorAlert,

@@ -1,3 +1,8 @@
+import type {
+  AlertingOptions,
+  ResolvedAlertingOptions,
+} from './alerting/alerting-options.interface';
+import type { HealthOptions, ResolvedHealthOptions } from './health/health-options.interface';
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
 
@@ -112,6 +117,10 @@ export interface ObservabilityModuleOptions {
   metrics?: MetricsOptions;
   /** Business KPIs. */
   kpi?: KpiOptions;
+  /** Alerts: routing, dedup, escalation and delivery to Slack, PagerDuty, email, ... */
+  alerting?: AlertingOptions;
+  /** Health endpoints (`/health`, `/health/detailed`, `/ready`, `/live`) and graceful shutdown. */
+  health?: HealthOptions;
   /** Structured JSON logs (nestjs-pino) with request context and redaction. */
   logging?: LoggingOptions;
   /** Error tracking (Sentry) and the global exception filter. */
@@ -132,6 +141,8 @@ export interface ResolvedObservabilityOptions {
   version: string | undefined;
   metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
   kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
+  alerting: ResolvedAlertingOptions;
+  health: ResolvedHealthOptions;
   logging: ResolvedLoggingOptions;
   errors: ResolvedErrorsOptions;
   redact: string[];

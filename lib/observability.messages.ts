@@ -28,8 +28,44 @@ export const Messages = {
     'Remove unbounded values (ids, raw paths) from its labels.',
   paymentFailure: (paymentId: string, paymentMethod: string, errorType: string): string =>
     `Payment ${paymentId} failed (method "${paymentMethod}", error "${errorType}")`,
+  healthCheckTimedOut: (name: string, timeoutMs: number): string =>
+    `Health check "${name}" timed out after ${timeoutMs} ms.`,
+  healthCheckNoResult: (name: string): string =>
+    `Health check "${name}" returned no HealthIndicatorResult; return { [key]: { status: 'up' | 'down' } }, e.g. from HealthIndicatorService.check(key).up().`,
+  healthCheckDown: (name: string, detail: string): string =>
+    `Health check "${name}" is down: ${detail}`,
+  healthCheckRecovered: (name: string): string => `Health check "${name}" is up again.`,
+  healthShuttingDown: (): string => 'The application is shutting down.',
+  healthShutdownGrace: (signal: string, graceMs: number): string =>
+    `Received ${signal}: /ready now answers 503; the application keeps serving for ${graceMs} ms (health.shutdownGracePeriodMs) before it closes.`,
+  eventLoopLagged: (lagMs: number, maxLagMs: number): string =>
+    `The event loop was blocked for ${lagMs} ms, more than health.eventLoop.maxLagMs (${maxLagMs} ms).`,
+  metricsScrapeTimedOut: (timeoutMs: number): string =>
+    `Collecting the metrics registry took longer than ${timeoutMs} ms.`,
+  queueBacklogTooHigh: (queue: string, waiting: number, maxWaiting: number): string =>
+    `Queue "${queue}" has ${waiting} waiting jobs, more than health.queues.maxWaiting (${maxWaiting}).`,
+  queueWaitTooLong: (queue: string, seconds: number, maxSeconds: number): string =>
+    `The oldest job of queue "${queue}" has waited ${seconds} s, more than health.queues.maxOldestWaitSeconds (${maxSeconds} s).`,
+  alertChannelUnhealthy: (channel: string, reason: string | undefined): string =>
+    `Alert channel "${channel}" is unhealthy${reason ? `: ${reason}` : ''}.`,
   decoratorOnNonMethod: (decorator: string, key: string): string =>
     `@${decorator}() can only decorate a method; "${key}" is not one.`,
+  optionalPeerMissing: (pkg: string, feature: string): string =>
+    `"${feature}" needs the optional package "${pkg}": install it with \`npm install ${pkg}\`.`,
+  invalidAlert: (detail: string): string =>
+    `Dropped an alert: ${detail}. AlertingService.send() needs { name, severity: 'info' | 'warning' | 'critical', summary }; further invalid alerts are only counted in alerts_dropped_total{reason="invalid"}.`,
+  alertDeliveryFailed: (channel: string, reason: string): string =>
+    `Alert delivery to channel "${channel}" failed: ${reason}. It is counted in alerts_sent_total{status="failed"}.`,
+  alertDeliveryRetry: (channel: string, attempt: number, delayMs: number, reason: string): string =>
+    `Alert delivery to channel "${channel}" failed (${reason}); retry ${attempt} in ${delayMs} ms.`,
+  alertCircuitOpen: (channel: string, failures: number, cooldownMs: number): string =>
+    `Alert channel "${channel}" failed ${failures} times in a row; its circuit is open for ${cooldownMs} ms ("alerting.delivery.breakerCooldownMs").`,
+  alertQueueFull: (channel: string, max: number): string =>
+    `The alert queue of channel "${channel}" is full (${max}, "alerting.queue.maxSize"); the oldest delivery was dropped. Further drops are only counted in alerts_dropped_total{reason="queue_full"}.`,
+  alertShutdownDropped: (count: number, timeoutMs: number): string =>
+    `${count} alert deliveries were still pending after ${timeoutMs} ms ("alerting.delivery.shutdownTimeoutMs") at shutdown and were dropped.`,
+  alertTooManyActive: (max: number): string =>
+    `${max} alerts are active ("alerting.maxActiveAlerts"); new fingerprints are dropped until some resolve. Further drops are only counted in alerts_dropped_total{reason="too_many_active"}.`,
   sentryNotInstalled: (): string =>
     'Error tracking is enabled ("errors.dsn" or SENTRY_DSN is set) but "@sentry/nestjs" is not installed. ' +
     'Run "npm install @sentry/nestjs", or unset SENTRY_DSN / set "errors.enabled: false" (SENTRY_ENABLED=false).',

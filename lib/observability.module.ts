@@ -1,17 +1,21 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { createAlertsAdminController } from './alerting/alerts-admin.controller';
+import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
+import { AlertingService } from './alerting/alerting.service';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
 import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
 import { ErrorTrackingService } from './errors/error-tracking.service';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
+import { HealthModule } from './health/health.module';
 import { ObservabilityLoggingModule } from './logging/logging.module';
 import { StructuredLogger } from './logging/structured-logger';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
 import { WillsotoMetricsExplorer } from './metrics/willsoto-metrics.explorer';
-import { OBSERVABILITY_OPTIONS } from './observability.constants';
+import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from './observability.constants';
 import { Messages } from './observability.messages';
 import {
   ASYNC_OPTIONS_TYPE,
@@ -21,17 +25,15 @@ import {
 } from './observability.module-definition';
 import type { ObservabilityModuleOptions } from './observability-options.interface';
 
-/** Adds the logging module, built at `forRoot` time (see `ObservabilityLoggingModule.register`). */
-const withLogging = (module: DynamicModule): DynamicModule => ({
-  ...module,
-  imports: [...(module.imports ?? []), ObservabilityLoggingModule.register()],
-});
-
 /**
  * Production monitoring in one import. Registers, for the whole application (the module is
  * global): `CustomMetricsService` (KPIs and custom metrics), the bindings of
  * `@TrackDuration()`/`@CountCalls()`, and the metrics server on `metrics.port` (9091) with
- * `GET /metrics` and `GET /health`. Each imported instance owns its own prom-client registry.
+ * `GET /metrics` and `GET /health`, and on the application's own server the health endpoints
+ * `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful shutdown;
+ * structured JSON logs through nestjs-pino (`Logger`, `PinoLogger`) with a request id on every
+ * request; `ErrorTrackingService` and a global exception filter that reports errors to Sentry
+ * when `SENTRY_DSN` is set. Each imported instance owns its own prom-client registry.
  *
  * Invalid options fail at boot with one error naming every bad field.
  *
@@ -63,6 +65,9 @@ const withLogging = (module: DynamicModule): DynamicModule => ({
     MetricsServer,
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
+    AlertingService,
+    { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
+    AlertsAdminGuard,
     StructuredLogger,
     ErrorTrackingService,
     { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
@@ -73,13 +78,25 @@ const withLogging = (module: DynamicModule): DynamicModule => ({
     MetricsServer,
     ErrorTrackingService,
     StructuredLogger,
+    MetricsRegistry,
     OBSERVABILITY_OPTIONS,
+    AlertingService,
+    ALERTING_SERVICE_TOKEN,
   ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return withLogging(super.forRoot(options));
+    const module = withCapabilities(super.forRoot(options));
+    // The alerting admin API exists only when something protects it.
+    const admin = options?.alerting?.admin;
+    if (admin?.token || admin?.guard || process.env.ALERT_ADMIN_TOKEN) {
+      module.controllers = [
+        ...(module.controllers ?? []),
+        createAlertsAdminController(admin?.path ?? '/alerts'),
+      ];
+    }
+    return module;
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -87,6 +104,28 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    return withLogging(super.forRootAsync(options));
+    const module = withCapabilities(super.forRootAsync(options));
+    // Async options are known only at runtime, after routes are bound: here the admin API is
+    // registered (on /alerts) when ALERT_ADMIN_TOKEN is set; the guard checks it per request.
+    if (process.env.ALERT_ADMIN_TOKEN) {
+      module.controllers = [...(module.controllers ?? []), createAlertsAdminController('/alerts')];
+    }
+    return module;
   }
+}
+
+/**
+ * Adds the capability modules, created per module instance (the health controller is) and at
+ * `forRoot` time (nestjs-pino collects `@InjectPinoLogger()` contexts until then).
+ */
+function withCapabilities(definition: DynamicModule): DynamicModule {
+  return {
+    ...definition,
+    imports: [
+      ...(definition.imports ?? []),
+      HealthModule.register(),
+      ObservabilityLoggingModule.register(),
+    ],
+    exports: [...(definition.exports ?? []), HealthModule],
+  };
 }

@@ -20,8 +20,7 @@ import {
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import * as Sentry from '@sentry/nestjs';
 import {
-  ALERTING_SERVICE_TOKEN,
-  type CriticalErrorAlert,
+  AlertingService,
   ErrorTrackingService,
   initSentry,
   ObservabilityModule,
@@ -136,20 +135,11 @@ class OrdersController {
   }
 }
 
-const alerts: CriticalErrorAlert[] = [];
-
 function appModule(options: ObservabilityModuleOptions) {
   @Module({
     imports: [ObservabilityModule.forRoot(options)],
     controllers: [OrdersController],
-    providers: [
-      UserGuard,
-      { provide: APP_FILTER, useClass: DomainErrorFilter },
-      {
-        provide: ALERTING_SERVICE_TOKEN,
-        useValue: { send: (alert: CriticalErrorAlert) => alerts.push(alert) },
-      },
-    ],
+    providers: [UserGuard, { provide: APP_FILTER, useClass: DomainErrorFilter }],
   })
   class AppModule {}
   return AppModule;
@@ -198,7 +188,6 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
 
   beforeEach(() => {
     receiver.clear();
-    alerts.length = 0;
   });
 
   afterEach(async () => {
@@ -370,19 +359,16 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
       contexts: { details: { invoiceId: 'inv-9', secretKey: '[Redacted]' } },
     });
     expect(JSON.stringify(receiver.envelopes)).not.toContain('SHOULD-NOT-LEAVE');
-    expect(alerts).toEqual([
-      {
+    // The built-in AlertingService is the one registered under ALERTING_SERVICE_TOKEN.
+    expect(app!.get(AlertingService).getActive()).toEqual([
+      expect.objectContaining({
         name: 'CriticalError',
         severity: 'critical',
         summary: 'Critical error Error in orders-api',
         description: 'ledger out of balance',
-        labels: {
-          service: 'orders-api',
-          error_type: 'Error',
-          request_id: 'crit-1',
-          route: '/critical',
-        },
-      },
+        labels: { service: 'orders-api', error_type: 'Error' },
+        annotations: { request_id: 'crit-1', route: '/critical', context: 'billing' },
+      }),
     ]);
     const { exposition } = await scrape(app!);
     expect(

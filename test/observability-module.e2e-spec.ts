@@ -480,6 +480,31 @@ describe('ObservabilityModule', () => {
       await new Promise((resolve) => probe.close(resolve));
     });
 
+    it('keeps serving every series during shutdown, until the last phase', async () => {
+      let duringShutdown: { status: number; text: string } | undefined;
+      @Injectable()
+      class Drainer {
+        constructor(readonly metrics: CustomMetricsService) {}
+        async beforeApplicationShutdown() {
+          this.metrics.trackGenerationSuccess('late');
+          const { status, text } = await scrape(app);
+          duringShutdown = { status, text };
+        }
+      }
+      @Module({ providers: [Drainer] })
+      class DrainModule {}
+      const app = await boot(base, [DrainModule]);
+      app.get(CustomMetricsService).trackGenerationSuccess('early');
+      await app.close();
+      expect(duringShutdown?.status).toBe(200);
+      expect(duringShutdown?.text).toContain(
+        'generation_success_total{type="early",service="api"} 1',
+      );
+      expect(duringShutdown?.text).toContain(
+        'generation_success_total{type="late",service="api"} 1',
+      );
+    });
+
     it('starts no server when metrics are disabled, while tracking still works', async () => {
       const app = await start({ ...base, metrics: { enabled: false } });
       expect(app.get(MetricsServer).port).toBeUndefined();

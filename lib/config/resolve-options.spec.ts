@@ -21,12 +21,27 @@ describe('resolveOptions', () => {
         maxSeriesPerMetric: 1000,
       },
       kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
+      alerting: expect.objectContaining({ enabled: true }),
+      health: {
+        enabled: true,
+        paths: { health: '/health', detailed: '/health/detailed', ready: '/ready', live: '/live' },
+        timeoutMs: 1000,
+        shutdownGracePeriodMs: 0,
+        memory: {
+          heapUsedThresholdBytes: expect.any(Number),
+          rssThresholdBytes: expect.any(Number),
+        },
+        disk: { path: '/', thresholdPercent: 0.9 },
+        eventLoop: { maxLagMs: 1000 },
+        queues: { maxWaiting: 1000, maxOldestWaitSeconds: 300 },
+        checks: [],
+      },
       logging: {
         enabled: true,
         level: 'info',
         levels: {},
         pretty: undefined,
-        excludePaths: ['/health', '/metrics'],
+        excludePaths: ['/health', '/ready', '/live', '/metrics'],
         requestIdHeader: 'x-request-id',
         userContext: expect.any(Function),
         stream: undefined,
@@ -145,7 +160,7 @@ describe('resolveOptions', () => {
       'metrics.prot: unknown option; expected one of enabled, port, host, path, prefix, defaultLabels, defaultMetrics, buckets, auth, maxSeriesPerMetric',
     );
     expect(() => resolveOptions({ servce: 'x' } as never, noEnv)).toThrow(
-      'servce: unknown option; expected one of service, environment, version, metrics, kpi',
+      'servce: unknown option; expected one of service, environment, version, metrics, kpi, alerting, health',
     );
   });
 

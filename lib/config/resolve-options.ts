@@ -6,7 +6,9 @@ import type {
   ResolvedObservabilityOptions,
   TokenPricingTable,
 } from '../observability-options.interface';
+import { resolveHealthOptions } from '../health/resolve-health-options';
 import { Messages } from '../observability.messages';
+import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
 import { resolveErrorsOptions } from '../errors/resolve-errors-options';
 import { resolveLoggingOptions, resolveRedact } from '../logging/resolve-logging-options';
 import { isPlainObject, parseBooleanEnv, Problems } from './problems';
@@ -17,7 +19,18 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 type Env = Record<string, string | undefined>;
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'logging', 'errors', 'redact'],
+  '': [
+    'service',
+    'environment',
+    'version',
+    'metrics',
+    'kpi',
+    'alerting',
+    'health',
+    'logging',
+    'errors',
+    'redact',
+  ],
   metrics: [
     'enabled',
     'port',
@@ -304,6 +317,10 @@ export function resolveOptions(
     ) ?? 300;
   const tokenPricing = validatePricing(kpi.tokenPricing, problems);
 
+  const alerting = resolveAlertingOptions(options.alerting, env, (path, expected, got) =>
+    problems.add(path, expected, got),
+  );
+  const health = resolveHealthOptions(options.health, environment, problems);
   const logging = resolveLoggingOptions(options.logging, env, problems);
   const errors = resolveErrorsOptions(options.errors, env, problems);
   const redact = resolveRedact(options.redact, problems);
@@ -327,6 +344,8 @@ export function resolveOptions(
       maxSeriesPerMetric,
     },
     kpi: { activeUsersWindowSeconds, tokenPricing },
+    alerting,
+    health,
     logging,
     errors,
     redact,

@@ -12,14 +12,10 @@ import { RequestContext } from '../logging/request-context';
 import { requestIdOf } from '../logging/request-id';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import type { ErrorSeverity } from '../metrics/kpi.types';
-import { OBSERVABILITY_OPTIONS } from '../observability.constants';
+import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from '../observability.constants';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
-import {
-  ALERTING_SERVICE_TOKEN,
-  type CriticalAlertSink,
-  type ErrorContext,
-} from './error-tracking.types';
+import type { CriticalAlertSink, ErrorContext } from './error-tracking.types';
 import { initSentryFromOptions, loadSentry, scrubEvent, type SentrySdk } from './sentry-sdk';
 
 const SENTRY_LEVEL = {
@@ -284,7 +280,7 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
     }
 
     if (report.severity === 'critical' && this.alerting) {
-      this.alert(error, errorType, requestId, route);
+      this.alert(error, errorType, requestId, route, report.tags?.context);
     }
   }
 
@@ -301,20 +297,20 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
     errorType: string,
     requestId: string | undefined,
     route: string | undefined,
+    where: string | undefined,
   ): void {
-    const labels: Record<string, string> = {
-      service: this.options.service,
-      error_type: errorType,
-    };
-    if (requestId) labels.request_id = requestId;
-    if (route) labels.route = route;
+    const annotations: Record<string, string> = {};
+    if (requestId) annotations.request_id = requestId;
+    if (route) annotations.route = route;
+    if (where) annotations.context = where;
     try {
       const result = this.alerting!.send({
         name: 'CriticalError',
         severity: 'critical',
         summary: Messages.criticalErrorSummary(errorType, this.options.service),
         description: messageOf(error),
-        labels,
+        labels: { service: this.options.service, error_type: errorType },
+        annotations,
       });
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).then(undefined, (failure: unknown) =>

@@ -1,11 +1,5 @@
 import type { ErrorSeverity } from '../metrics/kpi.types';
 
-/**
- * Injection token under which an alerting service may be registered (by this library's
- * alerting capability or by the application). When present, critical errors are sent to it.
- */
-export const ALERTING_SERVICE_TOKEN = 'OBSERVABILITY_ALERTING_SERVICE';
-
 /** The alert a critical error produces. */
 export interface CriticalErrorAlert {
   /** Always `CriticalError`. */
@@ -15,13 +9,16 @@ export interface CriticalErrorAlert {
   summary: string;
   /** The error message. */
   description?: string;
-  /** `service`, `error_type`, and `request_id`/`route` when the error came from a request. */
+  /** `service` and `error_type`: the alert's identity, so one alert per type of error. */
   labels?: Record<string, string>;
+  /** `request_id`, `route` and `context` when known (details that do not change the identity). */
+  annotations?: Record<string, string>;
 }
 
 /**
- * What error tracking needs from the service registered under
- * {@link ALERTING_SERVICE_TOKEN}. `send` may return a promise; failures are logged, never thrown.
+ * What error tracking needs from the service registered under `ALERTING_SERVICE_TOKEN`
+ * (`'OBSERVABILITY_ALERTING_SERVICE'`; the built-in `AlertingService` by default). `send` may
+ * return a promise; failures are logged, never thrown.
  */
 export interface CriticalAlertSink {
   send(alert: CriticalErrorAlert): unknown;

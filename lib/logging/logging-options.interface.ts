@@ -38,7 +38,7 @@ export interface LoggingOptions {
   pretty?: boolean;
   /**
    * Paths whose requests are not logged automatically (their sub-paths too).
-   * @default ['/health', '/metrics']
+   * @default ['/health', '/ready', '/live', '/metrics']
    */
   excludePaths?: string[];
   /**

@@ -86,7 +86,7 @@ export function resolveLoggingOptions(
     else problems.add('logging.pretty', 'a boolean', options.pretty);
   }
 
-  let excludePaths = ['/health', '/metrics'];
+  let excludePaths = ['/health', '/ready', '/live', '/metrics'];
   if (options.excludePaths !== undefined) {
     const list = options.excludePaths;
     if (Array.isArray(list) && list.every((p) => typeof p === 'string' && p.startsWith('/'))) {

@@ -10,6 +10,13 @@ import { MetricsRegistry } from './metrics-registry';
 
 const UNKNOWN = 'unknown';
 
+/** A failed payment, as passed to `onPaymentFailure` listeners. */
+export interface PaymentFailureEvent {
+  paymentId: string;
+  paymentMethod: string;
+  errorType: string;
+}
+
 /** `value`, or `'unknown'` when absent, so a missing label never loses the event. */
 const orUnknown = (value: unknown): unknown =>
   value === undefined || value === null || value === '' ? UNKNOWN : value;
@@ -57,6 +64,7 @@ export class CustomMetricsService {
   private readonly aiRequests: Counter<string>;
   private readonly aiRequestErrors: Counter<string>;
   private readonly aiCost: Counter<string>;
+  private readonly paymentFailureListeners = new Set<(event: PaymentFailureEvent) => void>();
 
   constructor(private readonly metrics: MetricsRegistry) {
     const { kpi } = metrics.options;
@@ -186,6 +194,13 @@ export class CustomMetricsService {
         error_type: orUnknown(errorType) as string,
       };
       this.paymentFailures.inc(labels);
+      for (const listener of this.paymentFailureListeners) {
+        listener({
+          paymentId: String(paymentId ?? UNKNOWN),
+          paymentMethod: labels.payment_method,
+          errorType: labels.error_type,
+        });
+      }
       this.logger.warn(
         Messages.paymentFailure(
           String(paymentId ?? UNKNOWN),
@@ -244,6 +259,16 @@ export class CustomMetricsService {
   /** Returns the summary `config.name`, creating it on first use (see `createCounter`). */
   createSummary<T extends string>(config: MetricConfig<'summary', T>): Summary<T> {
     return this.metrics.getOrCreate('summary', config);
+  }
+
+  /**
+   * Calls `listener` on every tracked payment failure (the alerting service raises
+   * `alertPaymentFailure` from it). Returns the unsubscribe function.
+   * @internal
+   */
+  onPaymentFailure(listener: (event: PaymentFailureEvent) => void): () => void {
+    this.paymentFailureListeners.add(listener);
+    return () => this.paymentFailureListeners.delete(listener);
   }
 
   private safely(fn: () => void): void {

@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { GuardedCounter, GuardedGauge, GuardedHistogram, GuardedSummary } from './guarded-metrics';
 import type { DropReason, GuardHooks } from './series-guard';
 
@@ -166,5 +166,50 @@ describe('guarded metrics', () => {
       'h_seconds_count{a="x"} 1',
       'c_total{a="x"} 3',
     ]);
+  });
+
+  it('bound children record exactly what prom-client records, through reset() and remove()', async () => {
+    const { h } = hooks();
+    const other = new Registry();
+    const config = {
+      name: 'd_seconds',
+      help: 'h',
+      labelNames: ['a', 'b'],
+      buckets: [0.01, 0.1, 1],
+    };
+    const guarded = new GuardedHistogram({ ...config, registers: [registry] }, h);
+    const plain = new Histogram({ ...config, registers: [other] });
+    const counterConfig = { name: 'n_total', help: 'h', labelNames: ['a'] };
+    const guardedCounter = new GuardedCounter({ ...counterConfig, registers: [registry] }, h);
+    const plainCounter = new Counter({ ...counterConfig, registers: [other] });
+    const children = [
+      guarded.bind({ a: 'x', b: 'y' }),
+      guarded.bind({ b: 'z', a: 'x' }),
+      guarded.bind({ a: 'only' }),
+    ];
+    const labelSets = [{ a: 'x', b: 'y' }, { a: 'x', b: 'z' }, { a: 'only' }];
+    const counters = [guardedCounter.bind({ a: 'x' }), guardedCounter.bind({ a: 'y' })];
+    const values = [0, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 100, 0.07];
+    const step = (round: number) => {
+      values.forEach((v, i) => {
+        const k = (i + round) % 3;
+        children[k].observe(v);
+        plain.observe(labelSets[k], v);
+        counters[i % 2].inc(v);
+        plainCounter.inc({ a: i % 2 ? 'y' : 'x' }, v);
+      });
+    };
+    step(0);
+    step(1);
+    guarded.reset();
+    plain.reset();
+    guardedCounter.remove('x');
+    plainCounter.remove('x');
+    step(2);
+    guarded.remove('x', 'y');
+    plain.remove('x', 'y');
+    step(3);
+    expect(() => children[0].observe(NaN)).toThrow(TypeError);
+    expect(await registry.metrics()).toBe(await other.metrics());
   });
 });

@@ -21,6 +21,36 @@ interface RawCounter {
 interface RawHistogram {
   observeWithoutExemplar(labels: Labels, value: number): void;
 }
+/** prom-client's per-series state of a counter, keyed by its label hash. */
+interface RawCounterState {
+  hashMap: Record<string, { value: number } | undefined>;
+  sortedLabelNames: readonly string[];
+}
+/** prom-client's per-series state of a histogram, keyed by its label hash. */
+interface RawHistogramSeries {
+  sum: number;
+  count: number;
+  bucketValues: Record<string, number>;
+}
+interface RawHistogramState {
+  hashMap: Record<string, RawHistogramSeries | undefined>;
+  upperBounds: readonly number[];
+  sortedLabelNames: readonly string[];
+  enableExemplars: boolean;
+}
+
+/**
+ * The key prom-client files a series under (its `hashObject`), computed once for a bound child.
+ * Should prom-client change its format, the bound child only loses its fast path: a lookup that
+ * misses falls back to prom-client's own method.
+ */
+function seriesKey(sortedLabelNames: readonly string[], labels: Record<string, string>): string {
+  let key = '';
+  for (const name of sortedLabelNames) {
+    if (labels[name] !== undefined) key += `${name}:${labels[name]},`;
+  }
+  return key;
+}
 
 /**
  * Splits prom-client's `(labels?, value?)` overloads. Returns `undefined` when the event must
@@ -89,7 +119,21 @@ export class GuardedCounter<T extends string = string> extends Counter<T> {
    */
   bind(labels: Record<string, unknown>): { inc(value?: number): void } {
     const admitted = this.guard.admit(labels);
-    return { inc: (value = 1) => admitted && this.rawInc(admitted, value) };
+    if (!admitted) return { inc: () => undefined };
+    const raw = this as unknown as RawCounterState;
+    // prom-client's own path hashes and validates the labels on every call; for a bound
+    // child they are fixed, so the series is updated in place once it exists.
+    const key = seriesKey(raw.sortedLabelNames, admitted);
+    return {
+      inc: (value = 1) => {
+        const series = raw.hashMap[key];
+        if (series === undefined || !(value >= 0) || value === Infinity) {
+          this.rawInc(admitted, value);
+        } else {
+          series.value += value;
+        }
+      },
+    };
   }
 
   override labels(...values: any[]): Counter.Internal {
@@ -214,8 +258,35 @@ export class GuardedHistogram<T extends string = string> extends Histogram<T> {
    * @internal
    */
   bind(labels: Record<string, unknown>): { observe(value: number): void } {
-    const admitted = this.guard.admit(labels) as LabelValues<T> | undefined;
-    return admitted ? super.labels(admitted) : { observe: () => undefined };
+    const admitted = this.guard.admit(labels);
+    if (!admitted) return { observe: () => undefined };
+    const raw = this as unknown as RawHistogram & RawHistogramState;
+    // prom-client's own path rebuilds the series key and turns each bucket bound into a
+    // property key on every call (~400 ns); both are fixed for a bound child.
+    const bounds = raw.upperBounds;
+    const bucketKeys = bounds.map(String);
+    const key = seriesKey(raw.sortedLabelNames, admitted);
+    let fast = !raw.enableExemplars;
+    return {
+      observe: (value: number) => {
+        const series = fast ? raw.hashMap[key] : undefined;
+        if (!series || !Number.isFinite(value)) {
+          // First call, after reset()/remove(), or an invalid value: prom-client's path
+          // creates the series (or throws); the fast path stays on only if the key matches.
+          raw.observeWithoutExemplar(admitted, value);
+          fast = !raw.enableExemplars && raw.hashMap[key] !== undefined;
+          return;
+        }
+        series.sum += value;
+        series.count += 1;
+        for (let i = 0; i < bounds.length; i++) {
+          if (value <= bounds[i]) {
+            series.bucketValues[bucketKeys[i]] += 1;
+            return;
+          }
+        }
+      },
+    };
   }
 
   override labels(...values: any[]): Histogram.Internal<T> {

@@ -27,6 +27,13 @@ const METHOD_BUCKETS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ] as const;
 
+/** Buckets for alert deliveries: a local receiver in milliseconds, a slow SaaS API in seconds. */
+const ALERT_DELIVERY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+/** Buckets for health check durations, from in-process checks to timed-out dependencies. */
+const HEALTH_CHECK_BUCKETS = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
 /** The built-in metrics, by role. */
 export const MetricCatalog = {
   activeUsers: define({
@@ -114,6 +121,38 @@ export const MetricCatalog = {
     type: 'counter',
     help: 'Calls of methods decorated with @CountCalls() by outcome.',
     labelNames: ['class', 'method', 'status'],
+  }),
+  alertsSent: define({
+    name: 'alerts_sent_total',
+    type: 'counter',
+    help: 'Alert notifications delivered (status="success") or given up (status="failed"), by channel and severity.',
+    labelNames: ['channel', 'severity', 'status'],
+  }),
+  alertsDropped: define({
+    name: 'alerts_dropped_total',
+    type: 'counter',
+    help: 'Alerts not delivered, by reason: duplicate, queue_full, invalid, too_many_active, shutdown, disabled.',
+    labelNames: ['reason'],
+  }),
+  alertDeliveryDuration: define({
+    name: 'alert_delivery_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of alert delivery attempts in seconds, by channel.',
+    labelNames: ['channel'],
+    buckets: ALERT_DELIVERY_BUCKETS,
+  }),
+  healthCheckStatus: define({
+    name: 'health_check_status',
+    type: 'gauge',
+    help: 'Result of the last run of each health check: 1 up, 0 down.',
+    labelNames: ['check'],
+  }),
+  healthCheckDuration: define({
+    name: 'health_check_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of health checks in seconds (a timed-out check counts its timeout).',
+    labelNames: ['check'],
+    buckets: HEALTH_CHECK_BUCKETS,
   }),
   droppedEvents: define({
     name: 'observability_dropped_events_total',

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   collectDefaultMetrics,
   Counter,
@@ -68,7 +68,7 @@ function describeShape(shape: Shape): string {
  * @internal Users reach it through `CustomMetricsService`.
  */
 @Injectable()
-export class MetricsRegistry implements OnModuleDestroy, GuardHooks {
+export class MetricsRegistry implements GuardHooks {
   /** The prom-client registry every metric of this module instance lives in. */
   readonly registry = new Registry();
   readonly prefix: string;
@@ -195,7 +195,12 @@ export class MetricsRegistry implements OnModuleDestroy, GuardHooks {
     return this.registry.metrics();
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Empties the registry. Called last on shutdown, once the metrics server has closed, so that
+   * scrapes during a graceful shutdown (and metrics recorded by shutdown hooks) still see
+   * every series.
+   */
+  dispose(): void {
     this.registry.clear();
     this.shapes.clear();
   }

@@ -26,7 +26,7 @@ const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a),
  * The small HTTP server that exposes `GET /metrics` (Prometheus text, or OpenMetrics when the
  * scraper's `Accept` asks for it) and `GET /health` on its own port (`metrics.port`, 9091), so
  * metrics stay off the application's public port. It starts with the application and closes
- * with `app.close()`.
+ * in the last shutdown phase of `app.close()`, so it keeps serving through a graceful shutdown.
  */
 @Injectable()
 export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -87,14 +87,17 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     this.logger.log(Messages.metricsServerListening(`http://${shownHost}:${bound?.port}${path}`));
   }
 
+  /** Closes the server (releasing its port), then empties the registry it served. */
   async onApplicationShutdown(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    this.metrics.dispose();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,0 +1,277 @@
+import type { AlertClock } from './alert-clock';
+import { sleep } from './alert-clock';
+import type { AlertNotification } from './alert.types';
+import type { AlertChannel } from './channels/alert-channel.interface';
+import { AlertDeliveryError } from './channels/alert-channel.interface';
+
+/** Health of one channel, for health indicators and the admin API. */
+export interface AlertChannelState {
+  channel: string;
+  /** `false` while the channel's circuit is open. */
+  healthy: boolean;
+  reason?: string;
+  enabled: boolean;
+  /** Deliveries waiting or in flight. */
+  pending: number;
+}
+
+/** What the dispatcher reports, so the service can count it. */
+export interface DispatcherHooks {
+  delivered(notification: AlertNotification, status: 'success' | 'failed', reason?: string): void;
+  dropped(reason: 'queue_full' | 'shutdown', channel: string, count: number): void;
+  duration(channel: string, seconds: number): void;
+  retrying(channel: string, attempt: number, delayMs: number, reason: string): void;
+  circuitOpened(channel: string, failures: number): void;
+}
+
+/** Settings of the dispatcher (from `alerting.delivery` and `alerting.queue`). */
+export interface DispatcherSettings {
+  timeoutMs: number;
+  maxRetries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  breakerThreshold: number;
+  breakerCooldownMs: number;
+  queueMaxSize: number;
+  clock: AlertClock;
+  /** Returns a number in [0, 1); jitter source (tests pin it). */
+  random?: () => number;
+}
+
+class Lane {
+  readonly queue: AlertNotification[] = [];
+  current: AlertNotification | undefined;
+  running = false;
+  enabled = true;
+  consecutiveFailures = 0;
+  openUntil = 0;
+  readonly recent: number[] = [];
+  constructor(readonly channel: AlertChannel) {}
+}
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+/**
+ * Delivers notifications to channels in the background. Each channel has its own bounded FIFO
+ * (overflow drops the oldest waiting delivery) and one worker, so a slow or failing channel
+ * never delays another. Each attempt has a timeout; network errors, timeouts, 5xx and 429 are
+ * retried with exponential backoff and jitter (429 waits its `Retry-After`); consecutive
+ * failures open the channel's circuit for a cooldown, after which one trial delivery decides.
+ *
+ * @internal
+ */
+export class AlertDispatcher {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly stop = new AbortController();
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly random: () => number;
+
+  constructor(
+    channels: readonly AlertChannel[],
+    private readonly settings: DispatcherSettings,
+    private readonly hooks: DispatcherHooks,
+  ) {
+    for (const channel of channels) this.lanes.set(channel.name, new Lane(channel));
+    this.random = settings.random ?? Math.random;
+  }
+
+  /** Names of the channels. */
+  channelNames(): string[] {
+    return [...this.lanes.keys()];
+  }
+
+  channel(name: string): AlertChannel | undefined {
+    return this.lanes.get(name)?.channel;
+  }
+
+  isEnabled(name: string): boolean {
+    return this.lanes.get(name)?.enabled ?? false;
+  }
+
+  setEnabled(name: string, enabled: boolean): void {
+    const lane = this.lanes.get(name);
+    if (lane) lane.enabled = enabled;
+  }
+
+  /** Queues `notification` for its channel. Synchronous; never throws. */
+  enqueue(notification: AlertNotification): void {
+    const lane = this.lanes.get(notification.channel);
+    if (!lane || this.stop.signal.aborted) return;
+    if (lane.queue.length >= this.settings.queueMaxSize) {
+      lane.queue.shift();
+      this.hooks.dropped('queue_full', lane.channel.name, 1);
+    }
+    lane.queue.push(notification);
+    void this.pump(lane);
+  }
+
+  /** One attempt, now, outside the queue (admin test). Throws the delivery error. */
+  async deliverNow(notification: AlertNotification): Promise<void> {
+    const lane = this.lanes.get(notification.channel);
+    if (!lane) throw new Error(`unknown channel "${notification.channel}"`);
+    await this.attempt(lane, notification);
+  }
+
+  states(): AlertChannelState[] {
+    const now = this.settings.clock.now();
+    return [...this.lanes.values()].map((lane) => {
+      const open = lane.openUntil > now;
+      return {
+        channel: lane.channel.name,
+        healthy: !open,
+        ...(open
+          ? {
+              reason: `circuit open after ${lane.consecutiveFailures} consecutive failed deliveries`,
+            }
+          : {}),
+        enabled: lane.enabled,
+        pending: lane.queue.length + (lane.current ? 1 : 0),
+      };
+    });
+  }
+
+  /** Deliveries waiting or in flight, over all channels. */
+  pending(): number {
+    let total = 0;
+    for (const lane of this.lanes.values()) total += lane.queue.length + (lane.current ? 1 : 0);
+    return total;
+  }
+
+  /** Resolves when nothing is pending. */
+  whenIdle(): Promise<void> {
+    if (this.pending() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.add(resolve));
+  }
+
+  /**
+   * Lets pending deliveries finish for up to `timeoutMs` (real time), then aborts the rest and
+   * returns how many were dropped.
+   */
+  async shutdown(timeoutMs: number): Promise<number> {
+    if (this.pending() > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.whenIdle(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.stop.abort();
+    let dropped = 0;
+    for (const lane of this.lanes.values()) {
+      const count = lane.queue.length + (lane.current ? 1 : 0);
+      lane.queue.length = 0;
+      if (count > 0) {
+        dropped += count;
+        this.hooks.dropped('shutdown', lane.channel.name, count);
+      }
+    }
+    return dropped;
+  }
+
+  private async pump(lane: Lane): Promise<void> {
+    if (lane.running) return;
+    lane.running = true;
+    const { clock } = this.settings;
+    const signal = this.stop.signal;
+    try {
+      while (lane.queue.length > 0 && !signal.aborted) {
+        const now = clock.now();
+        if (lane.openUntil > now) {
+          await sleep(clock, lane.openUntil - now, signal);
+          continue;
+        }
+        const limit = lane.channel.rateLimitPerMinute;
+        if (limit) {
+          while (lane.recent.length > 0 && lane.recent[0] <= now - 60_000) lane.recent.shift();
+          if (lane.recent.length >= limit) {
+            await sleep(clock, lane.recent[0] + 60_000 - now, signal);
+            continue;
+          }
+        }
+        const notification = lane.queue.shift() as AlertNotification;
+        lane.current = notification;
+        await this.deliver(lane, notification);
+        lane.current = undefined;
+      }
+    } finally {
+      lane.current = undefined;
+      lane.running = false;
+      if (this.pending() === 0) {
+        for (const resolve of this.idleWaiters) resolve();
+        this.idleWaiters.clear();
+      }
+    }
+  }
+
+  /** Attempts with retries until success, a permanent error, the retry budget or shutdown. */
+  private async deliver(lane: Lane, notification: AlertNotification): Promise<void> {
+    const { clock, maxRetries } = this.settings;
+    for (let attempt = 0; ; attempt++) {
+      if (lane.channel.rateLimitPerMinute) lane.recent.push(clock.now());
+      try {
+        await this.attempt(lane, notification);
+        this.hooks.delivered(notification, 'success');
+        return;
+      } catch (error) {
+        if (this.stop.signal.aborted) return; // counted as a shutdown drop
+        const reason = messageOf(error);
+        const retryable = !(error instanceof AlertDeliveryError) || error.retryable;
+        if (!retryable || attempt >= maxRetries) {
+          this.hooks.delivered(notification, 'failed', `${reason} (${attempt + 1} attempts)`);
+          return;
+        }
+        const delay = this.backoff(lane, attempt, error);
+        this.hooks.retrying(lane.channel.name, attempt + 1, delay, reason);
+        await sleep(clock, delay, this.stop.signal);
+        if (this.stop.signal.aborted) return;
+      }
+    }
+  }
+
+  private backoff(lane: Lane, attempt: number, error: unknown): number {
+    const { backoffMs, maxBackoffMs, clock } = this.settings;
+    const retryAfter = error instanceof AlertDeliveryError ? error.retryAfterMs : undefined;
+    const exponential = Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
+    const jittered = Math.round(exponential * (0.5 + this.random() / 2));
+    const wait = retryAfter ?? jittered;
+    return Math.max(wait, lane.openUntil - clock.now(), 0);
+  }
+
+  /** One attempt with the channel's timeout; updates the circuit breaker. */
+  private async attempt(lane: Lane, notification: AlertNotification): Promise<void> {
+    const { clock, breakerThreshold, breakerCooldownMs } = this.settings;
+    const timeoutMs = lane.channel.timeoutMs ?? this.settings.timeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new AlertDeliveryError('timed out', { retryable: true })),
+      timeoutMs,
+    );
+    const onStop = () => controller.abort();
+    this.stop.signal.addEventListener('abort', onStop, { once: true });
+    const started = process.hrtime.bigint();
+    try {
+      await lane.channel.send(notification, controller.signal);
+      lane.consecutiveFailures = 0;
+      lane.openUntil = 0;
+    } catch (error) {
+      lane.consecutiveFailures++;
+      if (lane.consecutiveFailures >= breakerThreshold) {
+        const wasOpen = lane.openUntil > clock.now();
+        lane.openUntil = clock.now() + breakerCooldownMs;
+        if (!wasOpen) this.hooks.circuitOpened(lane.channel.name, lane.consecutiveFailures);
+      }
+      if (controller.signal.aborted && !(error instanceof AlertDeliveryError)) {
+        throw new AlertDeliveryError('timed out', { retryable: true });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.stop.signal.removeEventListener('abort', onStop);
+      this.hooks.duration(lane.channel.name, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}

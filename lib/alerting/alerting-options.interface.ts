@@ -1,0 +1,258 @@
+import type { CanActivate, Type } from '@nestjs/common';
+import type { AlertClock } from './alert-clock';
+import type { AlertNotification, AlertSeverity } from './alert.types';
+import type { AlertChannel } from './channels/alert-channel.interface';
+
+/**
+ * A message template: a string with `{{placeholders}}` or a function of the notification.
+ * Placeholders: `{{name}}`, `{{summary}}`, `{{description}}`, `{{severity}}`, `{{status}}`,
+ * `{{STATUS}}` (upper case), `{{count}}`, `{{fingerprint}}`, `{{service}}`, `{{environment}}`,
+ * `{{labels.<name>}}`, `{{annotations.<name>}}` (from the first alert of the notification).
+ *
+ * @example
+ * ```ts
+ * { title: '[{{STATUS}}] {{name}} on {{service}}', text: '{{summary}} (queue {{labels.queue}})' }
+ * ```
+ */
+export type AlertTemplateText = string | ((notification: AlertNotification) => string);
+
+/** Title and text of a channel's message; unset parts keep the default. */
+export interface AlertTemplate {
+  /** @default '[{{STATUS}}:{{count}}] {{name}}' */
+  title?: AlertTemplateText;
+  /** @default one line per alert: summary, description and labels */
+  text?: AlertTemplateText;
+}
+
+/** Fields every built-in channel accepts. */
+export interface AlertChannelCommonOptions {
+  /**
+   * Deliver to this channel. `false` keeps it configured but silent.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Abort a delivery attempt after this many milliseconds.
+   * @default alerting.delivery.timeoutMs
+   */
+  timeoutMs?: number;
+  /**
+   * Deliveries allowed per minute; more wait in the queue.
+   * @default unlimited
+   */
+  rateLimitPerMinute?: number;
+  /** Message template of this channel. */
+  template?: AlertTemplate;
+}
+
+/** Generic webhook: a JSON body with the alerts. */
+export interface WebhookChannelOptions extends AlertChannelCommonOptions {
+  /** Target URL (http or https). @default process.env.ALERT_WEBHOOK_URL */
+  url?: string;
+  /** Extra request headers (e.g. `Authorization`). @default {} */
+  headers?: Record<string, string>;
+  /**
+   * Signs each body with HMAC-SHA256: header `X-Alert-Signature: t=<unix seconds>,v1=<hex>`
+   * where the digest is over `<t>.<body>`.
+   * @default process.env.ALERT_WEBHOOK_SECRET
+   */
+  secret?: string;
+  /**
+   * Body format: the generic JSON, or Slack's Block Kit.
+   * @default 'slack' for a hooks.slack.com URL (seed 000), else 'json'
+   */
+  format?: 'json' | 'slack';
+}
+
+/** Slack incoming webhook (Block Kit). */
+export interface SlackChannelOptions extends AlertChannelCommonOptions {
+  /** @default process.env.SLACK_WEBHOOK_URL */
+  webhookUrl?: string;
+  /** Overrides the webhook's channel where the workspace allows it. */
+  channel?: string;
+  username?: string;
+}
+
+/** Discord webhook (embeds). */
+export interface DiscordChannelOptions extends AlertChannelCommonOptions {
+  /** @default process.env.DISCORD_WEBHOOK_URL */
+  webhookUrl?: string;
+  username?: string;
+}
+
+/** Email over SMTP through nodemailer (optional peer dependency). */
+export interface EmailChannelOptions extends AlertChannelCommonOptions {
+  /** `smtp://user:pass@host:587` or `smtps://...`. @default process.env.SMTP_URL */
+  smtpUrl?: string;
+  /** Sender. @default process.env.ALERT_EMAIL_FROM ?? 'alerts@localhost' */
+  from?: string;
+  /** Recipients. @default process.env.ALERT_EMAIL_TO (comma-separated) */
+  to?: string | string[];
+}
+
+/** SMS through Twilio's Messages REST API. */
+export interface SmsChannelOptions extends AlertChannelCommonOptions {
+  /** @default process.env.TWILIO_ACCOUNT_SID */
+  accountSid?: string;
+  /** @default process.env.TWILIO_AUTH_TOKEN */
+  authToken?: string;
+  /** Sending number (E.164). @default process.env.TWILIO_FROM */
+  from?: string;
+  /** Recipients (E.164). @default process.env.ALERT_SMS_TO (comma-separated) */
+  to?: string | string[];
+  /** @default 'https://api.twilio.com' */
+  baseUrl?: string;
+}
+
+/** PagerDuty Events API v2. */
+export interface PagerDutyChannelOptions extends AlertChannelCommonOptions {
+  /** Integration (routing) key. @default process.env.PAGERDUTY_ROUTING_KEY */
+  routingKey?: string;
+  /** @default 'https://events.pagerduty.com/v2/enqueue' */
+  url?: string;
+  /** `payload.source`. @default the `service` option */
+  source?: string;
+}
+
+/** Prometheus Alertmanager (`POST /api/v2/alerts`). */
+export interface AlertmanagerChannelOptions extends AlertChannelCommonOptions {
+  /** Base URL, e.g. `http://alertmanager:9093`. @default process.env.ALERTMANAGER_URL */
+  url?: string;
+  /** `generatorURL` of each alert. */
+  generatorUrl?: string;
+}
+
+/** The built-in channels and user channels. */
+export interface AlertChannelsOptions {
+  /**
+   * Writes alerts to the Nest logger. On by default when no other channel is configured.
+   * @default true when nothing else is configured
+   */
+  log?: boolean | AlertChannelCommonOptions;
+  webhook?: WebhookChannelOptions;
+  slack?: SlackChannelOptions;
+  discord?: DiscordChannelOptions;
+  email?: EmailChannelOptions;
+  sms?: SmsChannelOptions;
+  pagerduty?: PagerDutyChannelOptions;
+  alertmanager?: AlertmanagerChannelOptions;
+  /** Your own channels; each `name` becomes routable. @default [] */
+  custom?: AlertChannel[];
+}
+
+/**
+ * Where alerts go. The first route whose `match` and `severity` fit takes the alert; with
+ * `continue: true` the next matching routes take it too. An alert no route takes goes to every
+ * enabled channel.
+ *
+ * @example
+ * ```ts
+ * routes: [
+ *   { severity: 'critical', channels: ['pagerduty', 'slack'], escalateAfterMs: 900_000, escalateTo: ['sms'] },
+ *   { severity: 'warning', channels: ['slack'] },
+ * ]
+ * ```
+ */
+export interface AlertRoute {
+  /** Label values the alert must have (exact match). `alertname` matches the name. @default {} */
+  match?: Record<string, string>;
+  /** Severities taken. @default all */
+  severity?: AlertSeverity | AlertSeverity[];
+  /** Channel names (`slack`, `pagerduty`, a custom channel's name, ...). */
+  channels: string[];
+  /** Keep looking for further matching routes. @default false */
+  continue?: boolean;
+  /** Labels whose values form the group of the grouping window. @default ['alertname'] */
+  groupBy?: string[];
+  /** Batch alerts of one group arriving within this window. @default alerting.groupWaitMs */
+  groupWaitMs?: number;
+  /** @default alerting.repeatIntervalMs */
+  repeatIntervalMs?: number;
+  /** A `critical` alert neither acknowledged nor resolved after this long escalates. */
+  escalateAfterMs?: number;
+  /**
+   * The escalation chain: each entry (a channel, or channels notified together) is the next
+   * target, reached `escalateAfterMs` after the previous one while the alert stays unacknowledged.
+   * @default []
+   * @example ['slack-oncall', ['sms', 'email']]
+   */
+  escalateTo?: Array<string | string[]>;
+}
+
+/** Retries, timeouts and the circuit breaker of deliveries. */
+export interface AlertDeliveryOptions {
+  /** @default 5000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt, on network errors, timeouts, 5xx and 429. @default 5 */
+  maxRetries?: number;
+  /** First backoff; doubled each retry, with jitter. @default 500 */
+  backoffMs?: number;
+  /** @default 30000 */
+  maxBackoffMs?: number;
+  /** Consecutive failed attempts that open a channel's circuit. @default 5 */
+  breakerThreshold?: number;
+  /** How long an open circuit waits before one trial delivery. @default 30000 */
+  breakerCooldownMs?: number;
+  /** On shutdown, how long pending deliveries may take before they are dropped. @default 5000 */
+  shutdownTimeoutMs?: number;
+}
+
+/** Admin HTTP API (`GET /alerts`, `POST /alerts/test`, `POST /alerts/configure`). */
+export interface AlertAdminOptions {
+  /** Bearer token. @default process.env.ALERT_ADMIN_TOKEN */
+  token?: string;
+  /** Your guard instead of (or next to) the token. */
+  guard?: Type<CanActivate>;
+  /** @default '/alerts' */
+  path?: string;
+}
+
+/** Options of the alerting pipeline. */
+export interface AlertingOptions {
+  /** @default process.env.ALERTING_ENABLED ?? true */
+  enabled?: boolean;
+  channels?: AlertChannelsOptions;
+  /** @default [] (every alert to every enabled channel) */
+  routes?: AlertRoute[];
+  /** A firing alert is not sent again within this interval. @default 14400000 (4 h) */
+  repeatIntervalMs?: number;
+  /** Grouping window; `0` sends each alert at once. @default 0 */
+  groupWaitMs?: number;
+  /** Bounded queue of each channel; overflow drops the oldest. */
+  queue?: { maxSize?: number };
+  /** Active alerts kept at most; new fingerprints past it are dropped. @default 10000 */
+  maxActiveAlerts?: number;
+  delivery?: AlertDeliveryOptions;
+  /** Off unless `token` or `guard` is set. */
+  admin?: AlertAdminOptions;
+  /** Templates per channel name, merged over the channel's own `template`. @default {} */
+  templates?: Record<string, AlertTemplate>;
+  /** Time source (tests). @default the system clock */
+  clock?: AlertClock;
+}
+
+/** A built-in channel's name. */
+export type BuiltInChannelName =
+  'log' | 'webhook' | 'slack' | 'discord' | 'email' | 'sms' | 'pagerduty' | 'alertmanager';
+
+/** Resolved options of one built-in channel. */
+export type ResolvedChannelOptions = { name: BuiltInChannelName; enabled: boolean } & Record<
+  string,
+  unknown
+>;
+
+/** Alerting options after defaults and environment variables. */
+export interface ResolvedAlertingOptions {
+  enabled: boolean;
+  channels: ResolvedChannelOptions[];
+  custom: AlertChannel[];
+  routes: AlertRoute[];
+  repeatIntervalMs: number;
+  groupWaitMs: number;
+  queueMaxSize: number;
+  maxActiveAlerts: number;
+  delivery: Required<AlertDeliveryOptions>;
+  admin: { token: string | undefined; guard: Type<CanActivate> | undefined; path: string };
+  templates: Record<string, AlertTemplate>;
+  clock: AlertClock | undefined;
+}

@@ -1,0 +1,34 @@
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { EventLoopHealthIndicator } from './event-loop.health';
+
+const block = (ms: number): void => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy
+  }
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('EventLoopHealthIndicator', () => {
+  const indicator = new EventLoopHealthIndicator(new HealthIndicatorService(), { maxLagMs: 250 });
+  afterEach(() => indicator.stop());
+
+  it('is up on an idle loop and down after the loop was blocked past maxLagMs', async () => {
+    indicator.start();
+    await sleep(120);
+    expect(indicator.check('event_loop')).toEqual({
+      event_loop: { status: 'up', lagMs: expect.any(Number), maxLagMs: 250 },
+    });
+    block(600);
+    await sleep(80);
+    const result = indicator.check('event_loop');
+    expect(result.event_loop.status).toBe('down');
+    expect(result.event_loop.lagMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('sees a block still in progress when checked in the same turn', () => {
+    indicator.start();
+    block(600);
+    expect(indicator.check('event_loop').event_loop.status).toBe('down');
+  });
+});
