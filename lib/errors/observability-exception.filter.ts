@@ -1,7 +1,26 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable } from '@nestjs/common';
 import { FILTER_CATCH_EXCEPTIONS } from '@nestjs/common/constants';
 import { ApplicationConfig, BaseExceptionFilter } from '@nestjs/core';
+import { loadOptional } from '../config/optional-module';
 import { ErrorTrackingService } from './error-tracking.service';
+
+type BaseFilterClass = new () => ExceptionFilter;
+
+/**
+ * Nest's default filter of a non-HTTP context, from the package that context needs anyway
+ * (`@nestjs/microservices` for `rpc`, `@nestjs/websockets` for `ws`).
+ */
+function defaultFilterFor(type: string): ExceptionFilter | undefined {
+  const [pkg, name] =
+    type === 'rpc'
+      ? ['@nestjs/microservices', 'BaseRpcExceptionFilter']
+      : type === 'ws'
+        ? ['@nestjs/websockets', 'BaseWsExceptionFilter']
+        : [undefined, undefined];
+  if (!pkg || !name) return undefined;
+  const Filter = loadOptional<Record<string, BaseFilterClass>>(pkg)?.[name];
+  return Filter ? new Filter() : undefined;
+}
 
 function handles(filter: ExceptionFilter, exception: unknown): boolean {
   const types: unknown[] =
@@ -17,7 +36,22 @@ function handles(filter: ExceptionFilter, exception: unknown): boolean {
  * (see `ErrorTrackingService`), then answers exactly as Nest would: through your own global
  * filter when one catches this exception type, otherwise through Nest's `BaseExceptionFilter`
  * (same status, same body, same `ExceptionsHandler` log line). Filters bound with
- * `@UseFilters()` run before it, as always in Nest.
+ * `@UseFilters()` run before it, as always in Nest. In microservice (`rpc`) and gateway (`ws`)
+ * contexts it answers through Nest's default filter of that context.
+ *
+ * Registered by `ObservabilityModule` (as `APP_FILTER`); there is nothing to add.
+ *
+ * @example
+ * ```ts
+ * // Your own global filter still answers the exceptions it catches:
+ * @Catch(OrderNotFound)
+ * export class OrderNotFoundFilter implements ExceptionFilter {
+ *   catch(error: OrderNotFound, host: ArgumentsHost) {
+ *     host.switchToHttp().getResponse().status(404).json({ code: 'ORDER_NOT_FOUND' });
+ *   }
+ * }
+ * // providers: [{ provide: APP_FILTER, useClass: OrderNotFoundFilter }]
+ * ```
  */
 @Catch()
 @Injectable()
@@ -29,14 +63,16 @@ export class ObservabilityExceptionFilter extends BaseExceptionFilter {
     super();
   }
 
-  override catch(exception: unknown, host: ArgumentsHost): void {
+  override catch(exception: unknown, host: ArgumentsHost): any {
     const type = host.getType();
     const request = type === 'http' ? host.switchToHttp().getRequest() : undefined;
     this.tracking.captureRequestException(exception, request);
-    if (type !== 'http') throw exception;
     const delegate = this.userFilterFor(exception);
     if (delegate) return delegate.catch(exception, host);
-    return super.catch(exception, host);
+    if (type === 'http') return super.catch(exception, host);
+    const fallback = defaultFilterFor(type);
+    if (fallback) return fallback.catch(exception, host);
+    throw exception;
   }
 
   /**
