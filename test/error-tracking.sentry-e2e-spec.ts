@@ -33,10 +33,10 @@ import { scrape } from './utils/metrics-client';
 import { SentryReceiver } from './utils/sentry-receiver';
 
 /**
- * Sentry's client is process-wide: this suite initialises it once, in beforeAll, through the
- * public `initSentry()` (as `nestjs-observability/instrument` does), sending to a receiver on
- * 127.0.0.1, and closes it in afterAll. Each app reuses that client; `receiver.clear()` isolates
- * the tests.
+ * Sentry's client is process-wide. The first block boots an app without initialising Sentry
+ * (the module does it late) and closes the client. The others initialise it once through the
+ * public `initSentry()` (as `nestjs-observability/instrument` does); their apps reuse that
+ * client, and `receiver.clear()` isolates the tests. Every DSN points at a receiver on 127.0.0.1.
  *
  * Why `*.sentry-e2e-spec.ts` and its own Jest run (`npm run test:sentry`, chained by `npm test`):
  * the SDK's HTTP instrumentation subscribes to Node's `diagnostics_channel`, which belongs to the
@@ -160,22 +160,43 @@ const options = (
   redact: ['ssn'],
 });
 
-beforeAll(async () => {
-  await receiver.start();
-  expect(
-    initSentry({
-      service: 'orders-api',
-      environment: 'staging',
-      version: '1.2.3',
-      errors: { dsn: receiver.dsn },
-      redact: ['ssn'],
-    }),
-  ).toBe(true);
-});
+beforeAll(() => receiver.start());
 
 afterAll(async () => {
   await Sentry.close(2000);
   await receiver.stop();
+});
+
+describe('without the instrument import', () => {
+  afterAll(() => Sentry.close(2000));
+
+  it('initialises Sentry when the module boots, warns, and reports', async () => {
+    receiver.clear();
+    expect(Sentry.isEnabled()).toBe(false);
+    const capture = new LogCapture();
+    const { app, url } = await listen(appModule(options({}, capture)), ADAPTERS[0][1]);
+    try {
+      expect(Sentry.isEnabled()).toBe(true);
+      expect(capture.lines).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          msg: expect.stringContaining('Import "nestjs-observability/instrument"'),
+        }),
+      );
+      expect((await fetch(`${url}/unavailable`)).status).toBe(503);
+    } finally {
+      await app.close();
+      resetNestjsPino();
+    }
+    // app.close() flushed the event.
+    expect(receiver.events).toHaveLength(1);
+    expect(receiver.events[0]).toMatchObject({
+      environment: 'staging',
+      release: '1.2.3',
+      tags: { service: 'orders-api', route: '/unavailable' },
+      exception: { values: [{ type: 'ServiceUnavailableException' }] },
+    });
+  });
 });
 
 describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name, adapter) => {
@@ -185,6 +206,18 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
   const start = async (opts = options()) => {
     ({ app, url } = await listen(appModule(opts), adapter));
   };
+
+  beforeAll(() => {
+    expect(
+      initSentry({
+        service: 'orders-api',
+        environment: 'staging',
+        version: '1.2.3',
+        errors: { dsn: receiver.dsn },
+        redact: ['ssn'],
+      }),
+    ).toBe(true);
+  });
 
   beforeEach(() => {
     receiver.clear();

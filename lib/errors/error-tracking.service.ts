@@ -131,7 +131,7 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
   onModuleInit(): void {
     if (this.options.errors.enabled) {
       const sdk = loadSentry();
-      if (!sdk.getClient()) {
+      if (!sdk.isEnabled()) {
         initSentryFromOptions(this.options);
         this.logs.root.warn(Messages.sentryInitialisedLate());
       }

@@ -70,7 +70,8 @@ export function initSentryFromOptions(
   const { errors } = options;
   if (!errors.enabled) return undefined;
   const sdk = loadSentry();
-  if (sdk.getClient()) return sdk;
+  // A client closed with `Sentry.close()` stays registered but disabled: initialise anew.
+  if (sdk.isEnabled()) return sdk;
   const redactor = new Redactor(options.redact);
   const profiling = loadOptional<{ nodeProfilingIntegration?: () => unknown }>(
     '@sentry/profiling-node',
