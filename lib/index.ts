@@ -81,6 +81,17 @@ export type {
   QueueBacklogSource,
 } from './health/indicators/queue-backlog.health';
 export type { AlertChannelStateSource } from './health/indicators/alert-channels.health';
+export { generateMonitoringArtifacts } from './monitoring-artifacts/generate-monitoring-artifacts';
+export { ALERT_NAMES } from './monitoring-artifacts/monitoring-artifacts-options.interface';
+export type {
+  AlertName,
+  AlertOverride,
+  GeneratedMonitoringArtifacts,
+  MetricOverride,
+  MonitoringArtifact,
+  MonitoringArtifactsOptions,
+  ScrapeTarget,
+} from './monitoring-artifacts/monitoring-artifacts-options.interface';
 export type {
   LogDestination,
   LoggingOptions,

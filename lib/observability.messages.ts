@@ -66,6 +66,31 @@ export const Messages = {
     `${count} alert deliveries were still pending after ${timeoutMs} ms ("alerting.delivery.shutdownTimeoutMs") at shutdown and were dropped.`,
   alertTooManyActive: (max: number): string =>
     `${max} alerts are active ("alerting.maxActiveAlerts"); new fingerprints are dropped until some resolve. Further drops are only counted in alerts_dropped_total{reason="too_many_active"}.`,
+  invalidArtifactsOptions: (problems: string[]): string =>
+    `Invalid monitoring artifacts options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+    'Fix the options of generateMonitoringArtifacts() or the flags of `nestjs-observability generate`.',
+  unknownAlert: (name: string, known: readonly string[]): string =>
+    `alerts.${name}: unknown alert "${name}"; expected one of ${known.join(', ')}`,
+  unknownMetric: (name: string): string =>
+    `metrics.${name}: unknown metric "${name}"; name a built-in metric without the prefix, as listed in the README's metrics reference`,
+  cliUsage: (): string =>
+    [
+      'Usage: nestjs-observability generate --out <dir> [--prefix <prefix>] [--service <service>]',
+      '         [--runbook-url <url>] [--config <options.json>]',
+      '',
+      'Writes Prometheus alert and recording rules, a prometheus.yml scrape example and Grafana',
+      'dashboards generated from the metric catalog into <dir>. --config reads a JSON file with',
+      'any option of generateMonitoringArtifacts() (alerts, metrics, scrapeTargets...); flags win.',
+    ].join('\n'),
+  cliUnknownCommand: (command: string): string =>
+    `Unknown command "${command}"; the only command is "generate".`,
+  cliUnknownFlag: (flag: string): string =>
+    `Unknown flag "${flag}"; expected --out, --prefix, --service, --runbook-url, --config or --help.`,
+  cliMissingValue: (flag: string): string => `The flag "${flag}" needs a value.`,
+  cliMissingOut: (): string => 'The flag "--out" is required: the folder to write the files into.',
+  cliBadConfig: (file: string, reason: string): string =>
+    `Cannot read the options file "${file}": ${reason}. It must hold one JSON object of generateMonitoringArtifacts() options.`,
+  cliWrote: (count: number, out: string): string => `Wrote ${count} files into ${out}:`,
   sentryNotInstalled: (): string =>
     'Error tracking is enabled ("errors.dsn" or SENTRY_DSN is set) but "@sentry/nestjs" is not installed. ' +
     'Run "npm install @sentry/nestjs", or unset SENTRY_DSN / set "errors.enabled: false" (SENTRY_ENABLED=false).',

@@ -200,6 +200,45 @@ describe('the npm package', () => {
   );
 
   it(
+    'installs the nestjs-observability binary, which generates the monitoring files and refuses bad input',
+    async () => {
+      const bin = join(consumer, 'node_modules', '.bin', 'nestjs-observability');
+      const generated = await mustRun(
+        bin,
+        ['generate', '--out', 'monitoring', '--prefix', 'luneo_', '--service', 'api'],
+        consumer,
+        MINUTE,
+      );
+      expect(generated.stdout).toContain('Wrote 7 files into monitoring:');
+      const alerts = readFileSync(join(consumer, 'monitoring', 'alerts.yml'), 'utf8');
+      expect(alerts).toContain('luneo_errors_total{service="api"}');
+      expect(
+        JSON.parse(readFileSync(join(consumer, 'monitoring', 'grafana', 'ai-cost.json'), 'utf8'))
+          .title,
+      ).toBe('AI Cost');
+
+      writeFileSync(
+        join(consumer, 'bad-options.json'),
+        JSON.stringify({ alerts: { HighErrorRate: { threshold: -1 } } }),
+      );
+      const bad = await exec(
+        bin,
+        ['generate', '--out', 'monitoring', '--config', 'bad-options.json'],
+        consumer,
+        MINUTE,
+      );
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain(
+        'alerts.HighErrorRate.threshold: expected a finite number >= 0, got -1',
+      );
+      const unknownFlag = await exec(bin, ['generate', '--outdir', 'x'], consumer, MINUTE);
+      expect(unknownFlag.code).toBe(2);
+      expect(unknownFlag.stderr).toContain('Unknown flag "--outdir"');
+    },
+    MINUTE,
+  );
+
+  it(
     "type-checks user code against the package's declarations and rejects a wrong KPI",
     async () => {
       writeFileSync(

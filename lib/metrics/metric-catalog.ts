@@ -33,6 +33,11 @@ const ALERT_DELIVERY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] a
 const HEALTH_CHECK_BUCKETS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ] as const;
+/** Buckets of HTTP request durations, from fast cache hits to slow uploads. */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** Buckets of queue wait times in seconds (seed 003). */
+const QUEUE_WAIT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600] as const;
 
 /** The built-in metrics, by role. */
 export const MetricCatalog = {
@@ -153,6 +158,68 @@ export const MetricCatalog = {
     help: 'Duration of health checks in seconds (a timed-out check counts its timeout).',
     labelNames: ['check'],
     buckets: HEALTH_CHECK_BUCKETS,
+  }),
+  httpRequests: define({
+    name: 'http_requests_total',
+    type: 'counter',
+    help: 'HTTP requests by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'],
+  }),
+  httpRequestDuration: define({
+    name: 'http_request_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of HTTP requests in seconds.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: HTTP_BUCKETS,
+  }),
+  httpRequestsInProgress: define({
+    name: 'http_requests_in_progress',
+    type: 'gauge',
+    help: 'HTTP requests being served.',
+    labelNames: ['method', 'route'],
+  }),
+  queueJobDuration: define({
+    name: 'queue_job_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of queue jobs in seconds.',
+    labelNames: ['queue_name', 'job_type'],
+  }),
+  activeJobs: define({
+    name: 'active_jobs_total',
+    type: 'gauge',
+    help: 'Queue jobs being processed.',
+    labelNames: ['queue_name'],
+  }),
+  queueFailures: define({
+    name: 'queue_failures_total',
+    type: 'counter',
+    help: 'Failed queue jobs by error type.',
+    labelNames: ['queue_name', 'error_type'],
+  }),
+  queueWaitTime: define({
+    name: 'worker_queue_wait_time_seconds',
+    type: 'histogram',
+    help: 'Time jobs spent waiting in the queue before processing, in seconds.',
+    labelNames: ['queue_name'],
+    buckets: QUEUE_WAIT_BUCKETS,
+  }),
+  queueWaitTimeCurrent: define({
+    name: 'worker_queue_wait_time_current_seconds',
+    type: 'gauge',
+    help: 'Wait time of the oldest waiting job per queue, in seconds.',
+    labelNames: ['queue_name'],
+  }),
+  queueJobsWaiting: define({
+    name: 'queue_jobs_waiting',
+    type: 'gauge',
+    help: 'Jobs waiting in the queue.',
+    labelNames: ['queue_name'],
+  }),
+  queueJobsCompleted: define({
+    name: 'queue_jobs_completed_total',
+    type: 'counter',
+    help: 'Completed queue jobs by job type.',
+    labelNames: ['queue_name', 'job_type'],
   }),
   droppedEvents: define({
     name: 'observability_dropped_events_total',
