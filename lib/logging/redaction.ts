@@ -22,6 +22,9 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
 
 const MAX_DEPTH = 10;
 
+/** Key names are few and repeat on every line: their verdicts are cached, up to this many. */
+const MAX_CACHED_KEYS = 2000;
+
 const normalise = (key: string): string => key.toLowerCase().replace(/[-_\s]/g, '');
 
 /**
@@ -43,6 +46,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export class Redactor {
   private readonly fragments: string[];
+  private readonly verdicts = new Map<string, boolean>();
 
   /** @param extraKeys key fragments added to {@link DEFAULT_SENSITIVE_KEYS}. */
   constructor(extraKeys: readonly string[] = []) {
@@ -51,8 +55,13 @@ export class Redactor {
 
   /** Whether a field named `key` holds a secret. */
   isSensitive(key: string): boolean {
-    const name = normalise(key);
-    return this.fragments.some((fragment) => name.includes(fragment));
+    let verdict = this.verdicts.get(key);
+    if (verdict === undefined) {
+      const name = normalise(key);
+      verdict = this.fragments.some((fragment) => name.includes(fragment));
+      if (this.verdicts.size < MAX_CACHED_KEYS) this.verdicts.set(key, verdict);
+    }
+    return verdict;
   }
 
   /**
