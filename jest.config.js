@@ -10,6 +10,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^nestjs-observability$': '<rootDir>/lib/index.ts',
+    '^nestjs-observability/instrument$': '<rootDir>/lib/instrument.ts',
   },
   testTimeout: 30000,
 };

@@ -101,3 +101,23 @@ export type {
   MonitoringArtifactsOptions,
   ScrapeTarget,
 } from './monitoring-artifacts/monitoring-artifacts-options.interface';
+export type {
+  LogDestination,
+  LoggingOptions,
+  LogLevel,
+  RequestUserContext,
+} from './logging/logging-options.interface';
+export { RequestContext } from './logging/request-context';
+export type { RequestContextStore } from './logging/request-context';
+export { useStructuredLogger } from './logging/use-structured-logger';
+export { Logger, PinoLogger, InjectPinoLogger } from 'nestjs-pino';
+export type { ErrorsOptions } from './errors/errors-options.interface';
+export { ErrorTrackingService } from './errors/error-tracking.service';
+export { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
+export type {
+  CriticalAlertSink,
+  CriticalErrorAlert,
+  ErrorContext,
+} from './errors/error-tracking.types';
+export { initSentry } from './errors/init-sentry';
+export type { SentryInitOptions } from './errors/init-sentry';

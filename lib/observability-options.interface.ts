@@ -7,6 +7,8 @@ import type {
   QueueMetricsOptions,
   ResolvedQueueMetricsOptions,
 } from './queue/queue-options.interface';
+import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
+import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
 
 /**
  * Credentials that protect the metrics endpoint.
@@ -125,6 +127,17 @@ export interface ObservabilityModuleOptions {
   health?: HealthOptions;
   /** Queue and job metrics (BullMQ queues to watch). */
   queues?: QueueMetricsOptions;
+  /** Structured JSON logs (nestjs-pino) with request context and redaction. */
+  logging?: LoggingOptions;
+  /** Error tracking (Sentry) and the global exception filter. */
+  errors?: ErrorsOptions;
+  /**
+   * Extra key names (matched case-insensitively, as substrings, ignoring `-` and `_`) whose
+   * values are replaced by `[Redacted]` in logs and Sentry events, next to the built-in
+   * authorization, cookie, password, token, secret, apiKey and card number.
+   * @default []
+   */
+  redact?: string[];
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -137,4 +150,7 @@ export interface ResolvedObservabilityOptions {
   alerting: ResolvedAlertingOptions;
   health: ResolvedHealthOptions;
   queues: ResolvedQueueMetricsOptions;
+  logging: ResolvedLoggingOptions;
+  errors: ResolvedErrorsOptions;
+  redact: string[];
 }

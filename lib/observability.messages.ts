@@ -102,4 +102,23 @@ export const Messages = {
   cliBadConfig: (file: string, reason: string): string =>
     `Cannot read the options file "${file}": ${reason}. It must hold one JSON object of generateMonitoringArtifacts() options.`,
   cliWrote: (count: number, out: string): string => `Wrote ${count} files into ${out}:`,
+  sentryNotInstalled: (): string =>
+    'Error tracking is enabled ("errors.dsn" or SENTRY_DSN is set) but "@sentry/nestjs" is not installed. ' +
+    'Run "npm install @sentry/nestjs", or unset SENTRY_DSN / set "errors.enabled: false" (SENTRY_ENABLED=false).',
+  sentryInitialisedLate: (): string =>
+    'Sentry was initialised by ObservabilityModule, after the application was imported, so its automatic ' +
+    'HTTP and database instrumentation is off (errors are still reported). Import "nestjs-observability/instrument" ' +
+    '(or call initSentry()) first in main.ts.',
+  prettyNotInstalled: (): string =>
+    '"logging.pretty" is true but "pino-pretty" is not installed. Run "npm install --save-dev pino-pretty", or set "logging.pretty: false".',
+  handledError: (context: string | undefined, errorType: string): string =>
+    context ? `Error in ${context}` : `Handled error ${errorType}`,
+  unhandledRequestError: (method: string, route: string): string =>
+    `Unhandled error on ${method} ${route}`,
+  criticalErrorSummary: (errorType: string, service: string): string =>
+    `Critical error ${errorType} in ${service}`,
+  alertingFailed: (reason: string): string =>
+    `Sending a critical error to the alerting service failed: ${reason}.`,
+  errorTrackingFailed: (reason: string): string =>
+    `Reporting an error failed (the error itself is unaffected): ${reason}.`,
 } as const;

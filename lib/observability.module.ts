@@ -1,11 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { createAlertsAdminController } from './alerting/alerts-admin.controller';
 import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
+import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
+import { ErrorTrackingService } from './errors/error-tracking.service';
+import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
 import { HealthModule } from './health/health.module';
+import { ObservabilityLoggingModule } from './logging/logging.module';
+import { StructuredLogger } from './logging/structured-logger';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
@@ -32,7 +37,10 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
  * `@TrackDuration()`/`@CountCalls()`/`@TrackJob()`, and the metrics server on `metrics.port`
  * (9091) with `GET /metrics` and `GET /health`, and on the application's own server the health
  * endpoints `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful
- * shutdown. Each imported instance owns its own prom-client registry.
+ * shutdown; structured JSON logs through nestjs-pino (`Logger`, `PinoLogger`) with a request id
+ * on every request; `ErrorTrackingService` and a global exception filter that reports errors to
+ * Sentry when `SENTRY_DSN` is set; `AlertingService`. Each imported instance owns its own
+ * prom-client registry.
  *
  * Invalid options fail at boot with one error naming every bad field.
  *
@@ -70,10 +78,16 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     QueueMetricsService,
     // The health `queues` indicator reads the backlog of every watched or hand-set queue.
     { provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService },
+    StructuredLogger,
+    ErrorTrackingService,
+    { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor },
   ],
   exports: [
     CustomMetricsService,
     MetricsServer,
+    ErrorTrackingService,
+    StructuredLogger,
     MetricsRegistry,
     OBSERVABILITY_OPTIONS,
     AlertingService,
@@ -111,11 +125,18 @@ export class ObservabilityModule extends ConfigurableModuleClass {
   }
 }
 
-/** Adds the capability modules, created per module instance (the health controller is). */
+/**
+ * Adds the capability modules, created per module instance (the health controller is) and at
+ * `forRoot` time (nestjs-pino collects `@InjectPinoLogger()` contexts until then).
+ */
 function withCapabilities(definition: DynamicModule): DynamicModule {
   return {
     ...definition,
-    imports: [...(definition.imports ?? []), HealthModule.register()],
+    imports: [
+      ...(definition.imports ?? []),
+      HealthModule.register(),
+      ObservabilityLoggingModule.register(),
+    ],
     exports: [...(definition.exports ?? []), HealthModule],
   };
 }

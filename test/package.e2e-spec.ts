@@ -128,6 +128,8 @@ describe('the npm package', () => {
       'package/package.json',
       'package/dist/index.js',
       'package/dist/index.d.ts',
+      'package/dist/instrument.js',
+      'package/dist/instrument.d.ts',
       'package/README.md',
       'package/LICENSE',
     ];
@@ -172,6 +174,27 @@ describe('the npm package', () => {
       expect(lines).toContain(
         'method_duration_seconds_count{service="consumer",class="ReportService",method="build",status="success"} 1',
       );
+    },
+    MINUTE,
+  );
+
+  it(
+    'ships the Sentry instrument entry: a no-op without a DSN, an "install @sentry/nestjs" error with one',
+    async () => {
+      // The consumer does not install the optional peer @sentry/nestjs.
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.startsWith('SENTRY_')),
+      );
+      const script = "require('nestjs-observability/instrument'); console.log('INSTRUMENTED');";
+      const without = await exec(process.execPath, ['-e', script], consumer, MINUTE, env);
+      expect(without).toMatchObject({ code: 0, stdout: 'INSTRUMENTED\n' });
+
+      const withDsn = await exec(process.execPath, ['-e', script], consumer, MINUTE, {
+        ...env,
+        SENTRY_DSN: 'https://key@sentry.example.com/1',
+      });
+      expect(withDsn.code).not.toBe(0);
+      expect(withDsn.stderr).toContain('Run "npm install @sentry/nestjs"');
     },
     MINUTE,
   );

@@ -37,6 +37,27 @@ describe('resolveOptions', () => {
         queues: { maxWaiting: 1000, maxOldestWaitSeconds: 300 },
         checks: [],
       },
+      logging: {
+        enabled: true,
+        level: 'info',
+        levels: {},
+        pretty: undefined,
+        excludePaths: ['/health', '/ready', '/live', '/metrics'],
+        requestIdHeader: 'x-request-id',
+        userContext: expect.any(Function),
+        stream: undefined,
+      },
+      errors: {
+        enabled: false,
+        dsn: undefined,
+        tracesSampleRate: 0,
+        profilesSampleRate: 0,
+        reportClientErrors: false,
+        shouldReport: undefined,
+        severity: undefined,
+        flushTimeoutMs: 2000,
+      },
+      redact: [],
     });
   });
 

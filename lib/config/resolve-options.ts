@@ -10,33 +10,29 @@ import { resolveHealthOptions } from '../health/resolve-health-options';
 import { Messages } from '../observability.messages';
 import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
 import { resolveQueueOptions } from '../queue/resolve-queue-options';
+import { resolveErrorsOptions } from '../errors/resolve-errors-options';
+import { resolveLoggingOptions, resolveRedact } from '../logging/resolve-logging-options';
+import { isPlainObject, parseBooleanEnv, Problems } from './problems';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 type Env = Record<string, string | undefined>;
 
-/** Collects every problem so one boot error can name them all. */
-class Problems {
-  readonly list: string[] = [];
-  add(path: string, expected: string, got: unknown): void {
-    this.list.push(`${path}: expected ${expected}, got ${describe(got)}`);
-  }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  if (value === null || typeof value !== 'object') return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'alerting', 'health', 'queues'],
+  '': [
+    'service',
+    'environment',
+    'version',
+    'metrics',
+    'kpi',
+    'alerting',
+    'health',
+    'queues',
+    'logging',
+    'errors',
+    'redact',
+  ],
   metrics: [
     'enabled',
     'port',
@@ -68,24 +64,12 @@ function checkKnownKeys(
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function readPackageJson(): { name?: unknown; version?: unknown } {
   try {
     return JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8'));
   } catch {
     return {};
   }
-}
-
-function parseBooleanEnv(name: string, raw: string, problems: Problems): boolean | undefined {
-  const value = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(value)) return true;
-  if (['false', '0', 'no', 'off'].includes(value)) return false;
-  problems.add(`${name} (environment)`, 'true or false', raw);
-  return undefined;
 }
 
 function parsePortEnv(name: string, raw: string, problems: Problems): number | undefined {
@@ -340,6 +324,9 @@ export function resolveOptions(
   );
   const health = resolveHealthOptions(options.health, environment, problems);
   const queues = resolveQueueOptions(options.queues, problems.list);
+  const logging = resolveLoggingOptions(options.logging, env, problems);
+  const errors = resolveErrorsOptions(options.errors, env, problems);
+  const redact = resolveRedact(options.redact, problems);
 
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
@@ -363,5 +350,8 @@ export function resolveOptions(
     alerting,
     health,
     queues,
+    logging,
+    errors,
+    redact,
   };
 }

@@ -1,0 +1,332 @@
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { StructuredLogger } from '../logging/structured-logger';
+import { RequestContext } from '../logging/request-context';
+import { requestIdOf } from '../logging/request-id';
+import { CustomMetricsService } from '../metrics/custom-metrics.service';
+import type { ErrorSeverity } from '../metrics/kpi.types';
+import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from '../observability.constants';
+import { Messages } from '../observability.messages';
+import type { ResolvedObservabilityOptions } from '../observability-options.interface';
+import type { CriticalAlertSink, ErrorContext } from './error-tracking.types';
+import { initSentryFromOptions, loadSentry, scrubEvent, type SentrySdk } from './sentry-sdk';
+
+const SENTRY_LEVEL = {
+  critical: 'fatal',
+  error: 'error',
+  warning: 'warning',
+  info: 'info',
+} as const;
+const LOG_LEVEL = { critical: 'fatal', error: 'error', warning: 'warn', info: 'info' } as const;
+
+/** The HTTP status Nest answers `exception` with. */
+export function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const candidate = exception as { statusCode?: unknown; message?: unknown } | null;
+  if (
+    candidate &&
+    typeof candidate.statusCode === 'number' &&
+    candidate.message &&
+    candidate.statusCode >= 400 &&
+    candidate.statusCode < 600
+  ) {
+    return candidate.statusCode;
+  }
+  return 500;
+}
+
+/** A bounded label for `exception`: its class name (`TypeError`, `NotFoundException`). */
+export function errorTypeOf(exception: unknown): string {
+  if (exception instanceof Error) {
+    const name = exception.constructor?.name || exception.name;
+    return name && name !== 'Object' ? name.slice(0, 100) : 'Error';
+  }
+  if (exception === null) return 'null';
+  return typeof exception === 'object' ? 'Object' : typeof exception;
+}
+
+function messageOf(exception: unknown): string {
+  if (exception instanceof Error) return exception.message;
+  try {
+    return typeof exception === 'string' ? exception : JSON.stringify(exception);
+  } catch {
+    return String(exception);
+  }
+}
+
+interface HttpRequestLike {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  headers?: Record<string, unknown>;
+  query?: unknown;
+  body?: unknown;
+  protocol?: string;
+  route?: { path?: string };
+  routeOptions?: { url?: string };
+  raw?: unknown;
+}
+
+/** The route template of a request (`/orders/:id`), on Express and Fastify. */
+export function routeOf(request: unknown): string | undefined {
+  const req = request as HttpRequestLike | undefined;
+  return req?.route?.path ?? req?.routeOptions?.url;
+}
+
+interface Report {
+  severity: ErrorSeverity;
+  tags?: Record<string, string>;
+  userId?: string | number;
+  details?: Record<string, unknown>;
+  request?: unknown;
+  log: boolean;
+  message: string;
+}
+
+/**
+ * Reports errors: a structured log line, `errors_total{service,error_type,severity}`, a
+ * Sentry event (when a DSN is configured) and, for critical errors, an alert to the
+ * alerting service when one is registered. Used by the global exception filter, and by your
+ * code for errors it catches itself (queues, crons, fallbacks). Never throws.
+ *
+ * @example
+ * ```ts
+ * @Processor('images')
+ * export class ImageProcessor {
+ *   constructor(private readonly errors: ErrorTrackingService) {}
+ *
+ *   async process(job: Job) {
+ *     try {
+ *       await this.render(job.data);
+ *     } catch (error) {
+ *       this.errors.handleError(error, { context: 'queue:images', jobId: job.id });
+ *       throw error;
+ *     }
+ *   }
+ * }
+ * ```
+ */
+@Injectable()
+export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown {
+  private readonly fallback = new Logger('ErrorTracking');
+  private sentry: SentrySdk | undefined;
+  private alerting: CriticalAlertSink | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly reported = new WeakSet<object>();
+
+  constructor(
+    @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
+    private readonly metrics: CustomMetricsService,
+    private readonly logs: StructuredLogger,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.options.errors.enabled) {
+      const sdk = loadSentry();
+      if (!sdk.isEnabled()) {
+        initSentryFromOptions(this.options);
+        this.logs.root.warn(Messages.sentryInitialisedLate());
+      }
+      this.sentry = sdk;
+      const redactor = this.logs.redactor;
+      this.unsubscribe = sdk.getClient()?.on('beforeSendEvent', (event) => {
+        scrubEvent(event, redactor);
+      });
+    }
+    try {
+      const candidate = this.moduleRef.get<CriticalAlertSink>(ALERTING_SERVICE_TOKEN, {
+        strict: false,
+      });
+      if (candidate && typeof candidate.send === 'function') this.alerting = candidate;
+    } catch {
+      // no alerting service registered: critical errors are logged, counted and reported only
+    }
+  }
+
+  /** Whether errors are sent to Sentry (enabled with a DSN). */
+  get sentryEnabled(): boolean {
+    return this.sentry !== undefined;
+  }
+
+  /**
+   * Reports an error your code caught: logs it, counts it in `errors_total`, sends it to
+   * Sentry, and raises an alert when `severity` is `critical`. Never throws.
+   */
+  handleError(error: unknown, context: ErrorContext = {}): void {
+    try {
+      const { severity, tags, userId, context: where, ...details } = context ?? {};
+      const level: ErrorSeverity = severity && severity in SENTRY_LEVEL ? severity : 'error';
+      this.report(error, {
+        severity: level,
+        tags: where ? { ...tags, context: String(where) } : tags,
+        userId,
+        details,
+        request: RequestContext.current()?.request,
+        log: true,
+        message: Messages.handledError(where ? String(where) : undefined, errorTypeOf(error)),
+      });
+    } catch (failure) {
+      this.failed(failure);
+    }
+  }
+
+  /**
+   * Reports an exception of an HTTP request (unknown errors and 5xx; 4xx when
+   * `errors.reportClientErrors`), once even when seen by both the interceptor and the filter.
+   * @internal
+   */
+  captureRequestException(exception: unknown, request: unknown): void {
+    try {
+      if (typeof exception === 'object' && exception !== null) {
+        if (this.reported.has(exception)) return;
+        this.reported.add(exception);
+      }
+      const { errors } = this.options;
+      const status = statusOf(exception);
+      const decided = errors.shouldReport?.(exception);
+      const report =
+        typeof decided === 'boolean'
+          ? decided
+          : status >= 500 || (errors.reportClientErrors && status >= 400);
+      if (!report) return;
+      const severity = errors.severity?.(exception) ?? (status < 500 ? 'warning' : 'error');
+      const req = request as HttpRequestLike | undefined;
+      this.report(exception, {
+        severity,
+        request,
+        // Nest (unknown errors) and pino-http (the 5xx response line) already log it.
+        log: false,
+        message: Messages.unhandledRequestError(
+          req?.method ?? 'unknown',
+          routeOf(req) ?? 'unknown',
+        ),
+      });
+    } catch (failure) {
+      this.failed(failure);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    if (this.sentry) await this.sentry.flush(this.options.errors.flushTimeoutMs);
+  }
+
+  private report(error: unknown, report: Report): void {
+    const errorType = errorTypeOf(error);
+    const req = report.request as HttpRequestLike | undefined;
+    const requestId = req
+      ? (requestIdOf(req) ?? RequestContext.requestId)
+      : RequestContext.requestId;
+    const route = req ? routeOf(req) : undefined;
+    const user = req ? this.userOf(req) : undefined;
+    const userId = report.userId ?? user?.userId;
+
+    this.metrics.trackError(errorType, report.severity);
+
+    if (report.log) {
+      const details = report.details && Object.keys(report.details).length ? report.details : {};
+      this.logs.logger[LOG_LEVEL[report.severity]](
+        { ...details, err: error, error_type: errorType, severity: report.severity },
+        report.message,
+      );
+    }
+
+    if (this.sentry) {
+      const sdk = this.sentry;
+      const redactor = this.logs.redactor;
+      sdk.withScope((scope) => {
+        scope.setLevel(SENTRY_LEVEL[report.severity]);
+        scope.setTag('error_type', errorType);
+        if (requestId) scope.setTag('request_id', requestId);
+        if (route) scope.setTag('route', route);
+        if (req?.method) scope.setTag('method', req.method);
+        if (userId !== undefined) {
+          scope.setUser({ id: String(userId) });
+          scope.setTag('user_id', String(userId));
+        }
+        if (user?.workspaceId !== undefined) scope.setTag('workspace_id', String(user.workspaceId));
+        for (const [key, value] of Object.entries(report.tags ?? {})) scope.setTag(key, value);
+        if (report.details && Object.keys(report.details).length) {
+          scope.setContext('details', redactor.scrub(report.details));
+        }
+        if (req && (req.method || req.headers)) {
+          scope.addEventProcessor((event) => {
+            const url = req.originalUrl ?? req.url ?? '';
+            const host = req.headers?.host;
+            event.request = {
+              ...event.request,
+              method: req.method,
+              url: redactor.scrubUrl(host ? `${req.protocol ?? 'http'}://${host}${url}` : url),
+              headers: redactor.scrub(req.headers ?? {}) as Record<string, string>,
+              query_string: url.includes('?') ? redactor.scrubQuery(url.split('?')[1]) : undefined,
+              data: req.body === undefined ? undefined : redactor.scrub(req.body),
+            };
+            if (route && req.method && !event.transaction) {
+              event.transaction = `${req.method} ${route}`;
+            }
+            return event;
+          });
+        }
+        sdk.captureException(error);
+      });
+    }
+
+    if (report.severity === 'critical' && this.alerting) {
+      this.alert(error, errorType, requestId, route, report.tags?.context);
+    }
+  }
+
+  private userOf(request: HttpRequestLike) {
+    try {
+      return this.options.logging.userContext(request);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private alert(
+    error: unknown,
+    errorType: string,
+    requestId: string | undefined,
+    route: string | undefined,
+    where: string | undefined,
+  ): void {
+    const annotations: Record<string, string> = {};
+    if (requestId) annotations.request_id = requestId;
+    if (route) annotations.route = route;
+    if (where) annotations.context = where;
+    try {
+      const result = this.alerting!.send({
+        name: 'CriticalError',
+        severity: 'critical',
+        summary: Messages.criticalErrorSummary(errorType, this.options.service),
+        description: messageOf(error),
+        labels: { service: this.options.service, error_type: errorType },
+        annotations,
+      });
+      if (result && typeof (result as Promise<unknown>).then === 'function') {
+        (result as Promise<unknown>).then(undefined, (failure: unknown) =>
+          this.logs.root.warn(Messages.alertingFailed(messageOf(failure))),
+        );
+      }
+    } catch (failure) {
+      this.logs.root.warn(Messages.alertingFailed(messageOf(failure)));
+    }
+  }
+
+  private failed(failure: unknown): void {
+    try {
+      this.logs.root.warn(Messages.errorTrackingFailed(messageOf(failure)));
+    } catch {
+      this.fallback.warn(Messages.errorTrackingFailed(messageOf(failure)));
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import type * as SentryNestjs from '@sentry/nestjs';
+import { loadOptional } from '../config/optional-module';
+import { Redactor } from '../logging/redaction';
+import type { ResolvedObservabilityOptions } from '../observability-options.interface';
+import { Messages } from '../observability.messages';
+
+/** The `@sentry/nestjs` module (an optional peer dependency). */
+export type SentrySdk = typeof SentryNestjs;
+type SentryEvent = SentryNestjs.Event;
+
+let loaded: SentrySdk | undefined;
+
+/** Loads `@sentry/nestjs`, throwing an "install it" error when it is missing. */
+export function loadSentry(): SentrySdk {
+  if (loaded) return loaded;
+  const sdk = loadOptional<SentrySdk>('@sentry/nestjs');
+  if (!sdk) throw new Error(Messages.sentryNotInstalled());
+  loaded = sdk;
+  return sdk;
+}
+
+/**
+ * `trace_id`/`span_id` of the active span, when Sentry was loaded and a span is active
+ * (Sentry's tracing runs on OpenTelemetry, so spans of other OTel instrumentation count).
+ */
+export function activeTraceContext(): { traceId: string; spanId: string } | undefined {
+  const span = loaded?.getActiveSpan();
+  if (!span) return undefined;
+  const { traceId, spanId } = span.spanContext();
+  return { traceId, spanId };
+}
+
+/**
+ * Scrubs an outgoing Sentry event in place with `redactor`: request headers, cookies, query
+ * string, URL and body, `extra`, `contexts` and breadcrumb data.
+ */
+export function scrubEvent<E extends SentryEvent>(event: E, redactor: Redactor): E {
+  const request = event.request;
+  if (request) {
+    if (request.headers) request.headers = redactor.scrub(request.headers);
+    if (request.cookies) request.cookies = { cookie: '[Redacted]' } as Record<string, string>;
+    if (typeof request.url === 'string') request.url = redactor.scrubUrl(request.url);
+    if (typeof request.query_string === 'string') {
+      request.query_string = redactor.scrubQuery(request.query_string);
+    } else if (request.query_string) {
+      request.query_string = redactor.scrub(request.query_string);
+    }
+    if (typeof request.data === 'string') {
+      try {
+        request.data = redactor.scrub(JSON.parse(request.data));
+      } catch {
+        // not JSON: keep the text, its keys cannot be told apart
+      }
+    } else if (request.data !== undefined) {
+      request.data = redactor.scrub(request.data);
+    }
+  }
+  if (event.extra) event.extra = redactor.scrub(event.extra);
+  if (event.contexts) event.contexts = redactor.scrub(event.contexts);
+  for (const crumb of event.breadcrumbs ?? []) {
+    if (crumb.data) crumb.data = redactor.scrub(crumb.data);
+  }
+  return event;
+}
+
+/** Initialises the process-wide Sentry client from resolved options, once. */
+export function initSentryFromOptions(
+  options: ResolvedObservabilityOptions,
+): SentrySdk | undefined {
+  const { errors } = options;
+  if (!errors.enabled) return undefined;
+  const sdk = loadSentry();
+  // A client closed with `Sentry.close()` stays registered but disabled: initialise anew.
+  if (sdk.isEnabled()) return sdk;
+  const redactor = new Redactor(options.redact);
+  const profiling = loadOptional<{ nodeProfilingIntegration?: () => unknown }>(
+    '@sentry/profiling-node',
+  );
+  sdk.init({
+    dsn: errors.dsn,
+    environment: options.environment,
+    release: options.version,
+    tracesSampleRate: errors.tracesSampleRate,
+    profilesSampleRate: errors.profilesSampleRate,
+    sendDefaultPii: false,
+    integrations: (defaults) =>
+      profiling?.nodeProfilingIntegration
+        ? [...defaults, profiling.nodeProfilingIntegration() as (typeof defaults)[number]]
+        : defaults,
+    initialScope: { tags: { service: options.service } },
+    beforeSend: (event) => scrubEvent(event, redactor),
+    beforeSendTransaction: (event) => scrubEvent(event, redactor),
+  });
+  return sdk;
+}

@@ -1,0 +1,77 @@
+/** A pino log level; `silent` turns a logger or a context off. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Who is behind a request, for the `user_id` and `workspace_id` log fields and Sentry tags. */
+export interface RequestUserContext {
+  userId?: string | number;
+  workspaceId?: string | number;
+}
+
+/** Where log lines go: anything with `write(line)`, such as a file or an in-memory stream. */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
+/** Options of the structured logs (nestjs-pino, configured by the module). */
+export interface LoggingOptions {
+  /**
+   * Configure nestjs-pino: JSON request logs and the `Logger` Nest can use. When `false` the
+   * logger is silent and no request is logged (request ids and `RequestContext` still work).
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Minimum level written.
+   * @default process.env.LOG_LEVEL ?? 'info'
+   */
+  level?: LogLevel;
+  /**
+   * Levels per logger context (the Nest `Logger` context or `@InjectPinoLogger(context)`),
+   * overriding `level`, e.g. `{ TypeOrmLogger: 'warn', PaymentsService: 'debug' }`.
+   * @default {}
+   */
+  levels?: Record<string, LogLevel>;
+  /**
+   * Human-readable lines through `pino-pretty` (which must then be installed).
+   * @default true when `environment` is 'development' and pino-pretty is installed
+   */
+  pretty?: boolean;
+  /**
+   * Paths whose requests are not logged automatically (their sub-paths too).
+   * @default ['/health', '/ready', '/live', '/metrics']
+   */
+  excludePaths?: string[];
+  /**
+   * Header that carries the request id in and out. A valid incoming value (1-128 characters
+   * of `A-Z a-z 0-9 . _ : -`) is kept; otherwise a UUID is generated.
+   * @default 'x-request-id'
+   */
+  requestIdHeader?: string;
+  /**
+   * Reads the user and workspace of a request, at log time (so users set by guards appear).
+   * @default reads `request.user.id` (or `sub`, `userId`) and `request.user.workspaceId`
+   * @example
+   * ```ts
+   * userContext: (req) => ({ userId: req.user?.id, workspaceId: req.headers['x-workspace-id'] })
+   * ```
+   */
+  userContext?: (request: any) => RequestUserContext | undefined;
+  /**
+   * Destination of the JSON lines (mostly for tests and custom transports).
+   * @default standard output
+   */
+  stream?: LogDestination;
+}
+
+/** Logging options after defaults and environment variables are applied. */
+export interface ResolvedLoggingOptions {
+  enabled: boolean;
+  level: LogLevel;
+  levels: Record<string, LogLevel>;
+  /** `undefined`: pretty when in development and pino-pretty is installed. */
+  pretty: boolean | undefined;
+  excludePaths: string[];
+  requestIdHeader: string;
+  userContext: (request: any) => RequestUserContext | undefined;
+  stream: LogDestination | undefined;
+}
