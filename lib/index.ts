@@ -18,6 +18,19 @@ export type {
 export { MetricsServer } from './metrics/metrics-server.service';
 export { MetricCatalog, METRIC_DEFINITIONS } from './metrics/metric-catalog';
 export type { MetricDefinition, MetricKind } from './metrics/metric-catalog';
+export type { HttpMetricsOptions } from './http/http-metrics-options.interface';
+export {
+  createExpressMetricsMiddleware,
+  createFastifyMetricsHook,
+} from './http/http-metrics.middleware';
+export type { HttpMetricsMiddlewareOptions } from './http/http-metrics.middleware';
+export type {
+  ExpressMetricsMiddleware,
+  FastifyMetricsHook,
+  FastifyReplyLike,
+  FastifyRequestLike,
+} from './http/http-metrics.hooks';
+export { CLIENT_CLOSED_STATUS, UNMATCHED_ROUTE } from './http/http-metrics.recorder';
 export { TrackDuration } from './decorators/track-duration.decorator';
 export { CountCalls } from './decorators/count-calls.decorator';
 export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';

@@ -1,3 +1,8 @@
+import type {
+  HttpMetricsOptions,
+  ResolvedHttpMetricsOptions,
+} from './http/http-metrics-options.interface';
+
 /**
  * Credentials that protect the metrics endpoint.
  *
@@ -109,6 +114,8 @@ export interface ObservabilityModuleOptions {
   metrics?: MetricsOptions;
   /** Business KPIs. */
   kpi?: KpiOptions;
+  /** HTTP RED metrics of the application's own server (Express or Fastify). */
+  http?: HttpMetricsOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -118,4 +125,5 @@ export interface ResolvedObservabilityOptions {
   version: string | undefined;
   metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
   kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
+  http: ResolvedHttpMetricsOptions;
 }

@@ -30,4 +30,9 @@ export const Messages = {
     `Payment ${paymentId} failed (method "${paymentMethod}", error "${errorType}")`,
   decoratorOnNonMethod: (decorator: string, key: string): string =>
     `@${decorator}() can only decorate a method; "${key}" is not one.`,
+  httpMiddlewareWithoutModule: (factory: string): string =>
+    `${factory}() needs "monitoring": the Nest application or its CustomMetricsService, with ObservabilityModule imported.`,
+  httpAdapterUnsupported: (type: string): string =>
+    `HTTP metrics support the Express and Fastify adapters; this application uses "${type}", so no HTTP metrics are recorded. ` +
+    'Set "http.enabled: false" to silence this warning.',
 } as const;

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
+import { HttpMetricsService } from './http/http-metrics.service';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
@@ -52,6 +53,7 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     MetricsServer,
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
+    HttpMetricsService,
   ],
   exports: [CustomMetricsService, MetricsServer],
 })

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ResolvedHttpMetricsOptions } from '../http/http-metrics-options.interface';
 import type {
   MetricsAuthOptions,
   ObservabilityModuleOptions,
@@ -33,7 +34,7 @@ function describe(value: unknown): string {
 }
 
 const KNOWN_KEYS = {
-  '': ['service', 'environment', 'version', 'metrics', 'kpi'],
+  '': ['service', 'environment', 'version', 'metrics', 'kpi', 'http'],
   metrics: [
     'enabled',
     'port',
@@ -47,6 +48,7 @@ const KNOWN_KEYS = {
     'maxSeriesPerMetric',
   ],
   kpi: ['activeUsersWindowSeconds', 'tokenPricing'],
+  http: ['enabled', 'ignorePaths', 'buckets', 'requestSizeHistogram', 'responseSizeHistogram'],
 } as const;
 
 /** Flags keys that no option has, which are almost always typos. */
@@ -192,6 +194,42 @@ function validatePricing(value: unknown, problems: Problems): TokenPricingTable 
   return table;
 }
 
+function resolveHttp(
+  value: unknown,
+  metricsPath: string,
+  problems: Problems,
+): ResolvedHttpMetricsOptions {
+  let http: Record<string, unknown> = {};
+  if (value !== undefined) {
+    if (isPlainObject(value)) http = value;
+    else problems.add('http', 'an object', value);
+    checkKnownKeys(http, 'http', problems);
+  }
+  let ignorePaths: Array<string | RegExp> = ['/health', /^\/health\//, metricsPath];
+  if (http.ignorePaths !== undefined) {
+    const list = http.ignorePaths;
+    if (
+      Array.isArray(list) &&
+      list.every((p) => p instanceof RegExp || (typeof p === 'string' && p.startsWith('/')))
+    ) {
+      ignorePaths = [...(list as Array<string | RegExp>)];
+    } else {
+      problems.add('http.ignorePaths', 'an array of paths starting with "/" or RegExps', list);
+    }
+  }
+  return {
+    enabled: optionalBoolean(http.enabled, 'http.enabled', problems) ?? true,
+    ignorePaths,
+    defaultIgnorePaths: http.ignorePaths === undefined,
+    buckets:
+      http.buckets === undefined ? undefined : validateBuckets(http.buckets, 'http.buckets', problems),
+    requestSizeHistogram:
+      optionalBoolean(http.requestSizeHistogram, 'http.requestSizeHistogram', problems) ?? false,
+    responseSizeHistogram:
+      optionalBoolean(http.responseSizeHistogram, 'http.responseSizeHistogram', problems) ?? false,
+  };
+}
+
 /**
  * Applies defaults and environment variables to the module options and validates them.
  * Throws one error naming every invalid field.
@@ -332,6 +370,8 @@ export function resolveOptions(
     ) ?? 300;
   const tokenPricing = validatePricing(kpi.tokenPricing, problems);
 
+  const http = resolveHttp(options.http, path, problems);
+
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
   return {
@@ -351,5 +391,6 @@ export function resolveOptions(
       maxSeriesPerMetric,
     },
     kpi: { activeUsersWindowSeconds, tokenPricing },
+    http,
   };
 }
