@@ -29,6 +29,8 @@ import {
 } from '@willsoto/nestjs-prometheus';
 import { ObservabilityModule } from 'nestjs-observability';
 import { collectDefaultMetrics, type Counter, type Histogram, register } from 'prom-client';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { metricsList } = require('prom-client/lib/defaultMetrics') as { metricsList: string[] };
 import { finalize, type Observable } from 'rxjs';
 import { type Variant, VARIANTS } from './http-variants';
 
@@ -80,6 +82,16 @@ function variantModule(variant: Variant): DynamicModule {
     case 'bare+process':
       collectDefaultMetrics({ register });
       return { module: class BareProcessModule {} };
+    case 'bare+process-no-gc':
+    case 'bare+process-no-eld': {
+      const skip = variant === 'bare+process-no-gc' ? 'gc' : 'eventLoopLag';
+      for (const name of metricsList) {
+        if (name === skip) continue;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(`prom-client/lib/metrics/${name}`)(register, { eventLoopMonitoringPrecision: 10 });
+      }
+      return { module: class BareProcessSubsetModule {} };
+    }
     case 'lib-noprocess':
       return ObservabilityModule.forRoot({ service: 'bench', metrics: { ...metrics, defaultMetrics: false } });
     case 'lib-light':

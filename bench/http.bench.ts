@@ -13,7 +13,7 @@
  * Environment (all optional):
  *   BENCH_ROUNDS=4                    rounds
  *   BENCH_ADAPTERS=express,fastify    adapters
- *   BENCH_VARIANTS=bare,...           variants (default: all of bench/http-variants.ts)
+ *   BENCH_VARIANTS=bare,...           variants (default: DEFAULT_VARIANTS of bench/http-variants.ts)
  *   BENCH_REQUESTS_EXPRESS=20000      measured requests per round on Express
  *   BENCH_REQUESTS_FASTIFY=40000      measured requests per round on Fastify
  *   BENCH_WARMUP=0.25                 warm-up requests, as a fraction of the measured ones
@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Variant, VARIANTS } from './http-variants';
+import { DEFAULT_VARIANTS, type Variant, VARIANTS } from './http-variants';
 
 type Adapter = 'express' | 'fastify';
 
@@ -45,7 +45,7 @@ interface Sample {
 const env = process.env;
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 4);
 const ADAPTERS = (env.BENCH_ADAPTERS ?? 'express,fastify').split(',') as Adapter[];
-const VARIANT_LIST = (env.BENCH_VARIANTS?.split(',') ?? Object.keys(VARIANTS)) as Variant[];
+const VARIANT_LIST = (env.BENCH_VARIANTS?.split(',') ?? DEFAULT_VARIANTS) as Variant[];
 const REQUESTS: Record<Adapter, number> = {
   express: Number(env.BENCH_REQUESTS_EXPRESS ?? 20_000),
   fastify: Number(env.BENCH_REQUESTS_FASTIFY ?? 40_000),

@@ -13,14 +13,23 @@ export const UNMATCHED_ROUTE = 'UNMATCHED';
 /** The `status_code` of a request whose client closed the connection before the response ended. */
 export const CLIENT_CLOSED_STATUS = 499;
 
-/** One request in flight. */
-interface Live {
-  readonly start: number;
-  readonly req: IncomingMessage;
-  /** The template when the adapter knows it at arrival (Fastify); Express resolves it at the end. */
-  readonly route: string | undefined;
-  /** Fastify's reply, whose headers Fastify writes without `setHeader`. */
-  readonly reply: HeaderSource | undefined;
+/** Where the request record hangs on its response, for the shared `close` listener. */
+const LIVE = Symbol('nestjs-observability.http');
+
+type Tracked = ServerResponse & { [LIVE]?: Live | null };
+
+/** One request in flight, linked into the recorder's list of requests in flight. */
+class Live {
+  prev: Live = this;
+  next: Live = this;
+  constructor(
+    readonly start: number,
+    readonly req: IncomingMessage,
+    /** The template when the adapter knows it at arrival (Fastify); Express resolves it at the end. */
+    readonly route: string | undefined,
+    /** Fastify's reply, whose headers Fastify writes without `setHeader`. */
+    readonly reply: HeaderSource | undefined,
+  ) {}
 }
 
 /** Where a response's headers can be read. */
@@ -57,7 +66,9 @@ function contentLength(value: unknown): number | undefined {
  * @internal Created by `HttpMetricsService`; users reach it through the middleware factories.
  */
 export class HttpMetricsRecorder {
-  private readonly live = new Map<ServerResponse, Live>();
+  /** Sentinel of the circular list of requests in flight (no hashing on the hot path). */
+  private readonly live = new Live(0, undefined as never, undefined, undefined);
+  private inFlightCount = 0;
   private readonly series = new Map<string, Map<string, Map<number, Series>>>();
   private readonly inProgressSeen = new Map<string, { method: string; route: string }>();
   private readonly requests: GuardedCounter;
@@ -104,21 +115,33 @@ export class HttpMetricsRecorder {
     route: string | undefined,
     reply?: HeaderSource,
   ): void {
-    if (this.live.has(res)) return;
-    this.live.set(res, { start: performance.now(), req, route, reply });
+    const tracked = res as Tracked;
+    if (tracked[LIVE] !== undefined) return;
+    const entry = new Live(performance.now(), req, route, reply);
+    const head = this.live;
+    entry.prev = head.prev;
+    entry.next = head;
+    head.prev.next = entry;
+    head.prev = entry;
+    this.inFlightCount++;
+    tracked[LIVE] = entry;
     res.on('close', this.onClose);
   }
 
   /** Requests in flight (for tests and diagnostics). */
   get inFlight(): number {
-    return this.live.size;
+    return this.inFlightCount;
   }
 
   private finish(res: ServerResponse): void {
-    const entry = this.live.get(res);
+    const tracked = res as Tracked;
+    const entry = tracked[LIVE];
     if (!entry) return;
-    this.live.delete(res);
-    res.removeListener('close', this.onClose);
+    // `null`, not `delete`: the response keeps its shape, and a second start is still refused.
+    tracked[LIVE] = null;
+    entry.prev.next = entry.next;
+    entry.next.prev = entry.prev;
+    this.inFlightCount--;
     try {
       const seconds = (performance.now() - entry.start) / 1000;
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS;
@@ -166,7 +189,7 @@ export class HttpMetricsRecorder {
   /** Sets `http_requests_in_progress` from the requests in flight, at scrape time. */
   private collectInProgress(gauge: Gauge<string>): void {
     const counts = new Map<string, number>();
-    for (const entry of this.live.values()) {
+    for (let entry = this.live.next; entry !== this.live; entry = entry.next) {
       const method = entry.req.method ?? 'UNKNOWN';
       const route = this.routeOf(entry);
       const key = `${method} ${route}`;

@@ -45,6 +45,41 @@ function split(
   return labels && { labels, value };
 }
 
+/** prom-client's record of one series, in a metric's `hashMap`. */
+interface SeriesRecord {
+  labels: Labels;
+  value?: number;
+  sum?: number;
+  count?: number;
+  bucketValues?: Record<number, number>;
+}
+
+interface RawSeries {
+  hashMap: Record<string, SeriesRecord>;
+  labelNames: string[];
+  upperBounds?: number[];
+}
+
+/**
+ * The key and record of the series with `labels` in prom-client's `hashMap`, found by label
+ * values. Bound children use it to update their series directly instead of re-hashing the
+ * labels on every event (prom-client builds a string key per call).
+ */
+function findSeries(metric: RawSeries, labels: Labels): [string, SeriesRecord] | undefined {
+  const map = metric.hashMap;
+  for (const key in map) {
+    const record = map[key];
+    if (record.labels === labels) return [key, record];
+  }
+  for (const key in map) {
+    const record = map[key];
+    if (metric.labelNames.every((name) => record.labels[name] === labels[name])) {
+      return [key, record];
+    }
+  }
+  return undefined;
+}
+
 const nonNegative = (v: number): boolean => Number.isFinite(v) && v >= 0;
 const finite = (v: number): boolean => Number.isFinite(v);
 
@@ -89,7 +124,21 @@ export class GuardedCounter<T extends string = string> extends Counter<T> {
    */
   bind(labels: Record<string, unknown>): { inc(value?: number): void } {
     const admitted = this.guard.admit(labels);
-    return { inc: (value = 1) => admitted && this.rawInc(admitted, value) };
+    if (!admitted) return { inc: () => undefined };
+    const raw = this as unknown as RawSeries;
+    let key = '';
+    let record: SeriesRecord | undefined;
+    return {
+      inc: (value = 1) => {
+        // The record stays valid until the metric is reset or the series removed.
+        if (record !== undefined && raw.hashMap[key] === record) {
+          record.value! += value;
+          return;
+        }
+        this.rawInc(admitted, value);
+        [key, record] = findSeries(raw, admitted) ?? ['', undefined];
+      },
+    };
   }
 
   override labels(...values: any[]): Counter.Internal {
@@ -214,8 +263,32 @@ export class GuardedHistogram<T extends string = string> extends Histogram<T> {
    * @internal
    */
   bind(labels: Record<string, unknown>): { observe(value: number): void } {
-    const admitted = this.guard.admit(labels) as LabelValues<T> | undefined;
-    return admitted ? super.labels(admitted) : { observe: () => undefined };
+    const admitted = this.guard.admit(labels);
+    if (!admitted) return { observe: () => undefined };
+    const raw = this as unknown as RawSeries;
+    const bounds = raw.upperBounds ?? [];
+    // prom-client keys buckets by bound; converting the number on each event is the slow part.
+    const bucketKeys = bounds.map(String);
+    let key = '';
+    let record: SeriesRecord | undefined;
+    return {
+      observe: (value: number) => {
+        // Same update as prom-client's `observe`, minus hashing the labels again.
+        if (record !== undefined && raw.hashMap[key] === record) {
+          record.sum! += value;
+          record.count! += 1;
+          for (let i = 0; i < bounds.length; i++) {
+            if (value <= bounds[i]) {
+              (record.bucketValues as unknown as Record<string, number>)[bucketKeys[i]] += 1;
+              break;
+            }
+          }
+          return;
+        }
+        (this as unknown as RawHistogram).observeWithoutExemplar(admitted, value);
+        [key, record] = findSeries(raw, admitted) ?? ['', undefined];
+      },
+    };
   }
 
   override labels(...values: any[]): Histogram.Internal<T> {
