@@ -34,7 +34,6 @@ const { metricsList } = require('prom-client/lib/defaultMetrics') as { metricsLi
 import { finalize, type Observable } from 'rxjs';
 import { type Variant, VARIANTS } from './http-variants';
 
-
 @Controller('users')
 class UsersController {
   @Get(':id')
@@ -93,7 +92,10 @@ function variantModule(variant: Variant): DynamicModule {
       return { module: class BareProcessSubsetModule {} };
     }
     case 'lib-noprocess':
-      return ObservabilityModule.forRoot({ service: 'bench', metrics: { ...metrics, defaultMetrics: false } });
+      return ObservabilityModule.forRoot({
+        service: 'bench',
+        metrics: { ...metrics, defaultMetrics: false },
+      });
     case 'lib-light':
       return ObservabilityModule.forRoot({
         service: 'bench',

@@ -99,7 +99,10 @@ function start(adapter: Adapter, variant: Variant, pinned: boolean): Promise<Ser
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${adapter}/${variant}: no READY in 60 s`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${adapter}/${variant}: no READY in 60 s`)),
+      60_000,
+    );
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -198,7 +201,9 @@ async function main(): Promise<void> {
     console.log('|---|---|---:|---:|---:|---:|---:|');
     for (const adapter of ADAPTERS) {
       const row = (variant: Variant) => {
-        const list = samples.get(servers.find((s) => s.adapter === adapter && s.variant === variant)!)!;
+        const list = samples.get(
+          servers.find((s) => s.adapter === adapter && s.variant === variant)!,
+        )!;
         return {
           cpu: median(list.map((s) => s.cpuMicrosPerRequest)),
           rps: median(list.map((s) => s.requestsPerSecond)),

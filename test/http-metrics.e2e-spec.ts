@@ -249,12 +249,8 @@ describe.each([
     expect(await got('GET', '/api/v1/users/3/boom')).toBe(500); // unknown error
     expect(await got('GET', '/api/v1/users/3/domain')).toBe(422); // user exception filter
     expect(await got('GET', '/api/v1/users/3/admin')).toBe(401); // guard throws
-    expect(await got('GET', '/api/v1/users/3/admin', { headers: { 'x-role': 'user' } })).toBe(
-      403,
-    ); // guard returns false
-    expect(await got('GET', '/api/v1/users/3/admin', { headers: { 'x-role': 'admin' } })).toBe(
-      200,
-    );
+    expect(await got('GET', '/api/v1/users/3/admin', { headers: { 'x-role': 'user' } })).toBe(403); // guard returns false
+    expect(await got('GET', '/api/v1/users/3/admin', { headers: { 'x-role': 'admin' } })).toBe(200);
     expect(await got('GET', '/api/v1/users/4', { headers: { 'x-fail-middleware': '1' } })).toBe(
       503,
     ); // middleware error
@@ -262,9 +258,7 @@ describe.each([
     expect(await got('GET', '/wp-login.php')).toBe(404);
     expect(await got('DELETE', '/api/v1/users/1')).toBe(404);
     const json = { 'content-type': 'application/json' };
-    expect(await got('POST', '/api/v1/users', { headers: json, body: '{"name":"ada"}' })).toBe(
-      201,
-    );
+    expect(await got('POST', '/api/v1/users', { headers: json, body: '{"name":"ada"}' })).toBe(201);
     expect(await got('POST', '/api/v1/users', { headers: json, body: '{"name":' })).toBe(400);
     const big = JSON.stringify({ blob: 'x'.repeat(2 * 1024 * 1024) });
     expect(await got('POST', '/api/v1/users', { headers: json, body: big })).toBe(413);
@@ -377,15 +371,15 @@ describe.each([
 
     const { exposition } = await scrape(app);
     const all = findSamples(exposition, 'http_requests_total', { service: SERVICE });
-    expect(all.map((s) => `${s.labels.method} ${s.labels.route} ${s.labels.status_code}`).sort()).toEqual([
-      'GET /api/health 200',
-      'GET /api/v1/users/:id 200',
-      'POST /api/v1/users 201',
-    ]);
+    expect(
+      all.map((s) => `${s.labels.method} ${s.labels.route} ${s.labels.status_code}`).sort(),
+    ).toEqual(['GET /api/health 200', 'GET /api/v1/users/:id 200', 'POST /api/v1/users 201']);
     expect(requests(exposition, 'GET', '/api/v1/users/:id', 200)).toBe(1);
     const labels = { service: SERVICE, method: 'POST', route: '/api/v1/users', status_code: '201' };
     expect(
-      findSamples(exposition, 'http_request_duration_seconds_bucket', labels).map((s) => s.labels.le),
+      findSamples(exposition, 'http_request_duration_seconds_bucket', labels).map(
+        (s) => s.labels.le,
+      ),
     ).toEqual(['0.5', '1', '+Inf']);
     expect(sampleValue(exposition, 'http_request_size_bytes_sum', labels)).toBe(body.length);
     expect(sampleValue(exposition, 'http_response_size_bytes_sum', labels)).toBe(

@@ -222,7 +222,9 @@ function resolveHttp(
     ignorePaths,
     defaultIgnorePaths: http.ignorePaths === undefined,
     buckets:
-      http.buckets === undefined ? undefined : validateBuckets(http.buckets, 'http.buckets', problems),
+      http.buckets === undefined
+        ? undefined
+        : validateBuckets(http.buckets, 'http.buckets', problems),
     requestSizeHistogram:
       optionalBoolean(http.requestSizeHistogram, 'http.requestSizeHistogram', problems) ?? false,
     responseSizeHistogram:

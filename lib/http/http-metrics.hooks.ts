@@ -33,7 +33,10 @@ export type FastifyMetricsHook = (
 export type RequestObserver = (request: any, response: any) => void;
 
 /** Observes Express requests (`req.route` is read when the response ends). @internal */
-export function expressObserver(recorder: HttpMetricsRecorder, ignore: PathMatcher): RequestObserver {
+export function expressObserver(
+  recorder: HttpMetricsRecorder,
+  ignore: PathMatcher,
+): RequestObserver {
   return function observeExpressRequest(req: IncomingMessage, res: ServerResponse) {
     try {
       if (!ignore.matches(req.url)) recorder.start(req, res, undefined);
@@ -44,7 +47,10 @@ export function expressObserver(recorder: HttpMetricsRecorder, ignore: PathMatch
 }
 
 /** Observes Fastify requests (the route is known on arrival). @internal */
-export function fastifyObserver(recorder: HttpMetricsRecorder, ignore: PathMatcher): RequestObserver {
+export function fastifyObserver(
+  recorder: HttpMetricsRecorder,
+  ignore: PathMatcher,
+): RequestObserver {
   return function observeFastifyRequest(request: FastifyRequestLike, reply: FastifyReplyLike) {
     try {
       const req = request.raw;
@@ -62,7 +68,11 @@ export function fastifyObserver(recorder: HttpMetricsRecorder, ignore: PathMatch
   };
 }
 
-type RequestHook = (request: unknown, response: unknown, next: (error?: unknown) => void) => unknown;
+type RequestHook = (
+  request: unknown,
+  response: unknown,
+  next: (error?: unknown) => void,
+) => unknown;
 
 interface HookableAdapter {
   onRequestHook?: RequestHook;

@@ -75,7 +75,9 @@ export function createExpressMetricsMiddleware(
  *   .addHook('onRequest', createFastifyMetricsHook({ monitoring: app }));
  * ```
  */
-export function createFastifyMetricsHook(options: HttpMetricsMiddlewareOptions): FastifyMetricsHook {
+export function createFastifyMetricsHook(
+  options: HttpMetricsMiddlewareOptions,
+): FastifyMetricsHook {
   const { recorder, ignore } = resolve(options, 'createFastifyMetricsHook');
   if (!recorder) return (_request, _reply, done) => done();
   const observe = fastifyObserver(recorder, ignore);

@@ -92,15 +92,16 @@ export class HttpMetricsRecorder {
     this.responseSize = options.responseSizeHistogram
       ? (metrics.fromCatalog(MetricCatalog.httpResponseSize) as GuardedHistogram)
       : undefined;
-    const recorder = this;
+    const collect = (gauge: Gauge<string>): void => this.collectInProgress(gauge);
     metrics.fromCatalog(MetricCatalog.httpRequestsInProgress, {
       collect(this: Gauge<string>) {
-        recorder.collectInProgress(this);
+        collect(this);
       },
     });
     // One listener function for every response: `this` is the response that closed.
+    const finish = (res: ServerResponse): void => this.finish(res);
     this.onClose = function onClose(this: ServerResponse) {
-      recorder.finish(this);
+      finish(this);
     };
   }
 

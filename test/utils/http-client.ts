@@ -62,10 +62,7 @@ export function sendAndAbort(
 }
 
 /** Polls `check` every 20 ms until it returns true, at most `attempts` times. */
-export async function eventually(
-  check: () => Promise<boolean>,
-  attempts = 100,
-): Promise<void> {
+export async function eventually(check: () => Promise<boolean>, attempts = 100): Promise<void> {
   for (let i = 0; i < attempts; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 20));
