@@ -96,11 +96,6 @@ function variantModule(variant: Variant): DynamicModule {
         service: 'bench',
         metrics: { ...metrics, defaultMetrics: false },
       });
-    case 'lib-light':
-      return ObservabilityModule.forRoot({
-        service: 'bench',
-        metrics: { ...metrics, defaultMetrics: 'light' as never },
-      });
     case 'lib-default':
       return ObservabilityModule.forRoot({ service: 'bench', metrics });
     case 'peer':

@@ -5,7 +5,6 @@ export const VARIANTS = {
   bare: 'bare Nest 11',
   'bare+process': 'bare + prom-client default process metrics only',
   'lib-noprocess': 'nestjs-observability, process metrics off',
-  'lib-light': "nestjs-observability, defaultMetrics: 'light'",
   'lib-default': 'nestjs-observability, default configuration',
   peer: 'hand-written peer (@willsoto + interceptor)',
   // Investigation of the process metrics' cost (not in the default run):
@@ -18,7 +17,6 @@ export const DEFAULT_VARIANTS: Variant[] = [
   'bare',
   'bare+process',
   'lib-noprocess',
-  'lib-light',
   'lib-default',
   'peer',
 ];
