@@ -73,6 +73,14 @@ class PeerMetricsInterceptor implements NestInterceptor {
   }
 }
 
+/** The least a global interceptor can do: what registering one costs by itself. */
+@Injectable()
+class PassThroughInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle();
+  }
+}
+
 function variantModule(variant: Variant): DynamicModule {
   const metrics = { port: 0, host: '127.0.0.1' };
   switch (variant) {
@@ -91,6 +99,11 @@ function variantModule(variant: Variant): DynamicModule {
       }
       return { module: class BareProcessSubsetModule {} };
     }
+    case 'interceptor':
+      return {
+        module: class InterceptorModule {},
+        providers: [{ provide: APP_INTERCEPTOR, useClass: PassThroughInterceptor }],
+      };
     case 'lib-noprocess':
       return ObservabilityModule.forRoot({
         service: 'bench',

@@ -10,6 +10,7 @@ export const VARIANTS = {
   // Investigation of the process metrics' cost (not in the default run):
   'bare+process-no-gc': 'bare + default process metrics without the GC observer',
   'bare+process-no-eld': 'bare + default process metrics without the event-loop monitor',
+  interceptor: 'bare + a global interceptor that does nothing (next.handle())',
 } as const;
 
 /** The variants of a default run. */
