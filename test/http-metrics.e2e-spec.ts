@@ -453,6 +453,17 @@ describe('Hand-wired HTTP metrics (seed API)', () => {
     expect(findSamples(exposition, 'http_requests_total')).toHaveLength(1);
   });
 
+  it('does not count twice when the module already records', async () => {
+    const app = await NestFactory.create(appModule(base), new ExpressAdapter(), { logger: false });
+    apps.push(app);
+    app.use(createExpressMetricsMiddleware({ monitoring: app }));
+    const url = await listen(app);
+    expect((await send(url, 'GET', '/api/v1/users/7')).status).toBe(200);
+    const { exposition } = await scrape(app);
+    expect(requests(exposition, 'GET', '/api/v1/users/:id', 200)).toBe(1);
+    expect(findSamples(exposition, 'http_requests_total')).toHaveLength(1);
+  });
+
   it('refuses a monitoring that is not an application with the module', () => {
     expect(() => createExpressMetricsMiddleware({ monitoring: {} as never })).toThrow(
       'createExpressMetricsMiddleware() needs "monitoring"',

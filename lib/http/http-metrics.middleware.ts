@@ -37,13 +37,15 @@ function resolve(
   const ignore = options.ignorePaths
     ? new PathMatcher(options.ignorePaths)
     : service.ignoreMatcher();
-  return { recorder: service.recorder, ignore };
+  // Already recording every request of this application: a second observer would count twice.
+  return { recorder: service.installed ? undefined : service.recorder, ignore };
 }
 
 /**
  * The Express middleware that records the HTTP RED metrics, for applications that wire them
  * by hand (seed API). `ObservabilityModule` already installs the same code on Express and
- * Fastify unless `http.enabled` is `false`; installing both records each request once.
+ * Fastify unless `http.enabled` is `false`; while it does, this middleware does nothing, so no
+ * request is counted twice.
  * Register it first, so responses sent by earlier middleware are counted too.
  *
  * @example

@@ -13,11 +13,6 @@ export const UNMATCHED_ROUTE = 'UNMATCHED';
 /** The `status_code` of a request whose client closed the connection before the response ended. */
 export const CLIENT_CLOSED_STATUS = 499;
 
-/** Where the request record hangs on its response, for the shared `close` listener. */
-const LIVE = Symbol('nestjs-observability.http');
-
-type Tracked = ServerResponse & { [LIVE]?: Live | null };
-
 /** One request in flight, linked into the recorder's list of requests in flight. */
 class Live {
   prev: Live = this;
@@ -25,6 +20,7 @@ class Live {
   constructor(
     readonly start: number,
     readonly req: IncomingMessage,
+    readonly res: ServerResponse,
     /** The template when the adapter knows it at arrival (Fastify); Express resolves it at the end. */
     readonly route: string | undefined,
     /** Fastify's reply, whose headers Fastify writes without `setHeader`. */
@@ -67,7 +63,7 @@ function contentLength(value: unknown): number | undefined {
  */
 export class HttpMetricsRecorder {
   /** Sentinel of the circular list of requests in flight (no hashing on the hot path). */
-  private readonly live = new Live(0, undefined as never, undefined, undefined);
+  private readonly live = new Live(0, undefined as never, undefined as never, undefined, undefined);
   private inFlightCount = 0;
   private readonly series = new Map<string, Map<string, Map<number, Series>>>();
   private readonly inProgressSeen = new Map<string, { method: string; route: string }>();
@@ -75,7 +71,6 @@ export class HttpMetricsRecorder {
   private readonly duration: GuardedHistogram;
   private readonly requestSize: GuardedHistogram | undefined;
   private readonly responseSize: GuardedHistogram | undefined;
-  private readonly onClose: (this: ServerResponse) => void;
 
   constructor(
     private readonly metrics: MetricsRegistry,
@@ -98,17 +93,14 @@ export class HttpMetricsRecorder {
         collect(this);
       },
     });
-    // One listener function for every response: `this` is the response that closed.
-    const finish = (res: ServerResponse): void => this.finish(res);
-    this.onClose = function onClose(this: ServerResponse) {
-      finish(this);
-    };
   }
 
   /**
    * Starts measuring a request. `route` is its template when already known (Fastify); when
-   * `undefined` it is read from Express at the end. A response already measured (the
-   * middleware installed twice) is ignored.
+   * `undefined` it is read from Express at the end.
+   *
+   * Nothing is stored on `req` or `res`: a new property would change the hidden class of
+   * Node's response objects and slow down every access to them (measured on Fastify).
    */
   start(
     req: IncomingMessage,
@@ -116,17 +108,14 @@ export class HttpMetricsRecorder {
     route: string | undefined,
     reply?: HeaderSource,
   ): void {
-    const tracked = res as Tracked;
-    if (tracked[LIVE] !== undefined) return;
-    const entry = new Live(performance.now(), req, route, reply);
+    const entry = new Live(performance.now(), req, res, route, reply);
     const head = this.live;
     entry.prev = head.prev;
     entry.next = head;
     head.prev.next = entry;
     head.prev = entry;
     this.inFlightCount++;
-    tracked[LIVE] = entry;
-    res.on('close', this.onClose);
+    res.once('close', () => this.finish(entry));
   }
 
   /** Requests in flight (for tests and diagnostics). */
@@ -134,12 +123,8 @@ export class HttpMetricsRecorder {
     return this.inFlightCount;
   }
 
-  private finish(res: ServerResponse): void {
-    const tracked = res as Tracked;
-    const entry = tracked[LIVE];
-    if (!entry) return;
-    // `null`, not `delete`: the response keeps its shape, and a second start is still refused.
-    tracked[LIVE] = null;
+  private finish(entry: Live): void {
+    const res = entry.res;
     entry.prev.next = entry.next;
     entry.next.prev = entry.prev;
     this.inFlightCount--;

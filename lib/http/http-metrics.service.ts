@@ -33,7 +33,7 @@ export class HttpMetricsService implements OnModuleDestroy {
   private readonly logger = new Logger('Observability');
   private readonly subscription: Subscription | undefined;
   private recorderInstance: HttpMetricsRecorder | undefined;
-  private installed = false;
+  private installedOnAdapter = false;
 
   constructor(
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
@@ -64,6 +64,11 @@ export class HttpMetricsService implements OnModuleDestroy {
     return this.recorderInstance;
   }
 
+  /** `true` once the metrics are installed on the application's adapter (`http.enabled`). */
+  get installed(): boolean {
+    return this.installedOnAdapter;
+  }
+
   /** A matcher of the configured `http.ignorePaths`. */
   ignoreMatcher(): PathMatcher {
     const { ignorePaths, defaultIgnorePaths } = this.options.http;
@@ -78,7 +83,7 @@ export class HttpMetricsService implements OnModuleDestroy {
   }
 
   private install(adapter: AdapterLike | undefined): void {
-    if (this.installed || !adapter) return;
+    if (this.installedOnAdapter || !adapter) return;
     const type = adapter.getType?.();
     const recorder = this.recorder;
     if (!recorder) return;
@@ -92,6 +97,6 @@ export class HttpMetricsService implements OnModuleDestroy {
       this.logger.warn(Messages.httpAdapterUnsupported(String(type)));
       return;
     }
-    this.installed = true;
+    this.installedOnAdapter = true;
   }
 }
