@@ -8,7 +8,8 @@
  * from /proc/PID/stat) divided by that number, which is much steadier than req/s on a shared
  * machine. Rounds are interleaved (every variant once per round, in a rotated order) and the
  * table shows the median of the rounds, with req/s, p50 and p99 beside, and each variant's
- * ratio to the bare app of the same adapter.
+ * ratio to the bare app of the same adapter. Last, the recorder's own cost per request is measured
+ * in-process (bench/http-hot-path.ts), a figure the machine's noise barely moves.
  *
  * Environment (all optional):
  *   BENCH_ROUNDS=4                    rounds
@@ -23,6 +24,7 @@ import autocannon from 'autocannon';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hotPathNanos } from './http-hot-path';
 import { DEFAULT_VARIANTS, type Variant, VARIANTS } from './http-variants';
 
 type Adapter = 'express' | 'fastify';
@@ -221,6 +223,10 @@ async function main(): Promise<void> {
         );
       }
     }
+    console.log(
+      `\nThe recorder's own cost, in this process without a server (median of 5): ` +
+        `${(hotPathNanos() / 1000).toFixed(2)} µs per request.`,
+    );
   } finally {
     stopAll();
   }

@@ -115,7 +115,7 @@ export class HttpMetricsRecorder {
     head.prev.next = entry;
     head.prev = entry;
     this.inFlightCount++;
-    res.once('close', () => this.finish(entry));
+    res.on('close', () => this.finish(entry));
   }
 
   /** Requests in flight (for tests and diagnostics). */
