@@ -6,7 +6,7 @@
  * autocannon over 127.0.0.1, pins itself to CPU 1. In each round, every server gets a warm-up,
  * then a fixed number of requests; the main figure is the server's CPU time (user + system,
  * from /proc/PID/stat) divided by that number, which is much steadier than req/s on a shared
- * machine. Rounds are interleaved (every variant once per round, in a rotated order) and the
+ * machine. Every round starts fresh server processes. Rounds are interleaved (every variant once per round, in a rotated order) and the
  * table shows the median of the rounds, with req/s, p50 and p99 beside, and each variant's
  * ratio to the bare app of the same adapter. Last, the recorder's own cost per request is measured
  * in-process (bench/http-hot-path.ts), a figure the machine's noise barely moves.
@@ -171,31 +171,43 @@ async function main(): Promise<void> {
       `server on CPU 0, autocannon on CPU 1${pinned ? '' : ' (NOT pinned)'}; CLK_TCK ${CLOCK_TICKS}.`,
   );
 
-  const servers: Server[] = [];
+  const running = new Set<Server>();
   const stopAll = (): void => {
-    for (const server of servers) server.child.kill('SIGTERM');
+    for (const server of running) server.child.kill('SIGTERM');
+    running.clear();
   };
   process.on('SIGINT', () => {
     stopAll();
     process.exit(130);
   });
+  const keyOf = (adapter: Adapter, variant: Variant): string => `${adapter} ${variant}`;
+  const samples = new Map<string, Sample[]>();
+  const kinds = ADAPTERS.flatMap((adapter) =>
+    VARIANT_LIST.map((variant) => ({ adapter, variant })),
+  );
   try {
-    for (const adapter of ADAPTERS) {
-      for (const variant of VARIANT_LIST) servers.push(await start(adapter, variant, pinned));
-    }
-    const samples = new Map<Server, Sample[]>(servers.map((s) => [s, []]));
     for (let round = 0; round < ROUNDS; round++) {
+      // Fresh processes every round: one process's JIT and memory layout must not bias every
+      // round of its variant. Started one at a time, before any measurement of the round.
+      const servers: Server[] = [];
+      for (const { adapter, variant } of kinds) {
+        const server = await start(adapter, variant, pinned);
+        running.add(server);
+        servers.push(server);
+      }
       // Rotate the order each round, so no variant always runs first or last.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const server of order) {
         const sample = await measure(server);
-        samples.get(server)!.push(sample);
+        const key = keyOf(server.adapter, server.variant);
+        samples.set(key, [...(samples.get(key) ?? []), sample]);
         console.log(
           `  round ${round + 1}/${ROUNDS} ${server.adapter.padEnd(7)} ${server.variant.padEnd(14)} ` +
             `${sample.cpuMicrosPerRequest.toFixed(1).padStart(6)} µs CPU/req ` +
             `${Math.round(sample.requestsPerSecond).toString().padStart(6)} req/s`,
         );
       }
+      stopAll();
     }
 
     console.log('\nMedian of the rounds (CPU µs per request is the main figure):\n');
@@ -203,9 +215,7 @@ async function main(): Promise<void> {
     console.log('|---|---|---:|---:|---:|---:|---:|');
     for (const adapter of ADAPTERS) {
       const row = (variant: Variant) => {
-        const list = samples.get(
-          servers.find((s) => s.adapter === adapter && s.variant === variant)!,
-        )!;
+        const list = samples.get(keyOf(adapter, variant))!;
         return {
           cpu: median(list.map((s) => s.cpuMicrosPerRequest)),
           rps: median(list.map((s) => s.requestsPerSecond)),
