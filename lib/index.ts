@@ -27,6 +27,19 @@ export type { BullMqQueuesOptions, QueueMetricsOptions } from './queue/queue-opt
 export type { QueueFailureAlerter } from './queue/queue-failure-alerter.interface';
 export { MetricCatalog, METRIC_DEFINITIONS } from './metrics/metric-catalog';
 export type { MetricDefinition, MetricKind } from './metrics/metric-catalog';
+export type { HttpMetricsOptions } from './http/http-metrics-options.interface';
+export {
+  createExpressMetricsMiddleware,
+  createFastifyMetricsHook,
+} from './http/http-metrics.middleware';
+export type { HttpMetricsMiddlewareOptions } from './http/http-metrics.middleware';
+export type {
+  ExpressMetricsMiddleware,
+  FastifyMetricsHook,
+  FastifyReplyLike,
+  FastifyRequestLike,
+} from './http/http-metrics.hooks';
+export { CLIENT_CLOSED_STATUS, UNMATCHED_ROUTE } from './http/http-metrics.recorder';
 export { TrackDuration } from './decorators/track-duration.decorator';
 export { CountCalls } from './decorators/count-calls.decorator';
 export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';

@@ -9,6 +9,10 @@ import type {
 } from './queue/queue-options.interface';
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
+import type {
+  HttpMetricsOptions,
+  ResolvedHttpMetricsOptions,
+} from './http/http-metrics-options.interface';
 
 /**
  * Credentials that protect the metrics endpoint.
@@ -138,6 +142,8 @@ export interface ObservabilityModuleOptions {
    * @default []
    */
   redact?: string[];
+  /** HTTP RED metrics of the application's own server (Express or Fastify). */
+  http?: HttpMetricsOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -153,4 +159,5 @@ export interface ResolvedObservabilityOptions {
   logging: ResolvedLoggingOptions;
   errors: ResolvedErrorsOptions;
   redact: string[];
+  http: ResolvedHttpMetricsOptions;
 }

@@ -121,4 +121,9 @@ export const Messages = {
     `Sending a critical error to the alerting service failed: ${reason}.`,
   errorTrackingFailed: (reason: string): string =>
     `Reporting an error failed (the error itself is unaffected): ${reason}.`,
+  httpMiddlewareWithoutModule: (factory: string): string =>
+    `${factory}() needs "monitoring": the Nest application or its CustomMetricsService, with ObservabilityModule imported.`,
+  httpAdapterUnsupported: (type: string): string =>
+    `HTTP metrics support the Express and Fastify adapters; this application uses "${type}", so no HTTP metrics are recorded. ` +
+    'Set "http.enabled: false" to silence this warning.',
 } as const;

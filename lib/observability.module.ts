@@ -11,6 +11,7 @@ import { ObservabilityExceptionFilter } from './errors/observability-exception.f
 import { HealthModule } from './health/health.module';
 import { ObservabilityLoggingModule } from './logging/logging.module';
 import { StructuredLogger } from './logging/structured-logger';
+import { HttpMetricsService } from './http/http-metrics.service';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
@@ -82,6 +83,7 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     ErrorTrackingService,
     { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
     { provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor },
+    HttpMetricsService,
   ],
   exports: [
     CustomMetricsService,

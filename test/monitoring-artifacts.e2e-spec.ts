@@ -382,13 +382,11 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       }
     }
     expect(evaluated).toBe(35);
-    // HTTP and queue metrics are recorded by their own modules, which the sample app does not
-    // use yet; no error was critical; the cost baseline needs an hour of history.
+    // The HTTP panels have the traffic above; the traffic sent no 5xx and no critical error, no
+    // request is in progress at a scrape, no image job ran (queue panels), and the cost baseline
+    // needs an hour of history.
     expect(empty).toEqual([
-      'Service Overview / Request Rate / Total',
-      'Service Overview / Request Rate / {{service}}',
       'Service Overview / Error Rate / Critical',
-      'Service Overview / P95 Response Time / {{route}}',
       'Service Overview / HTTP 5xx Ratio / 5xx',
       'Service Overview / Requests In Progress / {{route}}',
       'Queue Monitoring / Active Jobs / {{queue_name}}',

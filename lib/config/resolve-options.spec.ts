@@ -58,7 +58,69 @@ describe('resolveOptions', () => {
         flushTimeoutMs: 2000,
       },
       redact: [],
+      http: {
+        enabled: true,
+        ignorePaths: ['/health', '/health/detailed', '/ready', '/live', '/metrics', /^\/health\//],
+        defaultIgnorePaths: true,
+        buckets: undefined,
+        requestSizeHistogram: false,
+        responseSizeHistogram: false,
+      },
     });
+  });
+
+  it('resolves the http options and ignores the configured metrics and health paths by default', () => {
+    expect(
+      resolveOptions(
+        { metrics: { path: '/prom' }, health: { paths: { ready: '/readyz', live: '/livez' } } },
+        noEnv,
+      ).http.ignorePaths,
+    ).toEqual(['/health', '/health/detailed', '/readyz', '/livez', '/prom', /^\/health\//]);
+    const http = resolveOptions(
+      {
+        http: {
+          enabled: false,
+          ignorePaths: ['/ping', /^\/internal/],
+          buckets: [0.1, 1],
+          requestSizeHistogram: true,
+          responseSizeHistogram: true,
+        },
+      },
+      noEnv,
+    ).http;
+    expect(http).toEqual({
+      enabled: false,
+      ignorePaths: ['/ping', /^\/internal/],
+      defaultIgnorePaths: false,
+      buckets: [0.1, 1],
+      requestSizeHistogram: true,
+      responseSizeHistogram: true,
+    });
+  });
+
+  it('names every invalid http option', () => {
+    expect(() =>
+      resolveOptions(
+        {
+          http: {
+            enabled: 'yes',
+            ignorePaths: ['health'],
+            buckets: [1, 0.5],
+            requestSizeHistogram: 1,
+            ignorePath: [],
+          } as never,
+        },
+        noEnv,
+      ),
+    ).toThrow(
+      [
+        '  - http.ignorePath: unknown option; expected one of enabled, ignorePaths, buckets, requestSizeHistogram, responseSizeHistogram',
+        '  - http.ignorePaths: expected an array of paths starting with "/" or RegExps, got ["health"]',
+        '  - http.enabled: expected a boolean, got "yes"',
+        '  - http.buckets: expected a non-empty array of finite numbers in strictly increasing order, got [1, 0.5]',
+        '  - http.requestSizeHistogram: expected a boolean, got 1',
+      ].join('\n'),
+    );
   });
 
   it('reads the environment variables of the seeds', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ResolvedHttpMetricsOptions } from '../http/http-metrics-options.interface';
 import type {
   MetricsAuthOptions,
   ObservabilityModuleOptions,
@@ -32,6 +33,7 @@ const KNOWN_KEYS = {
     'logging',
     'errors',
     'redact',
+    'http',
   ],
   metrics: [
     'enabled',
@@ -46,6 +48,7 @@ const KNOWN_KEYS = {
     'maxSeriesPerMetric',
   ],
   kpi: ['activeUsersWindowSeconds', 'tokenPricing'],
+  http: ['enabled', 'ignorePaths', 'buckets', 'requestSizeHistogram', 'responseSizeHistogram'],
 } as const;
 
 /** Flags keys that no option has, which are almost always typos. */
@@ -177,6 +180,50 @@ function validatePricing(value: unknown, problems: Problems): TokenPricingTable 
     }
   }
   return table;
+}
+
+function resolveHttp(
+  value: unknown,
+  metricsPath: string,
+  healthPaths: readonly string[],
+  problems: Problems,
+): ResolvedHttpMetricsOptions {
+  let http: Record<string, unknown> = {};
+  if (value !== undefined) {
+    if (isPlainObject(value)) http = value;
+    else problems.add('http', 'an object', value);
+    checkKnownKeys(http, 'http', problems);
+  }
+  // Probes and scrapes are not traffic: the health endpoints (and anything below /health) and
+  // the metrics path are left out unless the user lists paths of their own.
+  let ignorePaths: Array<string | RegExp> = [
+    ...new Set(['/health', ...healthPaths, metricsPath]),
+    /^\/health\//,
+  ];
+  if (http.ignorePaths !== undefined) {
+    const list = http.ignorePaths;
+    if (
+      Array.isArray(list) &&
+      list.every((p) => p instanceof RegExp || (typeof p === 'string' && p.startsWith('/')))
+    ) {
+      ignorePaths = [...(list as Array<string | RegExp>)];
+    } else {
+      problems.add('http.ignorePaths', 'an array of paths starting with "/" or RegExps', list);
+    }
+  }
+  return {
+    enabled: optionalBoolean(http.enabled, 'http.enabled', problems) ?? true,
+    ignorePaths,
+    defaultIgnorePaths: http.ignorePaths === undefined,
+    buckets:
+      http.buckets === undefined
+        ? undefined
+        : validateBuckets(http.buckets, 'http.buckets', problems),
+    requestSizeHistogram:
+      optionalBoolean(http.requestSizeHistogram, 'http.requestSizeHistogram', problems) ?? false,
+    responseSizeHistogram:
+      optionalBoolean(http.responseSizeHistogram, 'http.responseSizeHistogram', problems) ?? false,
+  };
 }
 
 /**
@@ -327,6 +374,12 @@ export function resolveOptions(
   const logging = resolveLoggingOptions(options.logging, env, problems);
   const errors = resolveErrorsOptions(options.errors, env, problems);
   const redact = resolveRedact(options.redact, problems);
+  const http = resolveHttp(
+    options.http,
+    path,
+    health.enabled ? Object.values(health.paths) : [],
+    problems,
+  );
 
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
@@ -353,5 +406,6 @@ export function resolveOptions(
     logging,
     errors,
     redact,
+    http,
   };
 }

@@ -212,4 +212,52 @@ describe('guarded metrics', () => {
     expect(() => children[0].observe(NaN)).toThrow(TypeError);
     expect(await registry.metrics()).toBe(await other.metrics());
   });
+
+  it('keeps bound children exact through reset and alongside the public API', async () => {
+    const { h } = hooks();
+    const buckets = [0.1, 1, 10];
+    const histogram = new GuardedHistogram(
+      { name: 'h_seconds', help: 'h', labelNames: ['a', 'b'], buckets, registers: [registry] },
+      h,
+    );
+    const reference = new GuardedHistogram(
+      { name: 'r_seconds', help: 'h', labelNames: ['a', 'b'], buckets, registers: [registry] },
+      h,
+    );
+    const counter = new GuardedCounter(
+      { name: 'c_total', help: 'h', labelNames: ['a', 'b'], registers: [registry] },
+      h,
+    );
+    // The series exists before binding, under another labels object and key order.
+    histogram.observe({ b: '2', a: '1' }, 5);
+    counter.inc({ b: '2', a: '1' }, 4);
+    reference.observe({ a: '1', b: '2' }, 5);
+    const bound = histogram.bind({ a: '1', b: '2' });
+    const boundCounter = counter.bind({ a: '1', b: '2' });
+    for (const value of [0.05, 0.1, 0.5, 3, 10, 11, 0.05]) {
+      bound.observe(value);
+      reference.observe({ a: '1', b: '2' }, value);
+      boundCounter.inc();
+    }
+    histogram.observe({ a: '1', b: '2' }, 0.2);
+    reference.observe({ a: '1', b: '2' }, 0.2);
+    const text = await lines(registry);
+    const of = (name: string) =>
+      text.filter((l) => l.startsWith(name)).map((l) => l.slice(name.length));
+    expect(of('h_seconds')).toEqual(of('r_seconds'));
+    expect(of('h_seconds')).toContain('_count{a="1",b="2"} 9');
+    expect(text).toContain('c_total{a="1",b="2"} 11');
+
+    // After a reset, the next events start a new series instead of updating a stale one.
+    histogram.reset();
+    counter.reset();
+    bound.observe(0.5);
+    bound.observe(0.5);
+    boundCounter.inc(2);
+    boundCounter.inc();
+    const after = await lines(registry);
+    expect(after).toContain('h_seconds_count{a="1",b="2"} 2');
+    expect(after).toContain('h_seconds_bucket{le="1",a="1",b="2"} 2');
+    expect(after).toContain('c_total{a="1",b="2"} 3');
+  });
 });

@@ -38,8 +38,11 @@ const ALERT_DELIVERY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] a
 const HEALTH_CHECK_BUCKETS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ] as const;
-/** Buckets of HTTP request durations, from fast cache hits to slow uploads. */
+/** Buckets for HTTP request durations: web latencies from 5 ms to 10 s. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** Buckets for HTTP body sizes in bytes, from 100 B to 10 MB. */
+const SIZE_BUCKETS = [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000] as const;
 
 /** The built-in metrics, by role. */
 export const MetricCatalog = {
@@ -220,21 +223,35 @@ export const MetricCatalog = {
   httpRequests: define({
     name: 'http_requests_total',
     type: 'counter',
-    help: 'HTTP requests by method, route and status code.',
+    help: 'HTTP responses sent, by method, route template and status code (499: client closed the connection).',
     labelNames: ['method', 'route', 'status_code'],
   }),
   httpRequestDuration: define({
     name: 'http_request_duration_seconds',
     type: 'histogram',
-    help: 'Duration of HTTP requests in seconds.',
+    help: 'Time from the arrival of an HTTP request to the end of its response, in seconds.',
     labelNames: ['method', 'route', 'status_code'],
     buckets: HTTP_BUCKETS,
   }),
   httpRequestsInProgress: define({
     name: 'http_requests_in_progress',
     type: 'gauge',
-    help: 'HTTP requests being served.',
+    help: 'HTTP requests received and not yet answered, by method and route template.',
     labelNames: ['method', 'route'],
+  }),
+  httpRequestSize: define({
+    name: 'http_request_size_bytes',
+    type: 'histogram',
+    help: 'Size of HTTP request bodies in bytes (Content-Length), when http.requestSizeHistogram is on.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: SIZE_BUCKETS,
+  }),
+  httpResponseSize: define({
+    name: 'http_response_size_bytes',
+    type: 'histogram',
+    help: 'Size of HTTP response bodies in bytes (Content-Length), when http.responseSizeHistogram is on.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: SIZE_BUCKETS,
   }),
   droppedEvents: define({
     name: 'observability_dropped_events_total',

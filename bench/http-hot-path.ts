@@ -1,0 +1,45 @@
+/**
+ * The recorder's own cost per request, measured in one process without a server: a noise-robust
+ * complement to the CPU-per-request table of bench/http.bench.ts, whose differences under ~10 %
+ * drown in the noise of a shared machine. Each iteration is one request through the same calls
+ * as the Fastify hook (ignore check, start, the response's `close`, counter + histogram), against
+ * a baseline that only creates and closes the response object.
+ */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { resolveOptions } from '../lib/config/resolve-options';
+import { HttpMetricsRecorder } from '../lib/http/http-metrics.recorder';
+import { PathMatcher } from '../lib/http/path-matcher';
+import { MetricsRegistry } from '../lib/metrics/metrics-registry';
+
+/** Nanoseconds per request spent in the recorder (median of `rounds`). */
+export function hotPathNanos(iterations = 200_000, rounds = 5): number {
+  const options = resolveOptions({ service: 'bench', metrics: { defaultMetrics: false } }, {});
+  const registry = new MetricsRegistry(options);
+  const recorder = new HttpMetricsRecorder(registry, options.http);
+  const ignore = new PathMatcher(options.http.ignorePaths);
+  const req = new IncomingMessage(new Socket());
+  req.method = 'GET';
+  req.url = '/users/42';
+  const response = (): ServerResponse => {
+    const res = new ServerResponse(req);
+    res.statusCode = 200;
+    return res;
+  };
+  const run = (withRecorder: boolean): number => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) {
+      const res = response();
+      if (withRecorder && !ignore.matches(req.url)) recorder.start(req, res, '/users/:id');
+      res.emit('close');
+    }
+    return Number(process.hrtime.bigint() - start) / iterations;
+  };
+  run(true);
+  run(false);
+  const overheads: number[] = [];
+  for (let r = 0; r < rounds; r++) overheads.push(run(true) - run(false));
+  overheads.sort((a, b) => a - b);
+  registry.dispose();
+  return overheads[rounds >> 1];
+}

@@ -1,0 +1,23 @@
+/** The server variants of `npm run bench:http`, with the label printed in the table. */
+export type Variant = keyof typeof VARIANTS;
+
+export const VARIANTS = {
+  bare: 'bare Nest 11',
+  'bare+process': 'bare + prom-client default process metrics only',
+  'lib-noprocess': 'nestjs-observability, process metrics off',
+  'lib-default': 'nestjs-observability, default configuration',
+  peer: 'hand-written peer (@willsoto + interceptor)',
+  // Investigation of the process metrics' cost (not in the default run):
+  'bare+process-no-gc': 'bare + default process metrics without the GC observer',
+  'bare+process-no-eld': 'bare + default process metrics without the event-loop monitor',
+  interceptor: 'bare + a global interceptor that does nothing (next.handle())',
+} as const;
+
+/** The variants of a default run. */
+export const DEFAULT_VARIANTS: Variant[] = [
+  'bare',
+  'bare+process',
+  'lib-noprocess',
+  'lib-default',
+  'peer',
+];
