@@ -104,6 +104,12 @@ function variantModule(variant: Variant): DynamicModule {
         module: class InterceptorModule {},
         providers: [{ provide: APP_INTERCEPTOR, useClass: PassThroughInterceptor }],
       };
+    case 'lib-nolog':
+      return ObservabilityModule.forRoot({
+        service: 'bench',
+        metrics: { ...metrics, defaultMetrics: false },
+        logging: { enabled: false },
+      });
     case 'lib-noprocess':
       return ObservabilityModule.forRoot({
         service: 'bench',

@@ -4,6 +4,7 @@ export type Variant = keyof typeof VARIANTS;
 export const VARIANTS = {
   bare: 'bare Nest 11',
   'bare+process': 'bare + prom-client default process metrics only',
+  'lib-nolog': 'nestjs-observability, process metrics and request logs off',
   'lib-noprocess': 'nestjs-observability, process metrics off',
   'lib-default': 'nestjs-observability, default configuration',
   peer: 'hand-written peer (@willsoto + interceptor)',
@@ -17,6 +18,7 @@ export const VARIANTS = {
 export const DEFAULT_VARIANTS: Variant[] = [
   'bare',
   'bare+process',
+  'lib-nolog',
   'lib-noprocess',
   'lib-default',
   'peer',

@@ -106,10 +106,14 @@ function start(adapter: Adapter, variant: Variant, pinned: boolean): Promise<Ser
       60_000,
     );
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /READY (\d+) (\d+)/.exec(out);
       if (match) {
+        // Keep draining the server's stdout (request logs) without holding on to it.
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        out = '';
         clearTimeout(timer);
         resolve({
           adapter,
@@ -119,7 +123,8 @@ function start(adapter: Adapter, variant: Variant, pinned: boolean): Promise<Ser
           url: `http://127.0.0.1:${match[1]}${PATH}`,
         });
       }
-    });
+    };
+    child.stdout!.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${adapter}/${variant} exited with ${code} before READY`));

@@ -82,7 +82,6 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
     StructuredLogger,
     ErrorTrackingService,
     { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
-    { provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor },
     HttpMetricsService,
   ],
   exports: [
@@ -100,7 +99,7 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    const module = withCapabilities(super.forRoot(options));
+    const module = withCapabilities(super.forRoot(options), mayReportErrors(options));
     // The alerting admin API exists only when something protects it.
     const admin = options?.alerting?.admin;
     if (admin?.token || admin?.guard || process.env.ALERT_ADMIN_TOKEN) {
@@ -117,7 +116,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    const module = withCapabilities(super.forRootAsync(options));
+    const module = withCapabilities(super.forRootAsync(options), mayReportErrors(undefined));
     // Async options are known only at runtime, after routes are bound: here the admin API is
     // registered (on /alerts) when ALERT_ADMIN_TOKEN is set; the guard checks it per request.
     if (process.env.ALERT_ADMIN_TOKEN) {
@@ -131,9 +130,16 @@ export class ObservabilityModule extends ConfigurableModuleClass {
  * Adds the capability modules, created per module instance (the health controller is) and at
  * `forRoot` time (nestjs-pino collects `@InjectPinoLogger()` contexts until then).
  */
-function withCapabilities(definition: DynamicModule): DynamicModule {
+function withCapabilities(definition: DynamicModule, reportErrors: boolean): DynamicModule {
   return {
     ...definition,
+    // A global interceptor costs every request of the app (Nest then runs each handler through
+    // rxjs: 1.4x the CPU of a bare Express request in BENCHMARKS.md), so the one that reports
+    // errors answered by your own filters is registered only when errors can be reported.
+    providers: [
+      ...(definition.providers ?? []),
+      ...(reportErrors ? [{ provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor }] : []),
+    ],
     imports: [
       ...(definition.imports ?? []),
       HealthModule.register(),
@@ -141,4 +147,16 @@ function withCapabilities(definition: DynamicModule): DynamicModule {
     ],
     exports: [...(definition.exports ?? []), HealthModule],
   };
+}
+
+/**
+ * Whether error tracking may send anything: a DSN in the options or `SENTRY_DSN`, and not
+ * switched off. Async options are known only later, so there `SENTRY_DSN` decides.
+ */
+function mayReportErrors(options: ObservabilityModuleOptions | undefined): boolean {
+  const errors = options?.errors;
+  const disabled =
+    errors?.enabled === false ||
+    (errors?.enabled === undefined && /^(false|0|no|off)$/i.test(process.env.SENTRY_ENABLED ?? ''));
+  return !disabled && Boolean(errors?.dsn || process.env.SENTRY_DSN);
 }

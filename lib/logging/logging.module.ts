@@ -6,9 +6,11 @@ import {
   type NestModule,
   RequestMethod,
 } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import { OBSERVABILITY_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
+import { RequestContextGuard } from './request-context.guard';
 import { RequestContextMiddleware } from './request-context.middleware';
 import { ensureRequestId } from './request-id';
 import { StructuredLogger } from './structured-logger';
@@ -72,7 +74,9 @@ export function pinoParams(
 // the order the modules were scanned, so this module's request-id middleware runs before
 // pino-http (which would otherwise keep Fastify's own `req.id`).
 @Global()
-@Module({ providers: [RequestContextMiddleware] })
+@Module({
+  providers: [RequestContextMiddleware, { provide: APP_GUARD, useClass: RequestContextGuard }],
+})
 export class ObservabilityLoggingModule implements NestModule {
   /**
    * Built when `ObservabilityModule.forRoot()` is called, not when this file loads:
