@@ -61,8 +61,8 @@ export function pinoParams(
         err: (error: Record<string, unknown>) => redactor.scrub({ ...error }),
       },
     },
-    // Nest 11 path syntax for "every route".
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    // Nest 11 path syntax for "every route"; none when logging is off, so pino-http costs nothing.
+    forRoutes: logging.enabled ? [{ path: '{*path}', method: RequestMethod.ALL }] : [],
   };
 }
 
@@ -96,6 +96,7 @@ export class ObservabilityLoggingModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    // Request ids (response header, Sentry tags) stay on when logging is off.
     consumer
       .apply(RequestContextMiddleware)
       .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
