@@ -79,27 +79,24 @@ interface HookableAdapter {
   setOnRequestHook(hook: RequestHook): void;
 }
 
+/** Runs around the rest of one request's hook chain; it must call `proceed` exactly once. */
+export type RequestAround = (request: any, response: any, proceed: () => void) => void;
+
 /**
- * Runs `observe` first for every request through the adapter's own request hook
+ * Runs `around` first for every request through the adapter's own request hook
  * (`setOnRequestHook`): Nest's Express and Fastify adapters call it from the first middleware
  * / `onRequest` hook they install in their constructor, so it runs before the body parser,
- * CORS, Nest middleware and routing. A hook the application sets later still runs, after
- * `observe`. Returns `false` when the adapter has no such hook.
+ * CORS, Nest middleware and routing. A hook the application (or another capability) sets later
+ * still runs, inside `around`. Returns `false` when the adapter has no such hook.
  * @internal
  */
-export function installFirst(adapter: unknown, observe: RequestObserver): boolean {
+export function installAround(adapter: unknown, around: RequestAround): boolean {
   const target = adapter as Partial<HookableAdapter>;
   if (typeof target.setOnRequestHook !== 'function') return false;
-  const chain = (other: RequestHook | undefined): RequestHook =>
-    other
-      ? (request, response, next) => {
-          observe(request, response);
-          return other(request, response, next);
-        }
-      : (request, response, next) => {
-          observe(request, response);
-          next();
-        };
+  const chain =
+    (other: RequestHook | undefined): RequestHook =>
+    (request, response, next) =>
+      around(request, response, () => (other ? other(request, response, next) : next()));
   let current = chain(target.onRequestHook);
   Object.defineProperty(target, 'onRequestHook', {
     configurable: true,
@@ -110,4 +107,15 @@ export function installFirst(adapter: unknown, observe: RequestObserver): boolea
     },
   });
   return true;
+}
+
+/**
+ * Runs `observe` first for every request (see {@link installAround}).
+ * @internal
+ */
+export function installFirst(adapter: unknown, observe: RequestObserver): boolean {
+  return installAround(adapter, (request, response, proceed) => {
+    observe(request, response);
+    proceed();
+  });
 }

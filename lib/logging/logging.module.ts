@@ -1,17 +1,8 @@
-import {
-  type DynamicModule,
-  Global,
-  type MiddlewareConsumer,
-  Module,
-  type NestModule,
-  RequestMethod,
-} from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { type DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import { OBSERVABILITY_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
-import { RequestContextGuard } from './request-context.guard';
-import { RequestContextMiddleware } from './request-context.middleware';
+import { RequestContextHook } from './request-context.hook';
 import { ensureRequestId } from './request-id';
 import { StructuredLogger } from './structured-logger';
 
@@ -70,14 +61,11 @@ export function pinoParams(
  * Wires nestjs-pino to the application's {@link StructuredLogger} and opens the request
  * context (request id) on every HTTP request. Imported by `ObservabilityModule`.
  */
-// Global like nestjs-pino's LoggerModule: Nest mounts middleware of global modules first, in
-// the order the modules were scanned, so this module's request-id middleware runs before
-// pino-http (which would otherwise keep Fastify's own `req.id`).
+// Global like nestjs-pino's LoggerModule. The request id is assigned in the adapter's first
+// request hook, before pino-http's middleware (which would otherwise keep Fastify's `req.id`).
 @Global()
-@Module({
-  providers: [RequestContextMiddleware, { provide: APP_GUARD, useClass: RequestContextGuard }],
-})
-export class ObservabilityLoggingModule implements NestModule {
+@Module({ providers: [RequestContextHook] })
+export class ObservabilityLoggingModule {
   /**
    * Built when `ObservabilityModule.forRoot()` is called, not when this file loads:
    * nestjs-pino creates the `@InjectPinoLogger(context)` providers from the contexts
@@ -93,12 +81,5 @@ export class ObservabilityLoggingModule implements NestModule {
         }),
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    // Request ids (response header, Sentry tags) stay on when logging is off.
-    consumer
-      .apply(RequestContextMiddleware)
-      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }
