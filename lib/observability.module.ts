@@ -3,7 +3,9 @@ import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { createAlertsAdminController } from './alerting/alerts-admin.controller';
 import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
+import { Problems } from './config/problems';
 import { resolveOptions } from './config/resolve-options';
+import { resolveErrorsOptions } from './errors/resolve-errors-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
 import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
 import { ErrorTrackingService } from './errors/error-tracking.service';
@@ -150,13 +152,10 @@ function withCapabilities(definition: DynamicModule, reportErrors: boolean): Dyn
 }
 
 /**
- * Whether error tracking may send anything: a DSN in the options or `SENTRY_DSN`, and not
- * switched off. Async options are known only later, so there `SENTRY_DSN` decides.
+ * Whether error tracking may send anything, by the same rules as the options (a DSN from the
+ * options or `SENTRY_DSN`, not switched off). Async options are known only later, so there the
+ * environment decides. Invalid values are reported at boot by the options provider, not here.
  */
 function mayReportErrors(options: ObservabilityModuleOptions | undefined): boolean {
-  const errors = options?.errors;
-  const disabled =
-    errors?.enabled === false ||
-    (errors?.enabled === undefined && /^(false|0|no|off)$/i.test(process.env.SENTRY_ENABLED ?? ''));
-  return !disabled && Boolean(errors?.dsn || process.env.SENTRY_DSN);
+  return resolveErrorsOptions(options?.errors, process.env, new Problems()).enabled;
 }
