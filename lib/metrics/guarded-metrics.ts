@@ -147,12 +147,7 @@ export class GuardedCounter<T extends string = string> extends Counter<T> {
   }
 
   override remove(...values: any[]): void {
-    safely(this.hooks, this.guard.metricName, () => {
-      const labels = this.guard.fromPositional(values);
-      if (!labels) return;
-      super.remove(labels as LabelValues<T>);
-      this.guard.forget(labels);
-    });
+    this.guard.removeSeries(values, (labels) => super.remove(labels as LabelValues<T>));
   }
 }
 
@@ -209,12 +204,7 @@ export class GuardedGauge<T extends string = string> extends Gauge<T> {
   }
 
   override remove(...values: any[]): void {
-    safely(this.hooks, this.guard.metricName, () => {
-      const labels = this.guard.fromPositional(values);
-      if (!labels) return;
-      super.remove(labels as LabelValues<T>);
-      this.guard.forget(labels);
-    });
+    this.guard.removeSeries(values, (labels) => super.remove(labels as LabelValues<T>));
   }
 }
 
@@ -306,12 +296,7 @@ export class GuardedHistogram<T extends string = string> extends Histogram<T> {
   }
 
   override remove(...values: any[]): void {
-    safely(this.hooks, this.guard.metricName, () => {
-      const labels = this.guard.fromPositional(values);
-      if (!labels) return;
-      super.remove(labels as LabelValues<T>);
-      this.guard.forget(labels);
-    });
+    this.guard.removeSeries(values, (labels) => super.remove(labels as LabelValues<T>));
   }
 }
 
@@ -350,11 +335,6 @@ export class GuardedSummary<T extends string = string> extends Summary<T> {
   }
 
   override remove(...values: any[]): void {
-    safely(this.hooks, this.guard.metricName, () => {
-      const labels = this.guard.fromPositional(values);
-      if (!labels) return;
-      super.remove(labels as LabelValues<T>);
-      this.guard.forget(labels);
-    });
+    this.guard.removeSeries(values, (labels) => super.remove(labels as LabelValues<T>));
   }
 }

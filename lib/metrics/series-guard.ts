@@ -105,6 +105,24 @@ export class SeriesGuard {
     this.series.clear();
   }
 
+  /**
+   * Removes the series named by prom-client-style `values` through `remove`, and forgets it.
+   * Never throws: a failure is a counted drop.
+   */
+  removeSeries(values: unknown[], remove: (labels: Record<string, unknown>) => void): void {
+    try {
+      const labels = this.fromPositional(values);
+      if (!labels) return;
+      remove(labels);
+      this.forget(labels);
+    } catch (error) {
+      this.hooks.drop(
+        'internal_error',
+        `"${this.metricName}": ${(error as Error)?.message ?? String(error)}`,
+      );
+    }
+  }
+
   /** Forgets one series, after it was removed from the metric. */
   forget(labels: Record<string, unknown>): void {
     let key = '';

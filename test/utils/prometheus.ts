@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +42,7 @@ export function describeWithBinaries(binaries: string[], name: string, fn: () =>
     return;
   }
   console.warn(`\n!!! SKIPPED: ${message}\n`);
+  // Local runs without the binary skip loudly; under CI=true the branch above fails instead.
   describe.skip(name, fn);
 }
 
@@ -74,19 +75,6 @@ export function runTool(
       resolve({ code, stdout, stderr });
     });
     child.stdin.end(options.input ?? '');
-  });
-}
-
-/** A free TCP port on 127.0.0.1 (asks the OS for one, then releases it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from './free-port';
 
 /** A `redis-server` started for a test on a loopback port. */
 export interface RedisHandle {
@@ -30,22 +31,8 @@ export function describeWithRedis(name: string, fn: () => void): void {
   console.warn(
     `\n!!! SKIPPED "${name}": redis-server is not installed (apt-get install -y redis-server).\n`,
   );
+  // Local runs without the binary skip loudly; under CI=true the branch above fails instead.
   describe.skip(name, fn);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Sends PING over a raw socket; resolves `true` on `+PONG`. */

@@ -1,0 +1,17 @@
+import { createServer } from 'node:net';
+
+/** A free TCP port on 127.0.0.1 (asks the OS for one, then releases it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('The OS gave no port.')),
+      );
+    });
+  });
+}
