@@ -104,6 +104,24 @@ function variantModule(variant: Variant): DynamicModule {
         module: class InterceptorModule {},
         providers: [{ provide: APP_INTERCEPTOR, useClass: PassThroughInterceptor }],
       };
+    case 'lib-http':
+      return ObservabilityModule.forRoot({
+        service: 'bench',
+        metrics: { ...metrics, defaultMetrics: false },
+        logging: { enabled: false, requestContext: false },
+      });
+    case 'lib-noreqlog':
+      return ObservabilityModule.forRoot({
+        service: 'bench',
+        metrics: { ...metrics, defaultMetrics: false },
+        logging: { requestLogs: false },
+      });
+    case 'lib-custom':
+      return ObservabilityModule.forRoot({
+        service: 'bench',
+        ...JSON.parse(process.env.BENCH_LIB_OPTIONS ?? '{}'),
+        metrics: { ...metrics, ...JSON.parse(process.env.BENCH_LIB_OPTIONS ?? '{}').metrics },
+      });
     case 'lib-nolog':
       return ObservabilityModule.forRoot({
         service: 'bench',

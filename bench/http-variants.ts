@@ -4,7 +4,10 @@ export type Variant = keyof typeof VARIANTS;
 export const VARIANTS = {
   bare: 'bare Nest 11',
   'bare+process': 'bare + prom-client default process metrics only',
-  'lib-nolog': 'nestjs-observability, process metrics and request logs off',
+  'lib-http':
+    'nestjs-observability, HTTP metrics only (process metrics, logs, request context off)',
+  'lib-nolog': 'nestjs-observability, HTTP metrics + request context (process metrics, logs off)',
+  'lib-noreqlog': 'nestjs-observability, process metrics and request log lines off',
   'lib-noprocess': 'nestjs-observability, process metrics off',
   'lib-default': 'nestjs-observability, default configuration',
   peer: 'hand-written peer (@willsoto + interceptor)',
@@ -12,12 +15,14 @@ export const VARIANTS = {
   'bare+process-no-gc': 'bare + default process metrics without the GC observer',
   'bare+process-no-eld': 'bare + default process metrics without the event-loop monitor',
   interceptor: 'bare + a global interceptor that does nothing (next.handle())',
+  'lib-custom': 'nestjs-observability with the options in BENCH_LIB_OPTIONS (JSON)',
 } as const;
 
 /** The variants of a default run. */
 export const DEFAULT_VARIANTS: Variant[] = [
   'bare',
   'bare+process',
+  'lib-http',
   'lib-nolog',
   'lib-noprocess',
   'lib-default',

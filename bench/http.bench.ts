@@ -19,6 +19,7 @@
  *   BENCH_REQUESTS_FASTIFY=40000      measured requests per round on Fastify
  *   BENCH_WARMUP=0.25                 warm-up requests, as a fraction of the measured ones
  *   BENCH_CONNECTIONS=10              concurrent connections of autocannon
+ *   BENCH_NODE=/path/to/node          the Node binary of the servers (default: this one)
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -55,6 +56,7 @@ const REQUESTS: Record<Adapter, number> = {
 const WARMUP = Number(env.BENCH_WARMUP ?? 0.25);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
 const PATH = '/users/42';
+const SERVER_NODE = env.BENCH_NODE ?? process.execPath;
 
 function hasTaskset(): boolean {
   try {
@@ -85,7 +87,7 @@ function cpuMicros(pid: number): number {
 function start(adapter: Adapter, variant: Variant, pinned: boolean): Promise<Server> {
   const root = join(__dirname, '..');
   const node = [
-    process.execPath,
+    SERVER_NODE,
     '-r',
     'ts-node/register/transpile-only',
     '-r',
@@ -173,7 +175,8 @@ async function main(): Promise<void> {
     `bench:http: ${ROUNDS} rounds; ${ADAPTERS.join(', ')}; ` +
       `${REQUESTS.express} (Express) / ${REQUESTS.fastify} (Fastify) requests per round after ` +
       `a ${WARMUP * 100}% warm-up; ${CONNECTIONS} connections; GET ${PATH}; ` +
-      `server on CPU 0, autocannon on CPU 1${pinned ? '' : ' (NOT pinned)'}; CLK_TCK ${CLOCK_TICKS}.`,
+      `server on CPU 0, autocannon on CPU 1${pinned ? '' : ' (NOT pinned)'}; CLK_TCK ${CLOCK_TICKS}; ` +
+      `servers on Node ${execFileSync(SERVER_NODE, ['-v']).toString().trim()}.`,
   );
 
   const running = new Set<Server>();
@@ -216,8 +219,10 @@ async function main(): Promise<void> {
     }
 
     console.log('\nMedian of the rounds (CPU µs per request is the main figure):\n');
-    console.log('| adapter | variant | CPU µs/req | vs bare | req/s | p50 ms | p99 ms |');
-    console.log('|---|---|---:|---:|---:|---:|---:|');
+    // "vs bare" divides the medians; "paired" is the median of each round's own ratio to the bare
+    // server of the same round, which cancels what the machine's load did to that round.
+    console.log('| adapter | variant | CPU µs/req | vs bare | paired | req/s | p50 ms | p99 ms |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const adapter of ADAPTERS) {
       const row = (variant: Variant) => {
         const list = samples.get(keyOf(adapter, variant))!;
@@ -228,13 +233,19 @@ async function main(): Promise<void> {
           p99: median(list.map((s) => s.p99)),
         };
       };
-      const bare = VARIANT_LIST.includes('bare') ? row('bare').cpu : undefined;
+      const hasBare = VARIANT_LIST.includes('bare');
+      const bare = hasBare ? row('bare').cpu : undefined;
+      const bareRounds = hasBare ? samples.get(keyOf(adapter, 'bare'))! : [];
       for (const variant of VARIANT_LIST) {
         const r = row(variant);
         const ratio = bare ? `${(r.cpu / bare).toFixed(2)}x` : 'n/a';
+        const list = samples.get(keyOf(adapter, variant))!;
+        const paired = hasBare
+          ? `${median(list.map((s, i) => s.cpuMicrosPerRequest / bareRounds[i].cpuMicrosPerRequest)).toFixed(2)}x`
+          : 'n/a';
         console.log(
           `| ${adapter === 'express' ? 'Express' : 'Fastify'} | ${VARIANTS[variant]} | ` +
-            `${r.cpu.toFixed(1)} | ${ratio} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} |`,
+            `${r.cpu.toFixed(1)} | ${ratio} | ${paired} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} |`,
         );
       }
     }

@@ -26,6 +26,7 @@ import { ADAPTERS, listen } from './utils/http-apps';
 import { LogCapture, resetNestjsPino } from './utils/log-capture';
 import { sampleValue } from './utils/exposition';
 import { scrape } from './utils/metrics-client';
+import { eventually, sendAndAbort } from './utils/http-client';
 
 const SECRETS = [
   'Bearer sk-live-AUTH',
@@ -63,6 +64,11 @@ class OrdersService {
     );
     return { requestId: RequestContext.requestId };
   }
+
+  tagged(): void {
+    this.logger.assign({ tenant: 't-9' });
+    this.logger.info('after assign');
+  }
 }
 
 @Controller()
@@ -85,6 +91,18 @@ class OrdersController {
     this.nestLogger.debug('debug from OrdersController');
     new NestLogger('Quiet').log('info from Quiet');
     new NestLogger('Chatty').debug('debug from Chatty');
+    return { ok: true };
+  }
+
+  @Get('tagged')
+  tagged() {
+    this.orders.tagged();
+    return { ok: true };
+  }
+
+  @Get('slow')
+  async slow() {
+    await new Promise((resolve) => setTimeout(resolve, 300));
     return { ok: true };
   }
 
@@ -170,17 +188,28 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     expect(typeof placed.time).toBe('string');
 
     const [completed] = capture.withMessage('request completed');
-    expect(completed).toMatchObject({
+    expect(completed).toEqual({
       level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       service: 'orders-api',
+      environment: 'staging',
+      version: '1.2.3',
       request_id: 'req-abc_123.4:5',
-      res: { statusCode: 201 },
+      // Set by the guard after the request arrived: read when the response ends.
+      user_id: 'user-42',
+      workspace_id: 'ws-7',
       req: {
         method: 'POST',
         url: '/orders/o-1?token=%5BRedacted%5D&page=2',
-        headers: { authorization: '[Redacted]', cookie: '[Redacted]' },
+        userAgent: expect.any(String),
+        remoteAddress: expect.stringMatching(/127\.0\.0\.1$/),
       },
+      res: { statusCode: 201 },
+      responseTime: expect.any(Number),
+      msg: 'request completed',
     });
+    expect(completed.responseTime).toBeGreaterThan(0);
+    expect(capture.withMessage('request completed')).toHaveLength(1);
     for (const secret of SECRETS) expect(capture.text).not.toContain(secret);
   });
 
@@ -290,6 +319,82 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     expect(response.headers.get('x-request-id')).toBe('off-1');
     expect(await response.json()).toEqual({ requestId: 'off-1' });
     expect(capture.raw).toEqual([]);
+  });
+
+  it('logs a 5xx as request errored and an aborted request once, as request aborted with 499', async () => {
+    const capture = new LogCapture();
+    const started = await listen(appModule(base(capture)), adapter);
+    app = started.app;
+    expect(
+      (await fetch(`${started.url}/boom`, { headers: { 'x-request-id': 'e-1' } })).status,
+    ).toBe(500);
+    expect(capture.withMessage('request errored')).toEqual([
+      expect.objectContaining({ level: 'error', request_id: 'e-1', res: { statusCode: 500 } }),
+    ]);
+
+    await sendAndAbort(started.url, '/slow', new Promise((resolve) => setTimeout(resolve, 100)));
+    await eventually(async () => capture.withMessage('request aborted').length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the handler finishes meanwhile
+    expect(capture.withMessage('request aborted')).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        req: expect.objectContaining({ method: 'GET', url: '/slow' }),
+        res: { statusCode: 499 },
+      }),
+    ]);
+    expect(capture.lines.filter((line) => line.req?.url === '/slow')).toHaveLength(1);
+  });
+
+  it("keeps nestjs-pino's PinoLogger#assign(): fields on later lines and on the request line", async () => {
+    const capture = new LogCapture();
+    const started = await listen(appModule(base(capture)), adapter);
+    app = started.app;
+    const response = await fetch(`${started.url}/tagged`, { headers: { 'x-request-id': 'a-1' } });
+    expect(response.status).toBe(200);
+    expect(capture.withMessage('after assign')).toEqual([
+      expect.objectContaining({ request_id: 'a-1', tenant: 't-9', context: 'OrdersService' }),
+    ]);
+    expect(capture.withMessage('request completed')).toEqual([
+      expect.objectContaining({ request_id: 'a-1', tenant: 't-9', res: { statusCode: 200 } }),
+    ]);
+  });
+
+  it('requestLogs: false writes no request lines and keeps the request context', async () => {
+    const capture = new LogCapture();
+    const started = await listen(appModule(base(capture, { requestLogs: false })), adapter);
+    app = started.app;
+    const response = await fetch(`${started.url}/orders/1`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'nl-1', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(await response.json()).toEqual({ requestId: 'nl-1' });
+    expect(capture.withMessage('order placed')).toEqual([
+      expect.objectContaining({ request_id: 'nl-1', user_id: 'user-42' }),
+    ]);
+    expect(capture.lines.filter((line) => line.req)).toEqual([]);
+  });
+
+  it('requestContext: false assigns no request id and opens no context; request lines stay', async () => {
+    const capture = new LogCapture();
+    const started = await listen(appModule(base(capture, { requestContext: false })), adapter);
+    app = started.app;
+    const response = await fetch(`${started.url}/orders/1`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'nc-1', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-request-id')).toBeNull();
+    expect(await response.json()).toEqual({});
+    const [placed] = capture.withMessage('order placed');
+    expect(placed).not.toHaveProperty('request_id');
+    expect(placed).not.toHaveProperty('user_id');
+    const [completed] = capture.withMessage('request completed');
+    expect(completed).toMatchObject({ req: { method: 'POST', url: '/orders/1' } });
+    expect(completed).not.toHaveProperty('request_id');
+    // The user is still read from the request the line belongs to.
+    expect(completed.user_id).toBe('user-42');
   });
 });
 

@@ -44,6 +44,8 @@ describe('resolveOptions', () => {
         pretty: undefined,
         excludePaths: ['/health', '/ready', '/live', '/metrics'],
         requestIdHeader: 'x-request-id',
+        requestLogs: true,
+        requestContext: true,
         userContext: expect.any(Function),
         stream: undefined,
       },

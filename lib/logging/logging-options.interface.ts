@@ -16,10 +16,28 @@ export interface LogDestination {
 export interface LoggingOptions {
   /**
    * Configure nestjs-pino: JSON request logs and the `Logger` Nest can use. When `false` the
-   * logger is silent and no request is logged (request ids and `RequestContext` still work).
+   * logger is silent and no request is logged (request ids and `RequestContext` still work
+   * unless `requestContext` is `false` too).
    * @default true
    */
   enabled?: boolean;
+  /**
+   * One line per completed request (`request completed`, `warn` for 4xx, `request errored` at
+   * `error` for 5xx, `request aborted` when the client goes away first). Paths in
+   * `excludePaths` are never logged. Turn off when a proxy or ingress already logs requests:
+   * the line is most of the module's CPU cost per request.
+   * @default true
+   */
+  requestLogs?: boolean;
+  /**
+   * Give every HTTP request an id (`X-Request-Id` in and out) and open the
+   * {@link RequestContext}, so lines logged during the request carry `request_id`,
+   * `user_id` and `workspace_id`. It is an `AsyncLocalStorage`: on Node 20 and 22 that turns
+   * on Node's promise hooks for the whole process, which costs CPU on every request (see
+   * BENCHMARKS.md). `false` saves it when you log nothing per request.
+   * @default true
+   */
+  requestContext?: boolean;
   /**
    * Minimum level written.
    * @default process.env.LOG_LEVEL ?? 'info'
@@ -66,6 +84,9 @@ export interface LoggingOptions {
 /** Logging options after defaults and environment variables are applied. */
 export interface ResolvedLoggingOptions {
   enabled: boolean;
+  /** `false` when `enabled` is. */
+  requestLogs: boolean;
+  requestContext: boolean;
   level: LogLevel;
   levels: Record<string, LogLevel>;
   /** `undefined`: pretty when in development and pino-pretty is installed. */

@@ -3,36 +3,58 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { installAround } from '../http/http-metrics.hooks';
 import { OBSERVABILITY_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
-import { RequestContext } from './request-context';
+import { ContextStore, RequestContext } from './request-context';
 import { ensureRequestId } from './request-id';
+import { RequestLog } from './request-log';
+import { StructuredLogger } from './structured-logger';
 
 /**
- * Assigns the request id (echoed in the response) and opens the {@link RequestContext} in the
- * adapter's first request hook, before the body parser and every middleware. A Nest middleware
- * would do the same for more CPU per request (on Fastify it runs through middie). The context
- * holds the framework request (`FastifyRequest` on Fastify), where auth guards later set `user`.
+ * The per-request part of logging, in the adapter's first request hook (before the body parser
+ * and every middleware): assigns the request id (echoed in the response), opens the
+ * {@link RequestContext} and watches the response for the request log line. A Nest middleware
+ * would do the same for more CPU per request (on Fastify it runs through middie); nestjs-pino's
+ * pino-http middleware is not mounted at all.
  */
 @Injectable()
 export class RequestContextHook implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
+    private readonly structured: StructuredLogger,
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
   ) {}
 
   onModuleInit(): void {
     const adapter = this.adapterHost?.httpAdapter;
     if (!adapter) return; // an application context without HTTP
-    const header = this.options.logging.requestIdHeader;
+    const { logging } = this.options;
+    const header = logging.requestIdHeader;
+    const context = logging.requestContext;
+    // nestjs-pino's `PinoLogger#assign()` replaces the store's logger with a child of it.
+    const root = this.structured.root;
+    const log = logging.requestLogs
+      ? new RequestLog({
+          root: this.structured.root,
+          redactor: this.structured.redactor,
+          excludePaths: logging.excludePaths,
+          userContext: logging.userContext,
+        })
+      : undefined;
+    if (!context && !log) return;
     installAround(adapter, (request, response, proceed) => {
-      let requestId: string;
+      let store: ContextStore | undefined;
       try {
-        requestId = ensureRequestId(request, response, header);
-        // Fastify: middie copies `request.id` onto the raw request for pino-http, after us.
-        if (request?.raw) request.id = requestId;
+        if (context) {
+          const requestId = ensureRequestId(request, response, header);
+          // Fastify's own `request.id` follows ours.
+          if (request?.raw) request.id = requestId;
+          store = new ContextStore(root, requestId, request);
+        }
+        log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
       } catch {
-        return proceed(); // observability never breaks the request it observes
+        // observability never breaks the request it observes
       }
-      RequestContext.run({ requestId, request }, proceed);
+      if (!store) return proceed();
+      RequestContext.run(store, proceed);
     });
   }
 }

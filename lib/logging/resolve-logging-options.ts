@@ -11,6 +11,8 @@ const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 
 
 const KNOWN = [
   'enabled',
+  'requestLogs',
+  'requestContext',
   'level',
   'levels',
   'pretty',
@@ -62,6 +64,15 @@ export function resolveLoggingOptions(
     if (typeof options.enabled === 'boolean') enabled = options.enabled;
     else problems.add('logging.enabled', 'a boolean', options.enabled);
   }
+
+  const flag = (key: 'requestLogs' | 'requestContext'): boolean => {
+    const value = options[key];
+    if (value === undefined || typeof value === 'boolean') return value !== false;
+    problems.add(`logging.${key}`, 'a boolean', value);
+    return true;
+  };
+  const requestLogs = flag('requestLogs');
+  const requestContext = flag('requestContext');
 
   const lvl =
     level(options.level, 'logging.level', problems) ??
@@ -131,6 +142,8 @@ export function resolveLoggingOptions(
 
   return {
     enabled,
+    requestLogs: enabled && requestLogs,
+    requestContext,
     level: lvl,
     levels,
     pretty,

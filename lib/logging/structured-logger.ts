@@ -8,6 +8,25 @@ import type { ResolvedObservabilityOptions } from '../observability-options.inte
 import type { LogLevel, ResolvedLoggingOptions } from './logging-options.interface';
 import { Redactor } from './redaction';
 import { RequestContext } from './request-context';
+import { PREPARED } from './request-log';
+
+/** The mixin's answer when it has nothing to add: pino then writes the log object as is. */
+const NO_FIELDS: Record<string, never> = Object.freeze({}) as Record<string, never>;
+
+let lastMillis = -1;
+let lastTime = '';
+/**
+ * pino's ISO `time` field, formatted once per millisecond: a busy server writes many lines in
+ * the same millisecond, and `Date#toISOString` is a good part of a line's cost.
+ */
+const isoTime = (): string => {
+  const now = Date.now();
+  if (now !== lastMillis) {
+    lastMillis = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+};
 
 const threshold = (level: LogLevel): number =>
   level === 'silent' ? Infinity : pino.levels.values[level];
@@ -67,19 +86,24 @@ export class StructuredLogger implements OnApplicationShutdown {
         environment: options.environment,
         version: options.version,
       },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       formatters: {
         level: (label) => ({ level: label }),
         bindings: (bindings) => redactor.scrub(bindings),
-        log: (object) => redactor.scrub(object),
+        // The request log line is built scrubbed (see RequestLog).
+        log: (object) => (object[PREPARED as never] ? object : redactor.scrub(object)),
       },
       serializers: {
         err: (error: Error) => redactor.scrub({ ...pino.stdSerializers.err(error) }),
       },
-      mixin: () => {
-        const fields: Record<string, string | number> = {};
+      mixin: (object) => {
+        if ((object as Record<symbol, unknown>)[PREPARED]) return NO_FIELDS;
         const store = RequestContext.current();
+        const trace = activeTraceContext();
+        if (!store && !trace) return NO_FIELDS;
+        const fields: Record<string, string | number> = {};
         if (store) {
+          fields.request_id = store.requestId;
           try {
             const user = userContext(store.request);
             if (user?.userId !== undefined && user.userId !== null) fields.user_id = user.userId;
@@ -90,13 +114,15 @@ export class StructuredLogger implements OnApplicationShutdown {
             // a throwing extractor must not lose the line
           }
         }
-        const trace = activeTraceContext();
         if (trace) {
           fields.trace_id = trace.traceId;
           fields.span_id = trace.spanId;
         }
         return fields;
       },
+      // pino's default copies the log object into the mixin's; nothing to merge, no copy.
+      mixinMergeStrategy: (object, fields) =>
+        fields === NO_FIELDS ? object : Object.assign(fields, object),
     };
     if (perContext.size > 0) {
       config.hooks = {
@@ -115,13 +141,12 @@ export class StructuredLogger implements OnApplicationShutdown {
     this.root = destination ? pino(config, destination) : pino(config);
   }
 
-  /** The logger of the current request (with its `request_id`), or the root logger. */
+  /**
+   * The logger of the current request (with the fields `PinoLogger#assign()` added), or the
+   * root logger. Lines get `request_id` and the user fields from the request context either way.
+   */
   get logger(): Logger {
-    const request = RequestContext.current()?.request as
-      { raw?: { allLogs?: Logger[] }; allLogs?: Logger[] } | undefined;
-    // pino-http's request logger; `req.log` may be Fastify's own, as nestjs-pino also knows.
-    const logs = (request?.raw ?? request)?.allLogs;
-    return logs?.[logs.length - 1] ?? this.root;
+    return (RequestContext.current() as { logger?: Logger } | undefined)?.logger ?? this.root;
   }
 
   onApplicationShutdown(): void {
