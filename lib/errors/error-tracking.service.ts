@@ -202,7 +202,7 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
       this.report(exception, {
         severity,
         request,
-        // Nest (unknown errors) and pino-http (the 5xx response line) already log it.
+        // Nest (unknown errors) and the request line (`request errored`) already log it.
         log: false,
         message: Messages.unhandledRequestError(
           req?.method ?? 'unknown',

@@ -26,7 +26,7 @@ export function ensureRequestId(request: unknown, response: unknown, header: str
   const id = typeof value === 'string' && VALID_REQUEST_ID.test(value) ? value : randomUUID();
   if (raw && typeof raw === 'object') {
     raw[REQUEST_ID] = id;
-    // pino-http keeps an existing `req.id` (Fastify's middleware layer sets its own).
+    // `req.id`, where pino-style code looks for the request id.
     raw.id = id;
   }
   const res = ((response as { raw?: RawResponse })?.raw ?? response) as RawResponse;
