@@ -401,7 +401,14 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
 describe('logging options', () => {
   it('fails at boot naming every bad logging field', async () => {
     const options = {
-      logging: { level: 'loud', levels: { A: 'nope' }, excludePaths: ['health'], extra: 1 },
+      logging: {
+        level: 'loud',
+        levels: { A: 'nope' },
+        excludePaths: ['health'],
+        requestLogs: 'yes',
+        requestContext: 0,
+        extra: 1,
+      },
       redact: ['', 3],
     } as unknown as ObservabilityModuleOptions;
     @Module({ imports: [ObservabilityModule.forRoot(options)] })
@@ -409,7 +416,7 @@ describe('logging options', () => {
     await expect(
       NestFactory.create(BadModule, { logger: false, abortOnError: false }),
     ).rejects.toThrow(
-      /logging\.extra: unknown option[\s\S]*logging\.level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"[\s\S]*logging\.levels\.A[\s\S]*logging\.excludePaths[\s\S]*redact: expected an array of non-empty key names/,
+      /logging\.extra: unknown option[\s\S]*logging\.requestLogs: expected a boolean, got "yes"[\s\S]*logging\.requestContext: expected a boolean, got 0[\s\S]*logging\.level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"[\s\S]*logging\.levels\.A[\s\S]*logging\.excludePaths[\s\S]*redact: expected an array of non-empty key names/,
     );
   });
 });
