@@ -133,6 +133,14 @@ function appModule(options: ObservabilityModuleOptions) {
   return AppModule;
 }
 
+/** `POST /orders/1` with an empty JSON body and `requestId` in `X-Request-Id`. */
+const postOrder = (url: string, requestId: string) =>
+  fetch(`${url}/orders/1`, {
+    method: 'POST',
+    headers: { 'x-request-id': requestId, 'content-type': 'application/json' },
+    body: '{}',
+  });
+
 const base = (capture: LogCapture, logging: ObservabilityModuleOptions['logging'] = {}) =>
   ({
     service: 'orders-api',
@@ -218,11 +226,7 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     const started = await listen(appModule(base(capture)), adapter);
     app = started.app;
     for (const bad of ['has spaces', 'x'.repeat(129), '<script>']) {
-      const response = await fetch(`${started.url}/orders/1`, {
-        method: 'POST',
-        headers: { 'x-request-id': bad, 'content-type': 'application/json' },
-        body: '{}',
-      });
+      const response = await postOrder(started.url, bad);
       const id = response.headers.get('x-request-id');
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(await response.json()).toEqual({ requestId: id });
@@ -311,11 +315,7 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
       setup: (created) => useStructuredLogger(created),
     });
     app = started.app;
-    const response = await fetch(`${started.url}/orders/1`, {
-      method: 'POST',
-      headers: { 'x-request-id': 'off-1', 'content-type': 'application/json' },
-      body: '{}',
-    });
+    const response = await postOrder(started.url, 'off-1');
     expect(response.headers.get('x-request-id')).toBe('off-1');
     expect(await response.json()).toEqual({ requestId: 'off-1' });
     expect(capture.raw).toEqual([]);
@@ -363,11 +363,7 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     const capture = new LogCapture();
     const started = await listen(appModule(base(capture, { requestLogs: false })), adapter);
     app = started.app;
-    const response = await fetch(`${started.url}/orders/1`, {
-      method: 'POST',
-      headers: { 'x-request-id': 'nl-1', 'content-type': 'application/json' },
-      body: '{}',
-    });
+    const response = await postOrder(started.url, 'nl-1');
     expect(await response.json()).toEqual({ requestId: 'nl-1' });
     expect(capture.withMessage('order placed')).toEqual([
       expect.objectContaining({ request_id: 'nl-1', user_id: 'user-42' }),
@@ -379,11 +375,7 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     const capture = new LogCapture();
     const started = await listen(appModule(base(capture, { requestContext: false })), adapter);
     app = started.app;
-    const response = await fetch(`${started.url}/orders/1`, {
-      method: 'POST',
-      headers: { 'x-request-id': 'nc-1', 'content-type': 'application/json' },
-      body: '{}',
-    });
+    const response = await postOrder(started.url, 'nc-1');
     expect(response.status).toBe(201);
     expect(response.headers.get('x-request-id')).toBeNull();
     expect(await response.json()).toEqual({});

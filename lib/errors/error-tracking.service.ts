@@ -285,11 +285,7 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
   }
 
   private userOf(request: HttpRequestLike) {
-    try {
-      return this.options.logging.userContext(request);
-    } catch {
-      return undefined;
-    }
+    return this.options.logging.userContext(request);
   }
 
   private alert(

@@ -93,6 +93,7 @@ export interface ResolvedLoggingOptions {
   pretty: boolean | undefined;
   excludePaths: string[];
   requestIdHeader: string;
+  /** Never throws: a throwing extractor reads as no user. */
   userContext: (request: any) => RequestUserContext | undefined;
   stream: LogDestination | undefined;
 }

@@ -33,7 +33,7 @@ export class RequestContextHook implements OnModuleInit {
     const root = this.structured.root;
     const log = logging.requestLogs
       ? new RequestLog({
-          root: this.structured.root,
+          root,
           redactor: this.structured.redactor,
           excludePaths: logging.excludePaths,
           userContext: logging.userContext,

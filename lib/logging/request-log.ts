@@ -32,6 +32,7 @@ export interface RequestLogOptions {
   root: Logger;
   redactor: Redactor;
   excludePaths: readonly string[];
+  /** Never throws (the options resolver wraps the user's extractor). */
   userContext: (request: any) => RequestUserContext | undefined;
 }
 
@@ -61,7 +62,7 @@ export class RequestLog {
     const trace = activeTraceContext();
     res.on('close', () => {
       try {
-        this.write(req, res, request, store, start, trace);
+        this.write(req, res, url, request, store, start, trace);
       } catch {
         // Observability never breaks the request it observes.
       }
@@ -71,6 +72,7 @@ export class RequestLog {
   private write(
     req: IncomingMessage,
     res: ServerResponse,
+    url: string | undefined,
     request: unknown,
     store: ContextStore | undefined,
     start: number,
@@ -83,13 +85,7 @@ export class RequestLog {
     // `assign()` of nestjs-pino's PinoLogger replaces the store's logger with a child.
     const logger = (store?.logger as Logger | undefined) ?? this.options.root;
     if (!logger.isLevelEnabled(level)) return;
-    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
-    let user: RequestUserContext | undefined;
-    try {
-      user = this.options.userContext(store?.request ?? request);
-    } catch {
-      // a throwing extractor must not lose the line
-    }
+    const user = this.options.userContext(store?.request ?? request);
     const line = {
       [PREPARED]: true,
       request_id: store?.requestId,
@@ -99,7 +95,7 @@ export class RequestLog {
       span_id: trace?.spanId,
       req: {
         method: req.method,
-        url: this.options.redactor.scrubUrl(url),
+        url: this.options.redactor.scrubUrl(url ?? ''),
         userAgent: req.headers['user-agent'],
         remoteAddress: req.socket?.remoteAddress,
       },

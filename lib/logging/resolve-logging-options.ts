@@ -120,7 +120,15 @@ export function resolveLoggingOptions(
   let userContext = defaultUserContext;
   if (options.userContext !== undefined) {
     if (typeof options.userContext === 'function') {
-      userContext = options.userContext as typeof defaultUserContext;
+      const extract = options.userContext as typeof defaultUserContext;
+      // Wrapped once here, so no caller (log lines, request lines, Sentry) can be broken by it.
+      userContext = (request) => {
+        try {
+          return extract(request);
+        } catch {
+          return undefined;
+        }
+      };
     } else {
       problems.add(
         'logging.userContext',

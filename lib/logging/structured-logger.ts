@@ -104,14 +104,10 @@ export class StructuredLogger implements OnApplicationShutdown {
         const fields: Record<string, string | number> = {};
         if (store) {
           fields.request_id = store.requestId;
-          try {
-            const user = userContext(store.request);
-            if (user?.userId !== undefined && user.userId !== null) fields.user_id = user.userId;
-            if (user?.workspaceId !== undefined && user.workspaceId !== null) {
-              fields.workspace_id = user.workspaceId;
-            }
-          } catch {
-            // a throwing extractor must not lose the line
+          const user = userContext(store.request);
+          if (user?.userId !== undefined && user.userId !== null) fields.user_id = user.userId;
+          if (user?.workspaceId !== undefined && user.workspaceId !== null) {
+            fields.workspace_id = user.workspaceId;
           }
         }
         if (trace) {
