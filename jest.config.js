@@ -11,6 +11,7 @@ module.exports = {
   moduleNameMapper: {
     '^nestjs-observability$': '<rootDir>/lib/index.ts',
     '^nestjs-observability/instrument$': '<rootDir>/lib/instrument.ts',
+    '^nestjs-observability/core$': '<rootDir>/lib/core.ts',
   },
   testTimeout: 30000,
 };

@@ -17,7 +17,8 @@ import { MetricsRegistry } from '../lib/metrics/metrics-registry';
 /** Nanoseconds per request spent in the recorder (median of `rounds`). */
 export function hotPathNanos(iterations = 200_000, rounds = 5): number {
   const options = resolveOptions({ service: 'bench', metrics: { defaultMetrics: false } }, {});
-  const registry = new MetricsRegistry(options);
+  const silent = { log: () => {}, warn: () => {}, error: () => {} };
+  const registry = new MetricsRegistry(options, () => silent);
   const recorder = new HttpMetricsRecorder(registry, options.http);
   const ignore = new PathMatcher(options.http.ignorePaths);
   const req = new IncomingMessage(new Socket());

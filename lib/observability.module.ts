@@ -1,19 +1,22 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { createAlertsAdminController } from './alerting/alerts-admin.controller';
 import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
 import { Problems } from './config/problems';
+import { MonitoringCore } from './core/monitoring-core';
+import { ObservabilityLifecycle } from './observability.lifecycle';
 import { resolveOptions } from './config/resolve-options';
 import { resolveErrorsOptions } from './errors/resolve-errors-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
 import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
 import { ErrorTrackingService } from './errors/error-tracking.service';
+import { SENTRY_FOR_NEST } from './errors/sentry-sdk';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
 import { HealthModule } from './health/health.module';
 import { ObservabilityLoggingModule } from './logging/logging.module';
 import { StructuredLogger } from './logging/structured-logger';
-import { HttpMetricsService } from './http/http-metrics.service';
+import { HttpMetricsHook } from './http/http-metrics.hook';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { MetricsServer } from './metrics/metrics-server.service';
@@ -31,7 +34,10 @@ import {
   MODULE_OPTIONS_TOKEN,
   OPTIONS_TYPE,
 } from './observability.module-definition';
-import type { ObservabilityModuleOptions } from './observability-options.interface';
+import type {
+  ObservabilityModuleOptions,
+  ResolvedObservabilityOptions,
+} from './observability-options.interface';
 
 /**
  * Production monitoring in one import. Registers, for the whole application (the module is
@@ -70,21 +76,33 @@ import type { ObservabilityModuleOptions } from './observability-options.interfa
       inject: [MODULE_OPTIONS_TOKEN],
       useFactory: (options: ObservabilityModuleOptions) => resolveOptions(options),
     },
-    MetricsRegistry,
-    CustomMetricsService,
-    MetricsServer,
+    // One framework-free core per module instance; the services below are its parts.
+    {
+      provide: MonitoringCore,
+      inject: [OBSERVABILITY_OPTIONS],
+      useFactory: (options: ResolvedObservabilityOptions) =>
+        new MonitoringCore(options, {
+          log: (context) => new Logger(context),
+          sentryPackages: SENTRY_FOR_NEST,
+          warnLateSentryInit: true,
+        }),
+    },
+    ObservabilityLifecycle,
+    fromCore(MetricsRegistry, (core) => core.registry),
+    fromCore(CustomMetricsService, (core) => core.metrics),
+    fromCore(MetricsServer, (core) => core.server),
+    fromCore(AlertingService, (core) => core.alerting),
+    fromCore(QueueMetricsService, (core) => core.queues),
+    fromCore(StructuredLogger, (core) => core.logs),
+    fromCore(ErrorTrackingService, (core) => core.errors),
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
-    AlertingService,
     { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
     AlertsAdminGuard,
-    QueueMetricsService,
     // The health `queues` indicator reads the backlog of every watched or hand-set queue.
     { provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService },
-    StructuredLogger,
-    ErrorTrackingService,
     { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
-    HttpMetricsService,
+    HttpMetricsHook,
   ],
   exports: [
     CustomMetricsService,
@@ -126,6 +144,11 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     }
     return module;
   }
+}
+
+/** A provider of the core's part `pick` under the class token `token`. */
+function fromCore<T>(token: abstract new (...args: never[]) => T, pick: (core: MonitoringCore) => T) {
+  return { provide: token, inject: [MonitoringCore], useFactory: pick };
 }
 
 /**

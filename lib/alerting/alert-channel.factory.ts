@@ -5,6 +5,7 @@ import type {
 } from './alerting-options.interface';
 import type { AlertChannel } from './channels/alert-channel.interface';
 import { AlertmanagerChannel } from './channels/alertmanager.channel';
+import type { DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import type { ChannelContext } from './channels/channel-context';
 import { DiscordChannel } from './channels/discord.channel';
 import { EmailChannel } from './channels/email.channel';
@@ -15,13 +16,18 @@ import { SmsChannel } from './channels/sms.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 
 /** Builds the built-in channels from resolved options, then appends the custom ones. */
-export function createChannels(options: ResolvedAlertingOptions, service: string): AlertChannel[] {
+export function createChannels(
+  options: ResolvedAlertingOptions,
+  service: string,
+  log: DiagnosticLoggerFactory,
+): AlertChannel[] {
   const build = (config: ResolvedChannelOptions): AlertChannel => {
     const own = config.template as AlertTemplate | undefined;
     const shared = options.templates[config.name];
     const context: ChannelContext = {
       service,
       template: own || shared ? { ...own, ...shared } : undefined,
+      log,
     };
     const c = config as any;
     switch (config.name) {

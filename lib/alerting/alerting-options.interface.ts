@@ -1,4 +1,3 @@
-import type { CanActivate, Type } from '@nestjs/common';
 import type { AlertClock } from './alert-clock';
 import type { AlertNotification, AlertSeverity } from './alert.types';
 import type { AlertChannel } from './channels/alert-channel.interface';
@@ -197,12 +196,18 @@ export interface AlertDeliveryOptions {
   shutdownTimeoutMs?: number;
 }
 
-/** Admin HTTP API (`GET /alerts`, `POST /alerts/test`, `POST /alerts/configure`). */
+/**
+ * A Nest guard class (`implements CanActivate`), typed structurally so that the options carry
+ * no Nest type into code that does not use Nest.
+ */
+export type AdminGuardClass = new (...args: never[]) => { canActivate(context: never): unknown };
+
+/** Admin HTTP API (`GET /alerts`, `POST /alerts/test`, `POST /alerts/configure`) of the Nest module. */
 export interface AlertAdminOptions {
   /** Bearer token. @default process.env.ALERT_ADMIN_TOKEN */
   token?: string;
   /** Your guard instead of (or next to) the token. */
-  guard?: Type<CanActivate>;
+  guard?: AdminGuardClass;
   /** @default '/alerts' */
   path?: string;
 }
@@ -252,7 +257,7 @@ export interface ResolvedAlertingOptions {
   queueMaxSize: number;
   maxActiveAlerts: number;
   delivery: Required<AlertDeliveryOptions>;
-  admin: { token: string | undefined; guard: Type<CanActivate> | undefined; path: string };
+  admin: { token: string | undefined; guard: AdminGuardClass | undefined; path: string };
   templates: Record<string, AlertTemplate>;
   clock: AlertClock | undefined;
 }

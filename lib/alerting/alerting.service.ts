@@ -1,17 +1,10 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import type { GuardedCounter } from '../metrics/guarded-metrics';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
-import { OBSERVABILITY_OPTIONS } from '../observability.constants';
+import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
 import { type AlertClock, systemClock } from './alert-clock';
 import { type AlertChannelState, AlertDispatcher } from './alert-dispatcher';
@@ -103,9 +96,8 @@ function safeJson(value: unknown, max = 1000): string {
  * }
  * ```
  */
-@Injectable()
-export class AlertingService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('Alerting');
+export class AlertingService {
+  private readonly logger: DiagnosticLogger;
   private readonly options: ResolvedAlertingOptions;
   private readonly clock: AlertClock;
   private readonly dispatcher: AlertDispatcher;
@@ -121,10 +113,12 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
   private readonly fingerprints = new Map<string, string>();
 
   constructor(
-    @Inject(OBSERVABILITY_OPTIONS) private readonly root: ResolvedObservabilityOptions,
+    private readonly root: ResolvedObservabilityOptions,
     metrics: MetricsRegistry,
-    private readonly customMetrics: CustomMetricsService,
+    customMetrics: CustomMetricsService,
+    log: DiagnosticLoggerFactory,
   ) {
+    this.logger = log('Alerting');
     this.options = root.alerting;
     this.clock = this.options.clock ?? systemClock;
     this.sent = metrics.fromCatalog(MetricCatalog.alertsSent);
@@ -132,7 +126,7 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
     this.durations = metrics.fromCatalog(MetricCatalog.alertDeliveryDuration);
     // The dedup path runs on every repeated send: a pre-admitted child skips label checks.
     this.duplicates = (this.dropped as unknown as GuardedCounter).bind({ reason: 'duplicate' });
-    const channels = createChannels(this.options, root.service);
+    const channels = createChannels(this.options, root.service, log);
     const { delivery } = this.options;
     this.dispatcher = new AlertDispatcher(
       channels,
@@ -165,11 +159,8 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
     for (const channel of this.options.channels) {
       if (!channel.enabled) this.dispatcher.setEnabled(channel.name, false);
     }
-  }
-
-  onModuleInit(): void {
-    // The payment_failure KPI raises alertPaymentFailure (seed 001).
-    this.unsubscribe = this.customMetrics.onPaymentFailure((event) =>
+    // A tracked payment failure raises alertPaymentFailure.
+    this.unsubscribe = customMetrics.onPaymentFailure((event) =>
       this.alertPaymentFailure(event.paymentId, event.errorType, {
         paymentMethod: event.paymentMethod,
       }),
@@ -177,7 +168,7 @@ export class AlertingService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Flushes pending deliveries, for at most `alerting.delivery.shutdownTimeoutMs`. */
-  async onModuleDestroy(): Promise<void> {
+  async close(): Promise<void> {
     this.unsubscribe?.();
     for (const tracked of this.active.values()) this.clock.clearTimeout(tracked.escalation);
     for (const key of [...this.groups.keys()]) this.flushGroup(key);

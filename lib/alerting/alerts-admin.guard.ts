@@ -1,6 +1,7 @@
 import {
   type CanActivate,
   type ExecutionContext,
+  type Type,
   Inject,
   Injectable,
   NotFoundException,
@@ -52,10 +53,11 @@ export class AlertsAdminGuard implements CanActivate {
   private async resolveGuard(
     guard: NonNullable<ResolvedObservabilityOptions['alerting']['admin']['guard']>,
   ) {
+    const type = guard as unknown as Type<CanActivate>;
     try {
-      return this.moduleRef.get(guard, { strict: false });
+      return this.moduleRef.get(type, { strict: false });
     } catch {
-      return this.moduleRef.create(guard);
+      return this.moduleRef.create(type);
     }
   }
 }

@@ -1,3 +1,5 @@
+import type { TrackJobOptions } from '../queue/queue-metrics.types';
+
 /** Options of `@TrackDuration()`. */
 export interface TrackDurationOptions {
   /**
@@ -49,8 +51,15 @@ export interface RecorderContext {
   /** Name of the decorated instance's class. */
   readonly className: string;
   readonly methodName: string;
-  /** Resolves a provider of the application the instance belongs to (non-strict lookup). */
-  get<T>(token: abstract new (...args: any[]) => T): T;
+  /** The queue metrics of the monitoring instance the decorated object is bound to. */
+  readonly queues: {
+    jobRecorder(
+      queueName: string,
+      jobType: string | undefined,
+      options: TrackJobOptions,
+      methodName: string,
+    ): MethodRecorder;
+  };
 }
 
 /** Builds the recorder of one decorated instance. @internal */
@@ -77,5 +86,26 @@ export interface MethodMetricSpec {
   readonly bindings: WeakMap<object, MethodRecorder>;
 }
 
-/** Metadata key of the list of `MethodMetricSpec`s declared on a prototype. */
-export const METHOD_METRICS_METADATA = 'nestjs-observability:method-metrics';
+/**
+ * Key of the list of `MethodMetricSpec`s declared on a prototype: a registered symbol, so the
+ * list needs no reflect-metadata and is the same for every copy of the library in a process.
+ */
+const METHOD_METRICS = Symbol.for('nestjs-observability:method-metrics');
+
+/** Appends `spec` to the specs declared on `prototype` itself. */
+export function declareMethodMetric(prototype: object, spec: MethodMetricSpec): void {
+  const declared = methodMetricsOf(prototype) ?? [];
+  Object.defineProperty(prototype, METHOD_METRICS, {
+    value: [...declared, spec],
+    configurable: true,
+    enumerable: false,
+    writable: false,
+  });
+}
+
+/** The specs declared on `prototype` itself (not inherited). */
+export function methodMetricsOf(prototype: object): readonly MethodMetricSpec[] | undefined {
+  return Object.prototype.hasOwnProperty.call(prototype, METHOD_METRICS)
+    ? ((prototype as Record<symbol, MethodMetricSpec[]>)[METHOD_METRICS] ?? undefined)
+    : undefined;
+}

@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { firstValueFrom, type Observable, of, toArray } from 'rxjs';
 import { CountCalls } from './count-calls.decorator';
 import { TrackDuration } from './track-duration.decorator';
-import { METHOD_METRICS_METADATA, type MethodMetricSpec } from './method-metric.types';
+import { methodMetricsOf } from './method-metric.types';
 
 const Marker = (value: string) => SetMetadata('marker', value);
 
@@ -70,7 +70,7 @@ describe('@TrackDuration() and @CountCalls()', () => {
   });
 
   it('declares one spec per decorator on the prototype', () => {
-    const specs: MethodMetricSpec[] = Reflect.getOwnMetadata(METHOD_METRICS_METADATA, proto);
+    const specs = methodMetricsOf(proto) ?? [];
     expect(specs.map((s) => `${s.kind}:${s.methodName}`)).toEqual([
       'duration:decoratedAbove',
       'duration:decoratedBelow',

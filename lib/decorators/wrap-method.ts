@@ -1,17 +1,34 @@
-import 'reflect-metadata';
-import { isObservable, Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { loadOptional } from '../config/optional-module';
 import { Messages } from '../observability.messages';
 import type { MethodMetricSpec, MethodRecorder } from './method-metric.types';
-import { METHOD_METRICS_METADATA } from './method-metric.types';
+import { declareMethodMetric } from './method-metric.types';
 
 type AnyFunction = (...args: unknown[]) => unknown;
+
+/** reflect-metadata's API, present when the application loaded it (every Nest app does). */
+interface ReflectMetadata {
+  getOwnMetadataKeys(target: object): unknown[];
+  getOwnMetadata(key: unknown, target: object): unknown;
+  defineMetadata(key: unknown, value: unknown, target: object): void;
+}
+
+/**
+ * An rxjs Observable (rxjs's own `isObservable` test: `lift` and `subscribe`). rxjs is loaded
+ * only when a decorated method returns one, so code without Nest never loads it.
+ */
+const looksObservable = (value: object): boolean =>
+  typeof (value as { subscribe?: unknown }).subscribe === 'function' &&
+  typeof (value as { lift?: unknown }).lift === 'function';
 
 function timeObservable(
   source: Observable<unknown>,
   recorder: MethodRecorder,
   context: unknown,
 ): Observable<unknown> {
-  return new Observable((subscriber) => {
+  const rxjs = loadOptional<typeof import('rxjs')>('rxjs');
+  if (!rxjs?.isObservable(source)) return source;
+  return new rxjs.Observable((subscriber) => {
     const start = performance.now();
     return source.subscribe({
       next: (value) => subscriber.next(value),
@@ -56,7 +73,9 @@ function invoke(
         },
       );
     }
-    if (isObservable(result)) return timeObservable(result, recorder, context);
+    if (looksObservable(result)) {
+      return timeObservable(result as Observable<unknown>, recorder, context);
+    }
   }
   recorder.success((performance.now() - start) / 1000, context);
   return result;
@@ -88,16 +107,14 @@ export function wrapMethod(
       return recorder ? invoke(fn, self, args, recorder) : Reflect.apply(fn, self, args);
     },
   });
-  for (const metadataKey of Reflect.getOwnMetadataKeys(original)) {
-    Reflect.defineMetadata(metadataKey, Reflect.getOwnMetadata(metadataKey, original), wrapped);
+  const metadata = Reflect as unknown as Partial<ReflectMetadata>;
+  if (typeof metadata.getOwnMetadataKeys === 'function') {
+    const api = metadata as ReflectMetadata;
+    for (const metadataKey of api.getOwnMetadataKeys(original)) {
+      api.defineMetadata(metadataKey, api.getOwnMetadata(metadataKey, original), wrapped);
+    }
   }
-  const declared: MethodMetricSpec[] =
-    Reflect.getOwnMetadata(METHOD_METRICS_METADATA, target) ?? [];
-  Reflect.defineMetadata(
-    METHOD_METRICS_METADATA,
-    [...declared, { ...spec, methodName: String(key), bindings }],
-    target,
-  );
+  declareMethodMetric(target, { ...spec, methodName: String(key), bindings });
   descriptor.value = wrapped;
   return descriptor;
 }

@@ -1,18 +1,9 @@
-import {
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { StructuredLogger } from '../logging/structured-logger';
 import { RequestContext } from '../logging/request-context';
 import { requestIdOf } from '../logging/request-id';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import type { ErrorSeverity } from '../metrics/kpi.types';
-import { ALERTING_SERVICE_TOKEN, OBSERVABILITY_OPTIONS } from '../observability.constants';
+import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { CriticalAlertSink, ErrorContext } from './error-tracking.types';
@@ -26,9 +17,23 @@ const SENTRY_LEVEL = {
 } as const;
 const LOG_LEVEL = { critical: 'fatal', error: 'error', warning: 'warn', info: 'info' } as const;
 
+interface HttpExceptionLike {
+  getStatus(): unknown;
+  getResponse(): unknown;
+}
+
+/** Nest's `HttpException` and its subclasses, recognised without loading Nest. */
+const isHttpException = (value: unknown): value is HttpExceptionLike =>
+  value instanceof Error &&
+  typeof (value as Partial<HttpExceptionLike>).getStatus === 'function' &&
+  typeof (value as Partial<HttpExceptionLike>).getResponse === 'function';
+
 /** The HTTP status Nest answers `exception` with. */
 export function statusOf(exception: unknown): number {
-  if (exception instanceof HttpException) return exception.getStatus();
+  if (isHttpException(exception)) {
+    const status = exception.getStatus();
+    if (typeof status === 'number') return status;
+  }
   const candidate = exception as { statusCode?: unknown; message?: unknown } | null;
   if (
     candidate &&
@@ -80,6 +85,18 @@ export function routeOf(request: unknown): string | undefined {
   return req?.route?.path ?? req?.routeOptions?.url;
 }
 
+/** What error tracking works with besides its options. */
+export interface ErrorTrackingDeps {
+  /** The diagnostic loggers. */
+  log: DiagnosticLoggerFactory;
+  /** Receives the alert of a critical error; without it, critical errors are not alerted. */
+  alerting?: CriticalAlertSink;
+  /** The Sentry SDK packages to load, best first. */
+  sentryPackages: readonly string[];
+  /** Warn when Sentry had to be initialised here, too late for its automatic instrumentation. */
+  warnLateInit: boolean;
+}
+
 interface Report {
   severity: ErrorSeverity;
   tags?: Record<string, string>;
@@ -113,41 +130,38 @@ interface Report {
  * }
  * ```
  */
-@Injectable()
-export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown {
-  private readonly fallback = new Logger('ErrorTracking');
+export class ErrorTrackingService {
+  private readonly fallback: DiagnosticLogger;
   private sentry: SentrySdk | undefined;
-  private alerting: CriticalAlertSink | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly reported = new WeakSet<object>();
 
   constructor(
-    @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
+    private readonly options: ResolvedObservabilityOptions,
     private readonly metrics: CustomMetricsService,
     private readonly logs: StructuredLogger,
-    private readonly moduleRef: ModuleRef,
-  ) {}
+    private readonly deps: ErrorTrackingDeps,
+  ) {
+    this.fallback = deps.log('ErrorTracking');
+  }
 
-  onModuleInit(): void {
+  /**
+   * Connects to Sentry when a DSN is configured (initialising it here when `instrument` did not
+   * run first, with a warning that early instrumentation was missed).
+   */
+  start(): void {
+    if (this.sentry) return;
     if (this.options.errors.enabled) {
-      const sdk = loadSentry();
+      const sdk = loadSentry(this.deps.sentryPackages);
       if (!sdk.isEnabled()) {
-        initSentryFromOptions(this.options);
-        this.logs.root.warn(Messages.sentryInitialisedLate());
+        initSentryFromOptions(this.options, this.deps.sentryPackages);
+        if (this.deps.warnLateInit) this.logs.root.warn(Messages.sentryInitialisedLate());
       }
       this.sentry = sdk;
       const redactor = this.logs.redactor;
       this.unsubscribe = sdk.getClient()?.on('beforeSendEvent', (event) => {
         scrubEvent(event, redactor);
       });
-    }
-    try {
-      const candidate = this.moduleRef.get<CriticalAlertSink>(ALERTING_SERVICE_TOKEN, {
-        strict: false,
-      });
-      if (candidate && typeof candidate.send === 'function') this.alerting = candidate;
-    } catch {
-      // no alerting service registered: critical errors are logged, counted and reported only
     }
   }
 
@@ -214,7 +228,8 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Sends what Sentry still holds, for at most `errors.flushTimeoutMs`. */
+  async close(): Promise<void> {
     this.unsubscribe?.();
     if (this.sentry) await this.sentry.flush(this.options.errors.flushTimeoutMs);
   }
@@ -279,7 +294,7 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
       });
     }
 
-    if (report.severity === 'critical' && this.alerting) {
+    if (report.severity === 'critical' && this.deps.alerting) {
       this.alert(error, errorType, requestId, route, report.tags?.context);
     }
   }
@@ -300,7 +315,7 @@ export class ErrorTrackingService implements OnModuleInit, OnApplicationShutdown
     if (route) annotations.route = route;
     if (where) annotations.context = where;
     try {
-      const result = this.alerting!.send({
+      const result = this.deps.alerting!.send({
         name: 'CriticalError',
         severity: 'critical',
         summary: Messages.criticalErrorSummary(errorType, this.options.service),

@@ -10,13 +10,21 @@ type SentryEvent = SentryNestjs.Event;
 
 let loaded: SentrySdk | undefined;
 
-/** Loads `@sentry/nestjs`, throwing an "install it" error when it is missing. */
-export function loadSentry(): SentrySdk {
-  if (loaded) return loaded;
-  const sdk = loadOptional<SentrySdk>('@sentry/nestjs');
-  if (!sdk) throw new Error(Messages.sentryNotInstalled());
-  loaded = sdk;
-  return sdk;
+/** The Sentry SDKs a Nest application uses, best first (`@sentry/nestjs` wraps `@sentry/node`). */
+export const SENTRY_FOR_NEST = ['@sentry/nestjs', '@sentry/node'] as const;
+/** The Sentry SDKs of a process without Nest: `@sentry/nestjs` would load Nest. */
+export const SENTRY_STANDALONE = ['@sentry/node', '@sentry/nestjs'] as const;
+
+/**
+ * Loads the first installed SDK of `packages`, throwing an "install it" error when none is.
+ * Both share one client and scope (`@sentry/nestjs` re-exports `@sentry/node`).
+ */
+export function loadSentry(packages: readonly string[] = SENTRY_FOR_NEST): SentrySdk {
+  for (const name of packages) {
+    const sdk = loadOptional<SentrySdk>(name);
+    if (sdk) return (loaded = sdk);
+  }
+  throw new Error(Messages.sentryNotInstalled());
 }
 
 /**
@@ -66,10 +74,11 @@ export function scrubEvent<E extends SentryEvent>(event: E, redactor: Redactor):
 /** Initialises the process-wide Sentry client from resolved options, once. */
 export function initSentryFromOptions(
   options: ResolvedObservabilityOptions,
+  packages: readonly string[] = SENTRY_FOR_NEST,
 ): SentrySdk | undefined {
   const { errors } = options;
   if (!errors.enabled) return undefined;
-  const sdk = loadSentry();
+  const sdk = loadSentry(packages);
   // A client closed with `Sentry.close()` stays registered but disabled: initialise anew.
   if (sdk.isEnabled()) return sdk;
   const redactor = new Redactor(options.redact);

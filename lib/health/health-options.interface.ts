@@ -1,4 +1,8 @@
-import type { HealthIndicatorResult } from '@nestjs/terminus';
+/**
+ * What a check returns: Terminus's `HealthIndicatorResult` (`{ [key]: { status, ...details } }`),
+ * typed structurally so that the options carry no Nest type into code that does not use Nest.
+ */
+export type HealthCheckResult = Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>;
 
 /**
  * A named health check: a user indicator (TypeORM, Prisma, Redis, HTTP ping, custom) run by the
@@ -26,7 +30,7 @@ export interface HealthCheckDefinition {
   /** Key of the check in the response and value of the `check` label. Unique. */
   name: string;
   /** Runs the check. */
-  check: () => Promise<HealthIndicatorResult> | HealthIndicatorResult;
+  check: () => Promise<HealthCheckResult> | HealthCheckResult;
   /**
    * Milliseconds after which the check counts as `down` ("timed out").
    * @default health.timeoutMs (1000)

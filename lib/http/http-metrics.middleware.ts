@@ -1,19 +1,20 @@
-import type { INestApplicationContext } from '@nestjs/common';
-import { CustomMetricsService } from '../metrics/custom-metrics.service';
+import { MonitoringCore } from '../core/monitoring-core';
 import { Messages } from '../observability.messages';
-import { PathMatcher } from './path-matcher';
 import type { ExpressMetricsMiddleware, FastifyMetricsHook } from './http-metrics.hooks';
 import { expressObserver, fastifyObserver } from './http-metrics.hooks';
 import type { HttpMetricsRecorder } from './http-metrics.recorder';
-import { HttpMetricsService } from './http-metrics.service';
+import type { PathMatcher } from './path-matcher';
 
 /** Options of {@link createExpressMetricsMiddleware} and {@link createFastifyMetricsHook}. */
 export interface HttpMetricsMiddlewareOptions {
-  /** The application, or its `CustomMetricsService`: the metrics are recorded in its registry. */
-  monitoring: CustomMetricsService | INestApplicationContext;
+  /**
+   * Where the metrics are recorded: a `Monitoring` (without Nest), or a Nest application or
+   * its `CustomMetricsService`.
+   */
+  monitoring: object;
   /**
    * Paths (exact strings or RegExps, matched without the query string) that are not recorded.
-   * @default the module's `http.ignorePaths`
+   * @default the `http.ignorePaths` option
    */
   ignorePaths?: Array<string | RegExp>;
 }
@@ -22,36 +23,26 @@ function resolve(
   options: HttpMetricsMiddlewareOptions,
   factory: string,
 ): { recorder: HttpMetricsRecorder | undefined; ignore: PathMatcher } {
-  const { monitoring } = options ?? ({} as HttpMetricsMiddlewareOptions);
-  let service: HttpMetricsService | undefined;
-  if (monitoring instanceof CustomMetricsService) {
-    service = HttpMetricsService.of(monitoring);
-  } else if (monitoring && typeof (monitoring as INestApplicationContext).get === 'function') {
-    try {
-      service = (monitoring as INestApplicationContext).get(HttpMetricsService, { strict: false });
-    } catch {
-      service = undefined;
-    }
-  }
-  if (!service) throw new Error(Messages.httpMiddlewareWithoutModule(factory));
-  const ignore = options.ignorePaths
-    ? new PathMatcher(options.ignorePaths)
-    : service.ignoreMatcher();
+  const core = MonitoringCore.of(options?.monitoring);
+  if (!core) throw new Error(Messages.httpMiddlewareWithoutModule(factory));
+  const ignore = core.http.ignoreMatcher(options.ignorePaths);
   // Already recording every request of this application: a second observer would count twice.
-  return { recorder: service.installed ? undefined : service.recorder, ignore };
+  return { recorder: core.http.installed ? undefined : core.http.recorder, ignore };
 }
 
 /**
- * The Express middleware that records the HTTP RED metrics, for applications that wire them
- * by hand (seed API). `ObservabilityModule` already installs the same code on Express and
- * Fastify unless `http.enabled` is `false`; while it does, this middleware does nothing, so no
- * request is counted twice.
- * Register it first, so responses sent by earlier middleware are counted too.
+ * The Express middleware that records the HTTP RED metrics (`http_requests_total`,
+ * `http_request_duration_seconds`, ...), for a plain Express app with `createMonitoring()` or a
+ * Nest app that wires them by hand. `ObservabilityModule` already records every request of its
+ * application unless `http.enabled` is `false`; while it does, this middleware does nothing,
+ * so no request is counted twice. Register it first, so responses sent by earlier middleware
+ * are counted too.
  *
  * @example
  * ```ts
- * const app = await NestFactory.create(AppModule); // with http: { enabled: false }
- * app.use(createExpressMetricsMiddleware({ monitoring: app, ignorePaths: ['/health', '/metrics'] }));
+ * const monitoring = createMonitoring({ service: 'api' });
+ * const app = express();
+ * app.use(createExpressMetricsMiddleware({ monitoring, ignorePaths: ['/health'] }));
  * ```
  */
 export function createExpressMetricsMiddleware(
@@ -72,9 +63,9 @@ export function createExpressMetricsMiddleware(
  *
  * @example
  * ```ts
- * const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter());
- * app.getHttpAdapter().getInstance()
- *   .addHook('onRequest', createFastifyMetricsHook({ monitoring: app }));
+ * const monitoring = createMonitoring({ service: 'api' });
+ * const app = Fastify();
+ * app.addHook('onRequest', createFastifyMetricsHook({ monitoring }));
  * ```
  */
 export function createFastifyMetricsHook(

@@ -59,7 +59,7 @@ function contentLength(value: unknown): number | undefined {
  * The hot path allocates one small record per request: labelled children are bound once per
  * (method, route, status) and cached.
  *
- * @internal Created by `HttpMetricsService`; users reach it through the middleware factories.
+ * @internal Created by `HttpMetrics`; users reach it through the middleware factories.
  */
 export class HttpMetricsRecorder {
   /** Sentinel of the circular list of requests in flight (no hashing on the hot path). */

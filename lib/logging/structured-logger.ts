@@ -1,8 +1,6 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { loadOptional } from '../config/optional-module';
 import { activeTraceContext } from '../errors/sentry-sdk';
-import { OBSERVABILITY_OPTIONS } from '../observability.constants';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { LogLevel, ResolvedLoggingOptions } from './logging-options.interface';
@@ -55,14 +53,13 @@ function destinationFor(
  * `workspace_id`, `trace_id`, `span_id`) and every secret redacted. nestjs-pino's request
  * loggers are children of {@link StructuredLogger.root}.
  */
-@Injectable()
-export class StructuredLogger implements OnApplicationShutdown {
+export class StructuredLogger {
   /** The root logger; lines written in a request go through {@link logger} instead. */
   readonly root: Logger;
   /** Scrubs secrets from log lines and Sentry events alike. */
   readonly redactor: Redactor;
 
-  constructor(@Inject(OBSERVABILITY_OPTIONS) options: ResolvedObservabilityOptions) {
+  constructor(options: ResolvedObservabilityOptions) {
     const { logging } = options;
     this.redactor = new Redactor(options.redact);
     const redactor = this.redactor;
@@ -145,7 +142,8 @@ export class StructuredLogger implements OnApplicationShutdown {
     return (RequestContext.current() as { logger?: Logger } | undefined)?.logger ?? this.root;
   }
 
-  onApplicationShutdown(): void {
+  /** Writes out what the destination buffers. */
+  flush(): void {
     try {
       this.root.flush();
     } catch {

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
 import type { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import type { TokenPricingTable } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
 import { ActiveUsersTracker } from './active-users.tracker';
@@ -47,9 +47,8 @@ const isCount = (value: unknown): value is number =>
  * }
  * ```
  */
-@Injectable()
 export class CustomMetricsService {
-  private readonly logger = new Logger('Observability');
+  private readonly logger: DiagnosticLogger;
   private readonly activeUsers: ActiveUsersTracker;
   private readonly pricing: TokenPricingTable | undefined;
 
@@ -66,7 +65,11 @@ export class CustomMetricsService {
   private readonly aiCost: Counter<string>;
   private readonly paymentFailureListeners = new Set<(event: PaymentFailureEvent) => void>();
 
-  constructor(private readonly metrics: MetricsRegistry) {
+  constructor(
+    private readonly metrics: MetricsRegistry,
+    log: DiagnosticLoggerFactory,
+  ) {
+    this.logger = log('Observability');
     const { kpi } = metrics.options;
     const tracker = new ActiveUsersTracker(kpi.activeUsersWindowSeconds);
     this.activeUsers = tracker;

@@ -1,4 +1,3 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   collectDefaultMetrics,
   Counter,
@@ -13,7 +12,7 @@ import {
   type SummaryConfiguration,
 } from 'prom-client';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
-import { OBSERVABILITY_OPTIONS } from '../observability.constants';
+import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
 import { GuardedCounter, GuardedGauge, GuardedHistogram, GuardedSummary } from './guarded-metrics';
 import type { MetricDefinition, MetricKind } from './metric-catalog';
@@ -67,20 +66,23 @@ function describeShape(shape: Shape): string {
  *
  * @internal Users reach it through `CustomMetricsService`.
  */
-@Injectable()
 export class MetricsRegistry implements GuardHooks {
   /** The prom-client registry every metric of this module instance lives in. */
   readonly registry = new Registry();
   readonly prefix: string;
   readonly maxSeries: number;
 
-  private readonly logger = new Logger('Observability');
+  private readonly logger: DiagnosticLogger;
   private readonly shapes = new Map<string, Shape>();
   private readonly warned = new Set<string>();
   private readonly droppedEvents: Counter<'reason'>;
   private readonly overflowEvents: Counter<'metric'>;
 
-  constructor(@Inject(OBSERVABILITY_OPTIONS) readonly options: ResolvedObservabilityOptions) {
+  constructor(
+    readonly options: ResolvedObservabilityOptions,
+    log: DiagnosticLoggerFactory,
+  ) {
+    this.logger = log('Observability');
     const { metrics, service } = options;
     this.prefix = metrics.prefix;
     this.maxSeries = metrics.maxSeriesPerMetric;

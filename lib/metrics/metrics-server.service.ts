@@ -1,15 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
-import { OBSERVABILITY_OPTIONS } from '../observability.constants';
+import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
 import { MetricsRegistry } from './metrics-registry';
 import {
@@ -28,16 +21,17 @@ const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a),
  * metrics stay off the application's public port. It starts with the application and closes
  * in the last shutdown phase of `app.close()`, so it keeps serving through a graceful shutdown.
  */
-@Injectable()
-export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('Observability');
+export class MetricsServer {
+  private readonly logger: DiagnosticLogger;
   private server: Server | undefined;
   private readonly expectedAuth: string | undefined;
 
   constructor(
-    @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
+    private readonly options: ResolvedObservabilityOptions,
     private readonly metrics: MetricsRegistry,
+    log: DiagnosticLoggerFactory,
   ) {
+    this.logger = log('Observability');
     const { auth } = options.metrics;
     if (auth?.type === 'bearer') this.expectedAuth = `Bearer ${auth.token}`;
     if (auth?.type === 'basic') {
@@ -56,7 +50,11 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     return this.address()?.port;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Starts listening on `metrics.host`:`metrics.port` (nothing when metrics are disabled or the
+   * server already runs). Rejects with a message naming the port when it is taken.
+   */
+  async start(): Promise<void> {
     if (!this.options.metrics.enabled || this.server) return;
     const { host, port, path } = this.options.metrics;
     const server = createServer((req, res) => void this.handle(req, res));
@@ -87,8 +85,8 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     this.logger.log(Messages.metricsServerListening(`http://${shownHost}:${bound?.port}${path}`));
   }
 
-  /** Closes the server (releasing its port), then empties the registry it served. */
-  async onApplicationShutdown(): Promise<void> {
+  /** Closes the server, releasing its port. */
+  async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server) {
@@ -97,7 +95,6 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
         server.closeAllConnections();
       });
     }
-    this.metrics.dispose();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,18 +1,10 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { MethodRecorder } from '../decorators/method-metric.types';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import type { GuardedCounter, GuardedGauge, GuardedHistogram } from '../metrics/guarded-metrics';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import { MetricsRegistry } from '../metrics/metrics-registry';
-import { ALERTING_SERVICE_TOKEN } from '../observability.constants';
+import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
 import {
   BullQueueWatcher,
@@ -82,11 +74,8 @@ interface JobChildren {
  * }
  * ```
  */
-@Injectable()
-export class QueueMetricsService
-  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
-{
-  private readonly logger = new Logger('Observability');
+export class QueueMetricsService {
+  private readonly logger: DiagnosticLogger;
   private readonly duration: GuardedHistogram;
   private readonly active: GuardedGauge;
   private readonly failures: GuardedCounter;
@@ -102,14 +91,16 @@ export class QueueMetricsService
   /** Backlogs set by hand (`setBacklog()`), for `getBacklogSnapshot()`. */
   private readonly manualBacklogs = new Map<string, { waiting: number; oldest: number }>();
   private refreshing: Promise<void> | undefined;
-  private alerting: QueueFailureAlerter | undefined;
   private stopped = false;
 
   constructor(
     private readonly metrics: MetricsRegistry,
     private readonly kpis: CustomMetricsService,
-    private readonly moduleRef: ModuleRef,
+    log: DiagnosticLoggerFactory,
+    /** Raises the alert of a failed job; without it, failed jobs are counted, not alerted. */
+    private readonly alerting?: QueueFailureAlerter,
   ) {
+    this.logger = log('Observability');
     const refresh = (): Promise<void> => this.refreshWatched();
     this.duration = metrics.fromCatalog(MetricCatalog.queueJobDuration) as GuardedHistogram;
     this.active = metrics.fromCatalog(MetricCatalog.activeJobs) as GuardedGauge;
@@ -266,18 +257,8 @@ export class QueueMetricsService
     return [...this.watchers.keys()];
   }
 
-  onModuleInit(): void {
-    try {
-      const alerting = this.moduleRef.get<QueueFailureAlerter>(ALERTING_SERVICE_TOKEN, {
-        strict: false,
-      });
-      if (typeof alerting?.alertQueueFailure === 'function') this.alerting = alerting;
-    } catch {
-      // No alerting service in this application: failed jobs are counted, not alerted.
-    }
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
+  /** Starts watching the BullMQ queues of `queues.bullmq`. */
+  async start(): Promise<void> {
     const config = this.metrics.options.queues.bullmq;
     if (!config) return;
     const bullmq = await loadBullMq('queues.bullmq');
@@ -292,7 +273,8 @@ export class QueueMetricsService
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops watching queues (their connections close within `queues.scrapeTimeoutMs`). */
+  async close(): Promise<void> {
     this.stopped = true;
     const timeout = this.metrics.options.queues.scrapeTimeoutMs;
     const watchers = [...this.watchers.values()];

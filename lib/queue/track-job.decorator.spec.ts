@@ -1,6 +1,6 @@
 import { OnWorkerEvent } from '@nestjs/bullmq';
 import { SetMetadata } from '@nestjs/common';
-import { METHOD_METRICS_METADATA, type MethodMetricSpec } from '../decorators/method-metric.types';
+import { methodMetricsOf } from '../decorators/method-metric.types';
 import { TrackDuration } from '../decorators/track-duration.decorator';
 import { TrackJob } from './track-job.decorator';
 
@@ -70,7 +70,7 @@ describe('@TrackJob()', () => {
   });
 
   it('declares a job spec that builds its recorder at bootstrap, next to other decorators', () => {
-    const specs: MethodMetricSpec[] = Reflect.getOwnMetadata(METHOD_METRICS_METADATA, proto);
+    const specs = methodMetricsOf(proto) ?? [];
     expect(specs.map((s) => `${s.kind}:${s.methodName}`)).toEqual([
       'job:decoratedAbove',
       'job:decoratedBelow',

@@ -1,6 +1,5 @@
 import { wrapMethod } from '../decorators/wrap-method';
 import { Messages } from '../observability.messages';
-import { QueueMetricsService } from './queue-metrics.service';
 import type { TrackJobOptions } from './queue-metrics.types';
 
 /**
@@ -57,8 +56,6 @@ export function TrackJob(
       labels: {},
       buckets: undefined,
       recorder: (context) =>
-        context
-          .get(QueueMetricsService)
-          .jobRecorder(queueName, jobType, settings, context.methodName),
+        context.queues.jobRecorder(queueName, jobType, settings, context.methodName),
     }) as typeof descriptor;
 }

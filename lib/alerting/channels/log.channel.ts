@@ -1,18 +1,20 @@
-import { Logger } from '@nestjs/common';
+import type { DiagnosticLogger } from '../../logging/diagnostic-logger';
 import type { AlertNotification } from '../alert.types';
 import { renderAlert } from '../alert-template';
 import type { AlertChannel } from './alert-channel.interface';
 import type { ChannelContext } from './channel-context';
 
 /**
- * Writes alerts to the Nest logger (context `Alerting`): `critical` as error, `warning` as
+ * Writes alerts to the application's log (context `Alerting`): `critical` as error, `warning` as
  * warning, `info` and resolves as log. The default channel when no other is configured.
  */
 export class LogChannel implements AlertChannel {
   readonly name = 'log';
-  private readonly logger = new Logger('Alerting');
+  private readonly logger: DiagnosticLogger;
 
-  constructor(private readonly context: ChannelContext) {}
+  constructor(private readonly context: ChannelContext) {
+    this.logger = context.log('Alerting');
+  }
 
   async send(notification: AlertNotification): Promise<void> {
     const { title, text } = renderAlert(notification, this.context.template);

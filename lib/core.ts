@@ -1,0 +1,31 @@
+/**
+ * `nestjs-observability/core`: monitoring for any Node process without Nest (bots, queue
+ * workers, batch jobs, clusters, plain Express or Fastify servers). Loading it loads no
+ * `@nestjs/*`, `reflect-metadata` or `rxjs` module.
+ *
+ * @packageDocumentation
+ */
+export { createMonitoring, Monitoring } from './core/monitoring';
+export type { MonitoringOptions } from './core/monitoring';
+export type { MonitoringMetrics } from './core/monitoring-metrics';
+export {
+  createExpressMetricsMiddleware,
+  createFastifyMetricsHook,
+} from './http/http-metrics.middleware';
+export type { HttpMetricsMiddlewareOptions } from './http/http-metrics.middleware';
+export type {
+  ExpressMetricsMiddleware,
+  FastifyMetricsHook,
+  FastifyReplyLike,
+  FastifyRequestLike,
+} from './http/http-metrics.hooks';
+export { TrackDuration } from './decorators/track-duration.decorator';
+export { CountCalls } from './decorators/count-calls.decorator';
+export { TrackJob } from './queue/track-job.decorator';
+export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';
+export type { TrackJobOptions, QueueBacklog } from './queue/queue-metrics.types';
+export type { AIRequestEvent, ErrorSeverity, KpiEvent, KpiType } from './metrics/kpi.types';
+export type { AlertingService } from './alerting/alerting.service';
+export type { Alert, AlertInput, AlertSeverity } from './alerting/alert.types';
+export type { AlertChannel } from './alerting/channels/alert-channel.interface';
+export type { ErrorContext } from './errors/error-tracking.types';

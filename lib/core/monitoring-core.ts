@@ -1,0 +1,134 @@
+import { AlertingService } from '../alerting/alerting.service';
+import { MethodBinder } from '../decorators/method-binder';
+import { ErrorTrackingService } from '../errors/error-tracking.service';
+import { HttpMetrics } from '../http/http-metrics';
+import { SENTRY_FOR_NEST } from '../errors/sentry-sdk';
+import { type DiagnosticLoggerFactory, pinoDiagnostics } from '../logging/diagnostic-logger';
+import { StructuredLogger } from '../logging/structured-logger';
+import { CustomMetricsService } from '../metrics/custom-metrics.service';
+import { MetricsRegistry } from '../metrics/metrics-registry';
+import { MetricsServer } from '../metrics/metrics-server.service';
+import type { ResolvedObservabilityOptions } from '../observability-options.interface';
+import { QueueMetricsService } from '../queue/queue-metrics.service';
+
+/** The core of each `Monitoring` and `CustomMetricsService` (no reference keeps either alive). */
+const CORES = new WeakMap<object, MonitoringCore>();
+
+/** How a door (the Nest module, or `createMonitoring()`) adapts the core to its host. */
+export interface MonitoringCoreSettings {
+  /**
+   * Where the library reports on itself. The Nest module passes Nest's `Logger`; by default the
+   * structured logger writes the lines, with a `context` field.
+   */
+  log?: DiagnosticLoggerFactory;
+  /** The Sentry SDK packages to load, best first. @default ['@sentry/nestjs', '@sentry/node'] */
+  sentryPackages?: readonly string[];
+  /** Warn when Sentry is initialised at startup rather than by the `instrument` entry. */
+  warnLateSentryInit?: boolean;
+}
+
+/**
+ * Every stateful part of one monitoring instance, wired once from resolved options: the
+ * structured logger, the registry and its KPI, queue and method metrics, alerting, error
+ * tracking and the metrics server. It imports nothing from Nest; the Nest module and
+ * `createMonitoring()` are two doors onto it, so the same call records the same series
+ * through either.
+ *
+ * Its lifecycle has the phases of a Nest application, which the module maps one to one and
+ * `Monitoring` runs in order: {@link init}, {@link bootstrap}, {@link drain}, {@link shutdown}.
+ *
+ * @internal Reached through `Monitoring` or the Nest module's services.
+ */
+export class MonitoringCore {
+  readonly logs: StructuredLogger;
+  readonly log: DiagnosticLoggerFactory;
+  readonly registry: MetricsRegistry;
+  readonly metrics: CustomMetricsService;
+  readonly alerting: AlertingService;
+  readonly queues: QueueMetricsService;
+  readonly errors: ErrorTrackingService;
+  readonly server: MetricsServer;
+  readonly binder: MethodBinder;
+  readonly http: HttpMetrics;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly options: ResolvedObservabilityOptions,
+    settings: MonitoringCoreSettings = {},
+  ) {
+    this.logs = new StructuredLogger(options);
+    const log = settings.log ?? pinoDiagnostics(this.logs.root);
+    this.log = log;
+    this.registry = new MetricsRegistry(options, log);
+    this.metrics = new CustomMetricsService(this.registry, log);
+    this.alerting = new AlertingService(options, this.registry, this.metrics, log);
+    this.queues = new QueueMetricsService(this.registry, this.metrics, log, this.alerting);
+    this.errors = new ErrorTrackingService(options, this.metrics, this.logs, {
+      log,
+      alerting: this.alerting,
+      sentryPackages: settings.sentryPackages ?? SENTRY_FOR_NEST,
+      warnLateInit: settings.warnLateSentryInit ?? false,
+    });
+    this.server = new MetricsServer(options, this.registry, log);
+    this.binder = new MethodBinder(this.registry, this.queues);
+    this.http = new HttpMetrics(options, this.registry);
+    CORES.set(this.metrics, this);
+  }
+
+  /**
+   * The core behind `owner`: a `Monitoring`, a `CustomMetricsService`, or a Nest application
+   * (anything with Nest's `get(token, { strict: false })`).
+   */
+  static of(owner: unknown): MonitoringCore | undefined {
+    if (!owner || typeof owner !== 'object') return undefined;
+    const known = CORES.get(owner);
+    if (known) return known;
+    const app = owner as { get?: (token: unknown, options: { strict: boolean }) => unknown };
+    if (typeof app.get !== 'function') return undefined;
+    try {
+      const found = app.get(MonitoringCore, { strict: false });
+      return found instanceof MonitoringCore ? found : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Makes {@link of} find this core from `owner`. */
+  registerOwner(owner: object): void {
+    CORES.set(owner, this);
+  }
+
+  /** Connects error tracking (Nest: `onModuleInit`). */
+  init(): void {
+    this.errors.start();
+  }
+
+  /** Starts the metrics server and the BullMQ watchers (Nest: `onApplicationBootstrap`). */
+  async bootstrap(): Promise<void> {
+    await Promise.all([this.queues.start(), this.server.start()]);
+  }
+
+  /** Delivers the alerts still pending (Nest: `onModuleDestroy`). */
+  drain(): Promise<void> {
+    return this.alerting.close();
+  }
+
+  /**
+   * Releases everything (Nest: `onApplicationShutdown`): the metrics server closes first and
+   * the registry is emptied last, so scrapes during a graceful shutdown still see every series.
+   */
+  async shutdown(): Promise<void> {
+    await Promise.all([
+      this.server.close().then(() => this.registry.dispose()),
+      this.errors.close(),
+      this.queues.close(),
+    ]);
+    this.logs.flush();
+  }
+
+  /** Runs {@link drain} then {@link shutdown}, once. */
+  close(): Promise<void> {
+    this.closing ??= this.drain().then(() => this.shutdown());
+    return this.closing;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { AlertingService } from '../alerting/alerting.service';
+import { resolveOptions } from '../config/resolve-options';
+import type { ErrorContext } from '../errors/error-tracking.types';
+import { SENTRY_STANDALONE } from '../errors/sentry-sdk';
+import type { KpiEvent } from '../metrics/kpi.types';
+import type { ObservabilityModuleOptions } from '../observability-options.interface';
+import { MonitoringCore } from './monitoring-core';
+import { MonitoringMetrics } from './monitoring-metrics';
+
+/**
+ * Options of {@link createMonitoring}: those of `ObservabilityModule.forRoot()` except the
+ * Nest-only health endpoints, read with the same environment variables (`SERVICE_NAME`,
+ * `METRICS_PORT`, `SENTRY_DSN`, `ALERT_WEBHOOK_URL`, ...) and the same validation.
+ */
+export type MonitoringOptions = Omit<ObservabilityModuleOptions, 'health'>;
+
+/**
+ * Monitoring for any Node process, without Nest: bots, queue workers, batch jobs, plain
+ * Express or Fastify servers. One instance owns its own prom-client registry, structured
+ * logger, alerting pipeline and error tracking, built by the same code as the Nest module's,
+ * so the same calls give the same series.
+ *
+ * Invalid options throw at construction, naming every bad field. Tracking never throws.
+ * Call {@link close} before the process exits: it delivers pending alerts, flushes Sentry and
+ * the log, and closes the metrics server.
+ *
+ * @example
+ * ```ts
+ * import { Monitoring } from 'nestjs-observability/core';
+ *
+ * const monitoring = new Monitoring({ service: 'bot' });
+ * await monitoring.startMetricsServer(); // GET /metrics on METRICS_PORT (9091)
+ *
+ * bot.on('message', async (msg) => {
+ *   monitoring.trackKPI({ type: 'active_user', data: { userId: String(msg.from.id) } });
+ *   try {
+ *     await reply(msg);
+ *     monitoring.trackKPI({ type: 'generation_success', data: { type: 'text' } });
+ *   } catch (error) {
+ *     monitoring.trackKPI({ type: 'generation_failure', data: { type: 'text', errorType: (error as Error).name } });
+ *     monitoring.handleError(error, { userId: msg.from.id });
+ *   }
+ * });
+ * ```
+ */
+export class Monitoring {
+  /** KPIs, custom metrics and queue metrics. */
+  readonly metrics: MonitoringMetrics;
+  /** Alerts: `send`, `alertQueueFailure`, `alertPaymentFailure`, `alertCostSpike`, `resolve`. */
+  readonly alerts: AlertingService;
+  /**
+   * The structured JSON logger (pino): `service`, `environment` and `version` on every line,
+   * secrets redacted. `logger.info({ userId }, 'Message received')`.
+   */
+  readonly logger: Logger;
+  private readonly core: MonitoringCore;
+
+  constructor(options: MonitoringOptions = {}) {
+    const core = new MonitoringCore(resolveOptions(options), {
+      sentryPackages: SENTRY_STANDALONE,
+      warnLateSentryInit: false,
+    });
+    this.core = core;
+    core.registerOwner(this);
+    this.metrics = new MonitoringMetrics(core.metrics, core.queues);
+    this.alerts = core.alerting;
+    this.logger = core.logs.root;
+    core.init();
+  }
+
+  /** The prom-client registry of this instance (for exporters and advanced use). */
+  get registry(): Registry {
+    return this.core.registry.registry;
+  }
+
+  /** The port the metrics server listens on, once started. */
+  get metricsPort(): number | undefined {
+    return this.core.server.port;
+  }
+
+  /** The current exposition text, in the Prometheus text format. */
+  getMetrics(): Promise<string> {
+    return this.core.registry.metrics();
+  }
+
+  /** Tracks one KPI event; the same as `monitoring.metrics.trackKPI(event)`. */
+  trackKPI(event: KpiEvent): void {
+    this.core.metrics.trackKPI(event);
+  }
+
+  /**
+   * Reports an error your code caught: a log line, `errors_total`, a Sentry event when a DSN is
+   * set, and an alert when `context.severity` is `critical`. Never throws.
+   */
+  handleError(error: unknown, context?: ErrorContext): void {
+    this.core.errors.handleError(error, context);
+  }
+
+  /**
+   * Binds an object whose class has `@TrackDuration()`, `@CountCalls()` or `@TrackJob()`
+   * methods to this instance: its calls are recorded here from now on. Returns the object.
+   *
+   * @example
+   * ```ts
+   * class Generator {
+   *   @TrackDuration() async render(prompt: string) { ... }
+   * }
+   * const generator = monitoring.bind(new Generator());
+   * ```
+   */
+  bind<T extends object>(instance: T): T {
+    const className = (instance as { constructor?: { name?: string } }).constructor?.name;
+    this.core.binder.bind(instance, className || 'anonymous');
+    return instance;
+  }
+
+  /**
+   * Starts the metrics server (`GET /metrics`, `GET /health` on `metrics.port`, default
+   * `METRICS_PORT` or 9091) and the BullMQ watchers of `queues.bullmq`. Rejects naming the port
+   * when it is taken. Does nothing when metrics are disabled.
+   */
+  startMetricsServer(): Promise<void> {
+    return this.core.bootstrap();
+  }
+
+  /**
+   * Releases everything, once: delivers pending alerts (at most
+   * `alerting.delivery.shutdownTimeoutMs`), stops queue watchers, flushes Sentry and the log,
+   * closes the metrics server and empties the registry.
+   */
+  close(): Promise<void> {
+    return this.core.close();
+  }
+}
+
+/**
+ * Creates a {@link Monitoring}: the same as `new Monitoring(options)`.
+ *
+ * @example
+ * ```ts
+ * const monitoring = createMonitoring({ service: 'worker', environment: process.env.NODE_ENV });
+ * ```
+ */
+export function createMonitoring(options: MonitoringOptions = {}): Monitoring {
+  return new Monitoring(options);
+}
