@@ -9,6 +9,7 @@ import type {
 } from './queue/queue-options.interface';
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
+import type { PushgatewayOptions, ResolvedPushgatewayOptions } from './metrics/pushgateway';
 import type {
   HttpMetricsOptions,
   ResolvedHttpMetricsOptions,
@@ -144,6 +145,13 @@ export interface ObservabilityModuleOptions {
   redact?: string[];
   /** HTTP RED metrics of the application's own server (Express or Fastify). */
   http?: HttpMetricsOptions;
+  /**
+   * Pushes the metrics to a Prometheus Pushgateway (short-lived jobs): `monitoring.push()`, and
+   * at close with `pushOnExit`. `jobName` defaults to `service`; `url` to `PUSHGATEWAY_URL`,
+   * which alone turns pushing on.
+   * @default undefined (no Pushgateway)
+   */
+  pushgateway?: Omit<PushgatewayOptions, 'url' | 'jobName'> & { url?: string; jobName?: string };
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -160,4 +168,5 @@ export interface ResolvedObservabilityOptions {
   errors: ResolvedErrorsOptions;
   redact: string[];
   http: ResolvedHttpMetricsOptions;
+  pushgateway: ResolvedPushgatewayOptions | undefined;
 }

@@ -4,8 +4,8 @@
  */
 export const Messages = {
   invalidOptions: (problems: string[]): string =>
-    `Invalid ObservabilityModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-    'Fix the options passed to ObservabilityModule.forRoot()/forRootAsync() or the environment variables named above.',
+    `Invalid nestjs-observability options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+    'Fix the options passed to ObservabilityModule.forRoot()/forRootAsync() or createMonitoring(), or the environment variables named above.',
   asyncOptionsWithoutFactory: (): string =>
     'ObservabilityModule.forRootAsync() needs one of "useFactory", "useClass" or "useExisting" to build the options.',
   metricShapeMismatch: (name: string, existing: string, requested: string): string =>
@@ -102,9 +102,9 @@ export const Messages = {
   cliBadConfig: (file: string, reason: string): string =>
     `Cannot read the options file "${file}": ${reason}. It must hold one JSON object of generateMonitoringArtifacts() options.`,
   cliWrote: (count: number, out: string): string => `Wrote ${count} files into ${out}:`,
-  sentryNotInstalled: (): string =>
-    'Error tracking is enabled ("errors.dsn" or SENTRY_DSN is set) but "@sentry/nestjs" is not installed. ' +
-    'Run "npm install @sentry/nestjs", or unset SENTRY_DSN / set "errors.enabled: false" (SENTRY_ENABLED=false).',
+  sentryNotInstalled: (sdk: string): string =>
+    `Error tracking is enabled ("errors.dsn" or SENTRY_DSN is set) but "${sdk}" is not installed. ` +
+    `Run "npm install ${sdk}", or unset SENTRY_DSN / set "errors.enabled: false" (SENTRY_ENABLED=false).`,
   sentryInitialisedLate: (): string =>
     'Sentry was initialised by ObservabilityModule, after the application was imported, so its automatic ' +
     'HTTP and database instrumentation is off (errors are still reported). Import "nestjs-observability/instrument" ' +
@@ -122,8 +122,45 @@ export const Messages = {
   errorTrackingFailed: (reason: string): string =>
     `Reporting an error failed (the error itself is unaffected): ${reason}.`,
   httpMiddlewareWithoutModule: (factory: string): string =>
-    `${factory}() needs "monitoring": the Nest application or its CustomMetricsService, with ObservabilityModule imported.`,
+    `${factory}() needs "monitoring": a Monitoring from createMonitoring(), or a Nest application (or its CustomMetricsService) that imports ObservabilityModule.`,
   httpAdapterUnsupported: (type: string): string =>
     `HTTP metrics support the Express and Fastify adapters; this application uses "${type}", so no HTTP metrics are recorded. ` +
     'Set "http.enabled: false" to silence this warning.',
+  pushgatewayNotConfigured: (): string =>
+    'No Pushgateway is configured: set "pushgateway.url" (or PUSHGATEWAY_URL) to push metrics.',
+  invalidPushgatewayOptions: (problems: string[]): string =>
+    `Invalid Pushgateway options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+    'Fix the options passed to PushgatewayClient or the environment variables named above.',
+  pushgatewayFailed: (action: string, gateway: string, group: string, reason: string): string =>
+    `${action} the metrics of ${group} on the Pushgateway at ${gateway} failed: ${reason}. ` +
+    'Check "pushgateway.url" (or PUSHGATEWAY_URL), its credentials, and that the Pushgateway is up.',
+  invalidClusterOptions: (problems: string[]): string =>
+    `Invalid ClusterMetricsAggregator options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+    'Fix the options passed to new ClusterMetricsAggregator() or to its start().',
+  clusterAggregatorInWorker: (): string =>
+    'ClusterMetricsAggregator runs in the primary process of a Node.js cluster, and this process is a worker. ' +
+    'Create it in the primary (cluster.isPrimary) and call exposeToPrimary(registry) in the workers.',
+  clusterActiveUsersNotFunction: (): string =>
+    'exposeToPrimary(): "activeUsers" must be a function returning the tracker\'s snapshot, e.g. () => tracker.snapshot().',
+  activeUsersSnapshotInvalid: (precision: number, registers: number): string =>
+    `An active-users sketch must be an ActiveUsersTracker snapshot (precision ${precision}, ${registers} base64-encoded registers). ` +
+    'Run the same nestjs-observability version in every process whose sketches are merged.',
+  clusterWorkerLeftOut: (
+    workerId: number,
+    pid: number | undefined,
+    reason: string,
+    detail: string,
+  ): string =>
+    `Cluster worker ${workerId} (pid ${pid ?? 'unknown'}) was left out of a metrics scrape (reason "${reason}"): ${detail}. ` +
+    'The scrape served the other workers; further failures of this worker for this reason are only counted in observability_cluster_scrape_errors_total.',
+  clusterSeriesFolded: (metric: string, max: number): string =>
+    `Metric "${metric}" has more than ${max} label combinations across the cluster's workers ("maxSeriesPerMetric"); the rest are folded into the "__overflow__" series. ` +
+    'Remove unbounded values (ids, raw paths) from its labels.',
+  clusterServerPortInUse: (host: string, port: number): string =>
+    `The cluster metrics server cannot listen on ${host}:${port} because the port is already in use. ` +
+    'Pass a free "port" to ClusterMetricsAggregator.start(), and keep the workers\' own metrics servers off that port (a worker\'s listen() goes through the primary).',
+  clusterServerFailed: (host: string, port: number, reason: string): string =>
+    `The cluster metrics server cannot listen on ${host}:${port}: ${reason}.`,
+  clusterScrapeFailed: (reason: string): string =>
+    `Aggregating the cluster's metrics failed, so the scrape answered 500: ${reason}.`,
 } as const;

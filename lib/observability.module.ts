@@ -147,7 +147,10 @@ export class ObservabilityModule extends ConfigurableModuleClass {
 }
 
 /** A provider of the core's part `pick` under the class token `token`. */
-function fromCore<T>(token: abstract new (...args: never[]) => T, pick: (core: MonitoringCore) => T) {
+function fromCore<T>(
+  token: abstract new (...args: never[]) => T,
+  pick: (core: MonitoringCore) => T,
+) {
   return { provide: token, inject: [MonitoringCore], useFactory: pick };
 }
 

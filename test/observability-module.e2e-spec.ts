@@ -385,7 +385,7 @@ describe('ObservabilityModule', () => {
         }),
       ).rejects.toThrow(
         [
-          'Invalid ObservabilityModule options:',
+          'Invalid nestjs-observability options:',
           '  - metrics.port: expected an integer 0-65535, got "abc"',
           '  - metrics.prefix: expected a valid metric name start matching [a-zA-Z_:][a-zA-Z0-9_:]*, got "1x"',
           '  - metrics.buckets.method_duration_seconds: expected a non-empty array of finite numbers in strictly increasing order, got [2, 1]',

@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './utils/free-port';
+import { send } from './utils/http-client';
 
 /**
  * Proves the published artifact, not the sources: `npm pack` the repository, install the
@@ -15,6 +17,7 @@ const run = promisify(execFile);
 
 const ROOT = join(__dirname, '..');
 const FIXTURE = join(__dirname, 'fixtures', 'consumer-app');
+const WORKER_FIXTURE = join(__dirname, 'fixtures', 'worker-app');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const MINUTE = 60_000;
 
@@ -275,4 +278,120 @@ describe('the npm package', () => {
     },
     2 * MINUTE,
   );
+
+  describe('its framework-free core, in a project that lists no Nest package', () => {
+    let worker: string;
+
+    beforeAll(async () => {
+      worker = join(workdir, 'worker-app');
+      cpSync(WORKER_FIXTURE, worker, { recursive: true });
+      const dependencies = {
+        'nestjs-observability': `file:${tarball}`,
+        '@types/node': installedVersion('@types/node'),
+      };
+      writeFileSync(
+        join(worker, 'package.json'),
+        JSON.stringify({ name: 'worker-app', version: '0.0.0', private: true, dependencies }),
+      );
+      await mustRun(
+        'npm',
+        ['install', '--prefer-offline', '--no-audit', '--no-fund'],
+        worker,
+        3 * MINUTE,
+      );
+    }, 4 * MINUTE);
+
+    it(
+      'loads no Nest module, serves exact metrics on METRICS_PORT, alerts, and exits cleanly on SIGTERM',
+      async () => {
+        const port = await freePort();
+        const env: NodeJS.ProcessEnv = {
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(
+              ([key]) =>
+                !key.startsWith('METRICS_') &&
+                !key.startsWith('SENTRY_') &&
+                !key.startsWith('ALERT'),
+            ),
+          ),
+          METRICS_PORT: String(port),
+          METRICS_HOST: '127.0.0.1',
+          NODE_ENV: 'production',
+        };
+        const child = spawn(process.execPath, ['worker.js'], { cwd: worker, env });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+        try {
+          const deadline = Date.now() + 30_000;
+          while (!/^READY \d+$/m.test(stdout)) {
+            if (Date.now() > deadline || child.exitCode !== null) {
+              throw new Error(`the worker did not start:\n${stdout}\n${stderr}`);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          expect(stdout).toContain('LOADED []');
+          expect(stdout).toContain(`READY ${port}`);
+
+          const scrape = await send(`http://127.0.0.1:${port}`, 'GET', '/metrics');
+          expect(scrape.status).toBe(200);
+          const lines = scrape.body.split('\n');
+          for (const line of [
+            'active_users_total{service="worker"} 2',
+            'token_spend_total{model="gpt-4",type="completion",service="worker"} 1200',
+            'generation_success_total{type="image",service="worker"} 1',
+            'queue_job_duration_seconds_count{service="worker",queue_name="image-generation",job_type="dalle-3"} 1',
+            'queue_jobs_completed_total{queue_name="image-generation",job_type="dalle-3",service="worker"} 1',
+            'active_jobs_total{queue_name="image-generation",service="worker"} 0',
+            'queue_failures_total{queue_name="image-generation",error_type="RateLimitError",service="worker"} 1',
+            'observability_dropped_events_total{reason="invalid_value",service="worker"} 1',
+          ]) {
+            expect(lines).toContain(line);
+          }
+          expect(lines.some((line) => line.startsWith('process_cpu'))).toBe(false);
+
+          child.kill('SIGTERM');
+          expect(await exited).toBe(0);
+          expect(stdout).toContain('CLOSED');
+          // JSON log lines: the app's own line, and the alert through the default log channel.
+          const logs = stdout
+            .split('\n')
+            .filter((line) => line.startsWith('{'))
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+          expect(logs).toContainEqual(
+            expect.objectContaining({
+              msg: 'Job failed and alerted',
+              jobId: '42',
+              service: 'worker',
+            }),
+          );
+          expect(logs).toContainEqual(
+            expect.objectContaining({
+              context: 'Alerting',
+              level: 'warn',
+              msg: '[FIRING:1] QueueJobFailed: WARNING: Job failed in queue "image-generation": model overloaded | Labels: queue=image-generation, error_type=RateLimitError',
+            }),
+          );
+        } finally {
+          if (child.exitCode === null) child.kill('SIGKILL');
+        }
+      },
+      MINUTE,
+    );
+
+    it(
+      'type-checks worker code against the core declarations (skipLibCheck off, node10 and nodenext)',
+      async () => {
+        const [node10, nodenext] = await Promise.all([
+          tsc(worker, 'tsconfig.json'),
+          tsc(worker, 'tsconfig.nodenext.json'),
+        ]);
+        expect(node10).toEqual({ code: 0, stdout: '', stderr: '' });
+        expect(nodenext).toEqual({ code: 0, stdout: '', stderr: '' });
+      },
+      2 * MINUTE,
+    );
+  });
 });

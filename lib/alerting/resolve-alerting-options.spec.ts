@@ -30,6 +30,25 @@ describe('alerting options', () => {
     expect(alerting.admin).toEqual({ token: undefined, guard: undefined, path: '/alerts' });
   });
 
+  it('accepts the log channel configured explicitly, and names its unknown keys', () => {
+    const { alerting } = resolveOptions(
+      { alerting: { channels: { log: { enabled: true, rateLimitPerMinute: 10 } } } },
+      env,
+    );
+    expect(alerting.channels).toEqual([
+      {
+        name: 'log',
+        enabled: true,
+        timeoutMs: undefined,
+        rateLimitPerMinute: 10,
+        template: undefined,
+      },
+    ]);
+    expect(() =>
+      resolveOptions({ alerting: { channels: { log: { url: 'x' } as never } } }, env),
+    ).toThrow(/alerting\.channels\.log\.url: expected one of enabled, timeoutMs/);
+  });
+
   it('configures every channel from the environment, and drops the default log channel', () => {
     const { alerting } = resolveOptions(
       {},

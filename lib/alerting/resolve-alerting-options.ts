@@ -38,6 +38,7 @@ const KEYS = {
     'custom',
   ],
   common: ['enabled', 'timeoutMs', 'rateLimitPerMinute', 'template'],
+  log: [],
   webhook: ['url', 'headers', 'secret', 'format'],
   slack: ['webhookUrl', 'channel', 'username'],
   discord: ['webhookUrl', 'username'],

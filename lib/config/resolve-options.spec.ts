@@ -179,7 +179,7 @@ describe('resolveOptions', () => {
       );
     expect(attempt).toThrow(
       [
-        'Invalid ObservabilityModule options:',
+        'Invalid nestjs-observability options:',
         '  - service: expected a non-empty string, got 42',
         '  - metrics.port: expected an integer 0-65535, got 70000',
         '  - metrics.prefix: expected a valid metric name start matching [a-zA-Z_:][a-zA-Z0-9_:]*, got "9bad"',

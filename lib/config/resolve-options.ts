@@ -9,6 +9,7 @@ import type {
 } from '../observability-options.interface';
 import { resolveHealthOptions } from '../health/resolve-health-options';
 import { Messages } from '../observability.messages';
+import { resolvePushgatewayOptions, type ResolvedPushgatewayOptions } from '../metrics/pushgateway';
 import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
 import { resolveQueueOptions } from '../queue/resolve-queue-options';
 import { resolveErrorsOptions } from '../errors/resolve-errors-options';
@@ -22,6 +23,7 @@ type Env = Record<string, string | undefined>;
 
 const KNOWN_KEYS = {
   '': [
+    'pushgateway',
     'service',
     'environment',
     'version',
@@ -381,9 +383,22 @@ export function resolveOptions(
     problems,
   );
 
+  // Configured by the option, or by PUSHGATEWAY_URL alone (the job is then the service).
+  let pushgateway: ResolvedPushgatewayOptions | undefined;
+  if (options.pushgateway !== undefined || env.PUSHGATEWAY_URL) {
+    const raw = options.pushgateway ?? {};
+    const resolved = resolvePushgatewayOptions(
+      isPlainObject(raw) ? { jobName: service, ...raw } : raw,
+      env,
+    );
+    problems.list.push(...resolved.problems);
+    pushgateway = resolved.options;
+  }
+
   if (problems.list.length > 0) throw new Error(Messages.invalidOptions(problems.list));
 
   return {
+    pushgateway,
     service,
     environment,
     version,

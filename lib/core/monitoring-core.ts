@@ -8,6 +8,8 @@ import { StructuredLogger } from '../logging/structured-logger';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { MetricsServer } from '../metrics/metrics-server.service';
+import { PushgatewayClient } from '../metrics/pushgateway';
+import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { QueueMetricsService } from '../queue/queue-metrics.service';
 
@@ -50,6 +52,8 @@ export class MonitoringCore {
   readonly server: MetricsServer;
   readonly binder: MethodBinder;
   readonly http: HttpMetrics;
+  /** The Pushgateway client, when `pushgateway` is configured. */
+  readonly pusher: PushgatewayClient | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -72,6 +76,9 @@ export class MonitoringCore {
     this.server = new MetricsServer(options, this.registry, log);
     this.binder = new MethodBinder(this.registry, this.queues);
     this.http = new HttpMetrics(options, this.registry);
+    this.pusher = options.pushgateway
+      ? new PushgatewayClient(this.registry.registry, options.pushgateway)
+      : undefined;
     CORES.set(this.metrics, this);
   }
 
@@ -118,12 +125,37 @@ export class MonitoringCore {
    * the registry is emptied last, so scrapes during a graceful shutdown still see every series.
    */
   async shutdown(): Promise<void> {
+    await this.pushOnExit();
     await Promise.all([
       this.server.close().then(() => this.registry.dispose()),
       this.errors.close(),
       this.queues.close(),
     ]);
     this.logs.flush();
+  }
+
+  /** The Pushgateway client, or an error saying how to configure it. */
+  pushgateway(): PushgatewayClient {
+    if (!this.pusher) throw new Error(Messages.pushgatewayNotConfigured());
+    return this.pusher;
+  }
+
+  /**
+   * With `pushgateway.pushOnExit`: pushes the final values, or, with `deleteOnSuccess` and a
+   * successful exit (`process.exitCode` unset or 0), deletes the group. A failure is logged: the
+   * shutdown goes on.
+   */
+  private async pushOnExit(): Promise<void> {
+    const pusher = this.pusher;
+    if (!pusher?.options.pushOnExit) return;
+    const code = process.exitCode;
+    const succeeded = code === undefined || code === 0 || code === '0';
+    try {
+      if (pusher.options.deleteOnSuccess && succeeded) await pusher.delete();
+      else await pusher.push();
+    } catch (error) {
+      this.log('Observability').error((error as Error)?.message ?? String(error));
+    }
   }
 
   /** Runs {@link drain} then {@link shutdown}, once. */

@@ -126,9 +126,31 @@ export class Monitoring {
   }
 
   /**
+   * Pushes every metric to the Pushgateway (`pushgateway` options or `PUSHGATEWAY_URL`),
+   * replacing the group's previous push (HTTP PUT). Rejects with a message naming the gateway
+   * (credentials masked) when it cannot.
+   *
+   * @example
+   * ```ts
+   * const monitoring = createMonitoring({ service: 'nightly-import', pushgateway: { groupings: { shard: '1' } } });
+   * await importEverything();
+   * await monitoring.push();
+   * ```
+   */
+  async push(): Promise<void> {
+    await this.core.pushgateway().push();
+  }
+
+  /** Deletes this job's group from the Pushgateway (a finished job leaves no stale series). */
+  async deletePushed(): Promise<void> {
+    await this.core.pushgateway().delete();
+  }
+
+  /**
    * Releases everything, once: delivers pending alerts (at most
-   * `alerting.delivery.shutdownTimeoutMs`), stops queue watchers, flushes Sentry and the log,
-   * closes the metrics server and empties the registry.
+   * `alerting.delivery.shutdownTimeoutMs`), pushes to the Pushgateway with `pushOnExit`, stops
+   * queue watchers, flushes Sentry and the log, closes the metrics server and empties the
+   * registry.
    */
   close(): Promise<void> {
     return this.core.close();

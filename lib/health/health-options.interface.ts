@@ -2,7 +2,10 @@
  * What a check returns: Terminus's `HealthIndicatorResult` (`{ [key]: { status, ...details } }`),
  * typed structurally so that the options carry no Nest type into code that does not use Nest.
  */
-export type HealthCheckResult = Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>;
+export type HealthCheckResult = Record<
+  string,
+  { status: 'up' | 'down'; [detail: string]: unknown }
+>;
 
 /**
  * A named health check: a user indicator (TypeORM, Prisma, Redis, HTTP ping, custom) run by the

@@ -84,7 +84,7 @@ describe('health options', () => {
       );
     expect(attempt).toThrow(
       [
-        'Invalid ObservabilityModule options:',
+        'Invalid nestjs-observability options:',
         '  - health.extra: unknown option; expected one of enabled, paths, timeoutMs, shutdownGracePeriodMs, memory, disk, eventLoop, queues, checks, readiness',
         '  - health.enabled: expected a boolean, got "yes"',
         '  - health.paths.health: expected a path starting with "/", got "health"',

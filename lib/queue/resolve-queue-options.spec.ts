@@ -39,7 +39,7 @@ describe('queues options', () => {
       ),
     ).toThrow(
       [
-        'Invalid ObservabilityModule options:',
+        'Invalid nestjs-observability options:',
         '  - queues.redis: unknown option; expected one of scrapeTimeoutMs, bullmq',
         '  - queues.scrapeTimeoutMs: expected a positive integer, got 0',
         '  - queues.bullmq.db: unknown option; expected one of connection, queues, prefix',
