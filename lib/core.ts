@@ -19,6 +19,11 @@ export type {
   FastifyReplyLike,
   FastifyRequestLike,
 } from './http/http-metrics.hooks';
+export { ClusterMetricsAggregator } from './cluster/cluster-metrics.aggregator';
+export type {
+  ClusterMetricsOptions,
+  ClusterMetricsServerOptions,
+} from './cluster/cluster-options.interface';
 export { TrackDuration } from './decorators/track-duration.decorator';
 export { CountCalls } from './decorators/count-calls.decorator';
 export { TrackJob } from './queue/track-job.decorator';

@@ -23,7 +23,6 @@ type Env = Record<string, string | undefined>;
 
 const KNOWN_KEYS = {
   '': [
-    'pushgateway',
     'service',
     'environment',
     'version',
@@ -36,6 +35,7 @@ const KNOWN_KEYS = {
     'errors',
     'redact',
     'http',
+    'pushgateway',
   ],
   metrics: [
     'enabled',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AlertingService } from '../alerting/alerting.service';
+import { exposeToPrimary } from '../cluster/expose-to-primary';
 import { resolveOptions } from '../config/resolve-options';
 import type { ErrorContext } from '../errors/error-tracking.types';
 import { SENTRY_STANDALONE } from '../errors/sentry-sdk';
@@ -56,6 +57,7 @@ export class Monitoring {
    */
   readonly logger: Logger;
   private readonly core: MonitoringCore;
+  private unexpose: (() => void) | undefined;
 
   constructor(options: MonitoringOptions = {}) {
     const core = new MonitoringCore(resolveOptions(options), {
@@ -126,6 +128,35 @@ export class Monitoring {
   }
 
   /**
+   * In a worker of a Node.js cluster: lets the primary's `ClusterMetricsAggregator` collect this
+   * instance's metrics (counters and histograms summed over the workers, the active-users
+   * sketches merged so a user seen by two workers counts once). Do not start the worker's own
+   * metrics server: the aggregator serves the cluster's. Returns `false`, doing nothing, outside
+   * a cluster worker, so one bootstrap runs clustered or not.
+   *
+   * @example
+   * ```ts
+   * if (cluster.isPrimary) {
+   *   await new ClusterMetricsAggregator().start({ port: 9091 });
+   *   for (let i = 0; i < os.availableParallelism(); i++) cluster.fork();
+   * } else {
+   *   const monitoring = createMonitoring({ service: 'api' });
+   *   monitoring.exposeToPrimary();
+   *   startServer(monitoring);
+   * }
+   * ```
+   */
+  exposeToPrimary(): boolean {
+    if (this.unexpose) return true;
+    const exposure = exposeToPrimary(this.core.registry.registry, {
+      activeUsers: () => this.core.metrics.activeUsersSnapshot(),
+      activeUsersMetric: this.core.registry.fullName('active_users_total'),
+    });
+    if (exposure.active) this.unexpose = () => exposure.close();
+    return exposure.active;
+  }
+
+  /**
    * Pushes every metric to the Pushgateway (`pushgateway` options or `PUSHGATEWAY_URL`),
    * replacing the group's previous push (HTTP PUT). Rejects with a message naming the gateway
    * (credentials masked) when it cannot.
@@ -153,6 +184,7 @@ export class Monitoring {
    * registry.
    */
   close(): Promise<void> {
+    this.unexpose?.();
     return this.core.close();
   }
 }

@@ -1,3 +1,5 @@
+import { Messages } from '../observability.messages';
+
 /** Registers of one HyperLogLog sketch: 2^12 = 4096, a standard error of 1.04/sqrt(4096) = 1.6%. */
 const PRECISION = 12;
 const REGISTERS = 1 << PRECISION;
@@ -33,6 +35,43 @@ function murmur3(key: string, seed = 0x9747b28c): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * The state of an {@link ActiveUsersTracker}'s window, as {@link ActiveUsersTracker.snapshot}
+ * returns it: plain JSON, so it crosses process boundaries (cluster IPC) as is.
+ */
+export interface ActiveUsersSnapshot {
+  /** HyperLogLog precision `p`: the sketch has `2^p` registers. Always 12 today. */
+  readonly precision: number;
+  /** The `2^p` one-byte registers, base64-encoded (5.4 KB). */
+  readonly registers: string;
+}
+
+/** HyperLogLog estimate of the number of distinct values of a sketch. */
+function cardinality(registers: Uint8Array): number {
+  let sum = 0;
+  let zeros = 0;
+  for (let r = 0; r < REGISTERS; r++) {
+    sum += 2 ** -registers[r];
+    if (registers[r] === 0) zeros++;
+  }
+  const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
+  const estimate =
+    raw <= 2.5 * REGISTERS && zeros > 0 ? REGISTERS * Math.log(REGISTERS / zeros) : raw;
+  return Math.round(estimate);
+}
+
+/** The registers of `snapshot`; throws when it is not a snapshot of this tracker's format. */
+function decodeRegisters(snapshot: ActiveUsersSnapshot): Uint8Array {
+  const registers =
+    snapshot?.precision === PRECISION && typeof snapshot.registers === 'string'
+      ? Buffer.from(snapshot.registers, 'base64')
+      : undefined;
+  if (registers?.length !== REGISTERS) {
+    throw new Error(Messages.activeUsersSnapshotInvalid(PRECISION, REGISTERS));
+  }
+  return registers;
 }
 
 /**
@@ -73,6 +112,41 @@ export class ActiveUsersTracker {
 
   /** Estimated number of distinct users active within the window. */
   estimate(): number {
+    const merged = this.liveRegisters();
+    return merged ? cardinality(merged) : 0;
+  }
+
+  /**
+   * The sketch of the users active within the window, to merge with the snapshots of other
+   * processes (cluster workers) with {@link ActiveUsersTracker.mergeSnapshots}: the estimate of
+   * a merge counts a user seen by several processes once.
+   */
+  snapshot(): ActiveUsersSnapshot {
+    const merged = this.liveRegisters() ?? new Uint8Array(REGISTERS);
+    return { precision: PRECISION, registers: Buffer.from(merged).toString('base64') };
+  }
+
+  /**
+   * The union of several snapshots: each register keeps its highest value, which is exactly
+   * the sketch of one tracker that saw every user of every snapshot. Throws on a snapshot that
+   * is not one of {@link snapshot} (another precision or a truncated register array).
+   */
+  static mergeSnapshots(snapshots: readonly ActiveUsersSnapshot[]): ActiveUsersSnapshot {
+    const merged = new Uint8Array(REGISTERS);
+    for (const snapshot of snapshots) {
+      const registers = decodeRegisters(snapshot);
+      for (let r = 0; r < REGISTERS; r++) if (registers[r] > merged[r]) merged[r] = registers[r];
+    }
+    return { precision: PRECISION, registers: Buffer.from(merged).toString('base64') };
+  }
+
+  /** Estimated number of distinct users of a snapshot (or of a merge of snapshots). */
+  static estimateSnapshot(snapshot: ActiveUsersSnapshot): number {
+    return cardinality(decodeRegisters(snapshot));
+  }
+
+  /** The registers of the live slots, max-merged; `undefined` when no slot is live. */
+  private liveRegisters(): Uint8Array | undefined {
     const now = this.now();
     const oldest = now - this.slotMs * SLOTS;
     const merged = new Uint8Array(REGISTERS);
@@ -83,17 +157,7 @@ export class ActiveUsersTracker {
       const sketch = this.slots[s];
       for (let r = 0; r < REGISTERS; r++) if (sketch[r] > merged[r]) merged[r] = sketch[r];
     }
-    if (!live) return 0;
-    let sum = 0;
-    let zeros = 0;
-    for (let r = 0; r < REGISTERS; r++) {
-      sum += 2 ** -merged[r];
-      if (merged[r] === 0) zeros++;
-    }
-    const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
-    const estimate =
-      raw <= 2.5 * REGISTERS && zeros > 0 ? REGISTERS * Math.log(REGISTERS / zeros) : raw;
-    return Math.round(estimate);
+    return live ? merged : undefined;
   }
 
   /** The slot for the current time step, cleared when it is reused for a new step. */

@@ -2,7 +2,7 @@ import type { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import type { TokenPricingTable } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
-import { ActiveUsersTracker } from './active-users.tracker';
+import { type ActiveUsersSnapshot, ActiveUsersTracker } from './active-users.tracker';
 import type { AIRequestEvent, ErrorSeverity, KpiEvent } from './kpi.types';
 import { MetricCatalog } from './metric-catalog';
 import type { MetricConfig } from './metrics-registry';
@@ -272,6 +272,14 @@ export class CustomMetricsService {
   onPaymentFailure(listener: (event: PaymentFailureEvent) => void): () => void {
     this.paymentFailureListeners.add(listener);
     return () => this.paymentFailureListeners.delete(listener);
+  }
+
+  /**
+   * The active-users sketch of this process, for the primary of a cluster to merge.
+   * @internal
+   */
+  activeUsersSnapshot(): ActiveUsersSnapshot {
+    return this.activeUsers.snapshot();
   }
 
   private safely(fn: () => void): void {

@@ -269,7 +269,7 @@ describe('validatePushgatewayOptions', () => {
         jobname: 'typo',
       }),
     ).toEqual([
-      'pushgateway.jobname: unknown option; expected one of url, jobName, groupings, deleteOnSuccess, timeoutMs, headers',
+      'pushgateway.jobname: unknown option; expected one of url, jobName, groupings, deleteOnSuccess, pushOnExit, timeoutMs, headers',
       'pushgateway.url: expected an http(s) URL, got "ftp://***@host"',
       'pushgateway.jobName: expected a job name without "/", got "a/b"',
       'pushgateway.groupings: expected label names matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__", got "bad-name"',
@@ -336,6 +336,7 @@ describe('resolvePushgatewayOptions', () => {
         jobName: 'j',
         groupings: {},
         deleteOnSuccess: false,
+        pushOnExit: false,
         timeoutMs: 5000,
         headers: {},
       },
