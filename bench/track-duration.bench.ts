@@ -1,6 +1,8 @@
 /**
  * What `@TrackDuration()` costs per call, next to the same method undecorated and next to the
- * `histogram.startTimer()` wrapper a user would write by hand without the library.
+ * `histogram.startTimer()` wrapper a user would write by hand without the library; then the
+ * same decorator on a plain class bound to a standalone `Monitoring` (no Nest), and `trackKPI`
+ * through the Nest service and the standalone core, next to a bare prom-client `inc()`.
  *
  * Run with `npm run bench`. See BENCHMARKS.md for how to read the numbers.
  */
@@ -13,8 +15,9 @@ import {
   ObservabilityModule,
   TrackDuration,
 } from 'nestjs-observability';
+import { createMonitoring } from 'nestjs-observability/core';
 import * as os from 'node:os';
-import { Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 const COMMAND = 'npm run bench';
 const ROUNDS = 11;
@@ -89,7 +92,7 @@ class BenchService {
 })
 class BenchModule {}
 
-type Kind = 'bare' | 'tracked' | 'manual';
+type Kind = 'bare' | 'tracked' | 'manual' | 'core' | 'nest';
 
 interface Case {
   kind: Kind;
@@ -174,6 +177,106 @@ function asyncCases(svc: BenchService): Case[] {
       },
     },
   ];
+}
+
+/** `@TrackDuration()` through each door: the Nest-bound instance and a core-bound plain one. */
+function doorCases(nest: BenchService, core: BenchService): Case[] {
+  return [
+    {
+      kind: 'bare',
+      label: 'sync  bare method',
+      samples: [],
+      run: (calls) => {
+        let sum = 0;
+        for (let i = 0; i < calls; i++) sum += nest.bareSync(i);
+        return sum;
+      },
+    },
+    {
+      kind: 'nest',
+      label: 'sync  @TrackDuration(), Nest module',
+      samples: [],
+      run: (calls) => {
+        let sum = 0;
+        for (let i = 0; i < calls; i++) sum += nest.trackedSync(i);
+        return sum;
+      },
+    },
+    {
+      kind: 'core',
+      label: 'sync  @TrackDuration(), monitoring.bind() (no Nest)',
+      samples: [],
+      run: (calls) => {
+        let sum = 0;
+        for (let i = 0; i < calls; i++) sum += core.trackedSync(i);
+        return sum;
+      },
+    },
+  ];
+}
+
+const MODELS = ['gpt-4', 'gpt-4o', 'claude'] as const;
+
+/** `token_spend` through each door, next to the bare prom-client counter it ends in. */
+function kpiCases(
+  nest: CustomMetricsService,
+  core: ReturnType<typeof createMonitoring>,
+  counter: Counter<'model' | 'type'>,
+): Case[] {
+  return [
+    {
+      kind: 'bare',
+      label: 'prom-client counter.inc(labels, n)',
+      samples: [],
+      run: (calls) => {
+        for (let i = 0; i < calls; i++) counter.inc({ model: MODELS[i % 3], type: 'input' }, i);
+        return calls;
+      },
+    },
+    {
+      kind: 'nest',
+      label: 'CustomMetricsService.trackKPI(token_spend)',
+      samples: [],
+      run: (calls) => {
+        for (let i = 0; i < calls; i++) {
+          nest.trackKPI({
+            type: 'token_spend',
+            data: { tokens: i, model: MODELS[i % 3], type: 'input' },
+          });
+        }
+        return calls;
+      },
+    },
+    {
+      kind: 'core',
+      label: 'monitoring.trackKPI(token_spend) (no Nest)',
+      samples: [],
+      run: (calls) => {
+        for (let i = 0; i < calls; i++) {
+          core.trackKPI({
+            type: 'token_spend',
+            data: { tokens: i, model: MODELS[i % 3], type: 'input' },
+          });
+        }
+        return calls;
+      },
+    },
+  ];
+}
+
+/** One row per case with its median and its ratio to the `bare` case of the same rounds. */
+function ratioRows(cases: Case[]): string[][] {
+  const bare = cases.find((c) => c.kind === 'bare')!;
+  return cases.map((c) => {
+    const perRound = c.samples.map((ns, round) => ns / bare.samples[round]);
+    return [
+      c.label,
+      fmt(median(c.samples)),
+      `${fmt(Math.min(...c.samples))}–${fmt(Math.max(...c.samples))}`,
+      c.kind === 'bare' ? '–' : fmt(median(c.samples) - median(bare.samples)),
+      `${fmt(median(perRound), 2)}×`,
+    ];
+  });
 }
 
 /**
@@ -302,6 +405,44 @@ async function main(): Promise<void> {
       throw new Error(`${method} recorded ${line ? recorded : 'nothing'}, expected ${calls} calls`);
     }
   }
+
+  // The two doors onto the core, in one run: the Nest-bound instance against a plain one bound
+  // to a standalone Monitoring, and trackKPI through both against bare prom-client.
+  const monitoring = createMonitoring({
+    service: 'bench-core',
+    metrics: { enabled: true, port: 0, defaultMetrics: false },
+    logging: { enabled: false },
+  });
+  const plain = monitoring.bind(new BenchService());
+  const doors = doorCases(svc, plain);
+  await measure(doors, SYNC_CALLS);
+  const promRegistry = new Registry();
+  const bareCounter = new Counter({
+    name: 'bare_token_spend_total',
+    help: 'Bare prom-client counter.',
+    labelNames: ['model', 'type'],
+    registers: [promRegistry],
+  });
+  const kpis = kpiCases(app.get(CustomMetricsService), monitoring, bareCounter);
+  await measure(kpis, SYNC_CALLS);
+  const ratioHeader = [
+    'case',
+    'ns/call (median)',
+    'min–max',
+    'overhead vs bare (ns)',
+    'ratio vs bare',
+  ];
+  console.log('\none code path, two doors (same run):');
+  console.log(table([ratioHeader, ...ratioRows(doors), ...ratioRows(kpis)]));
+  const coreText = await monitoring.getMetrics();
+  const coreCount = coreText
+    .split('\n')
+    .find((l) => l.startsWith('method_duration_seconds_count') && l.includes('trackedSync'));
+  if (Number(coreCount?.split(' ').pop()) !== WARMUP_CALLS + ROUNDS * SYNC_CALLS) {
+    throw new Error(`the core-bound method recorded ${coreCount ?? 'nothing'}`);
+  }
+  console.log(`recorded by the core-bound instance: ${coreCount}`);
+  await monitoring.close();
 
   console.log(`\nsink ${sink}, ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   await app.close();
