@@ -64,6 +64,7 @@ export function requestLineNanos(iterations = 100_000, rounds = 5): number {
   const structured = new StructuredLogger(options);
   const log = new RequestLog({
     root: structured.root,
+    traceContext: structured.traceContext,
     redactor: structured.redactor,
     excludePaths: options.logging.excludePaths,
     userContext: options.logging.userContext,

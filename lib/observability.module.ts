@@ -105,6 +105,7 @@ import type {
     HttpMetricsHook,
   ],
   exports: [
+    MonitoringCore,
     CustomMetricsService,
     MetricsServer,
     ErrorTrackingService,

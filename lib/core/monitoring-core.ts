@@ -2,7 +2,7 @@ import { AlertingService } from '../alerting/alerting.service';
 import { MethodBinder } from '../decorators/method-binder';
 import { ErrorTrackingService } from '../errors/error-tracking.service';
 import { HttpMetrics } from '../http/http-metrics';
-import { SENTRY_FOR_NEST } from '../errors/sentry-sdk';
+import { activeTraceContext, SENTRY_FOR_NEST } from '../errors/sentry-sdk';
 import { type DiagnosticLoggerFactory, pinoDiagnostics } from '../logging/diagnostic-logger';
 import { StructuredLogger } from '../logging/structured-logger';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
@@ -60,7 +60,7 @@ export class MonitoringCore {
     readonly options: ResolvedObservabilityOptions,
     settings: MonitoringCoreSettings = {},
   ) {
-    this.logs = new StructuredLogger(options);
+    this.logs = new StructuredLogger(options, activeTraceContext);
     const log = settings.log ?? pinoDiagnostics(this.logs.root);
     this.log = log;
     this.registry = new MetricsRegistry(options, log);

@@ -7,7 +7,6 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import {
   DiskHealthIndicator,
   type HealthCheckResult,
@@ -22,19 +21,13 @@ import { MetricsRegistry } from '../metrics/metrics-registry';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { OBSERVABILITY_OPTIONS } from '../observability.constants';
 import { Messages } from '../observability.messages';
+import { MonitoringCore } from '../core/monitoring-core';
 import { type HealthCheckDetail, type RunnableCheck, runHealthCheck } from './health-check-runner';
-import { ALERTING_SERVICE_TOKEN, QUEUE_METRICS_TOKEN } from '../observability.constants';
 import { SHUTDOWN_CHECK } from './health.constants';
-import {
-  type AlertChannelStateSource,
-  AlertChannelsHealthIndicator,
-} from './indicators/alert-channels.health';
+import { AlertChannelsHealthIndicator } from './indicators/alert-channels.health';
 import { EventLoopHealthIndicator } from './indicators/event-loop.health';
 import { MetricsRegistryHealthIndicator } from './indicators/metrics-registry.health';
-import {
-  QueueBacklogHealthIndicator,
-  type QueueBacklogSource,
-} from './indicators/queue-backlog.health';
+import { QueueBacklogHealthIndicator } from './indicators/queue-backlog.health';
 
 /** Body of `GET /health`. */
 export interface BasicHealthBody {
@@ -76,18 +69,6 @@ function singleFlight<T>(run: () => Promise<T> | T): () => Promise<T> {
   };
 }
 
-/** Finds an optional provider anywhere in the application, or `undefined`. */
-function findOptional<T>(moduleRef: ModuleRef, token: string, method: string): T | undefined {
-  try {
-    const found = moduleRef.get<unknown>(token, { strict: false });
-    return found && typeof (found as Record<string, unknown>)[method] === 'function'
-      ? (found as T)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Runs the health checks behind `/health`, `/health/detailed`, `/ready` and `/live`, records
  * `health_check_status` and `health_check_duration_seconds`, and holds the shutdown state.
@@ -127,7 +108,7 @@ export class HealthService
     private readonly indicators: HealthIndicatorService,
     private readonly memory: MemoryHealthIndicator,
     private readonly disk: DiskHealthIndicator,
-    private readonly moduleRef: ModuleRef,
+    private readonly core: MonitoringCore,
   ) {
     this.statusGauge = registry.fromCatalog(MetricCatalog.healthCheckStatus);
     this.durationHistogram = registry.fromCatalog(MetricCatalog.healthCheckDuration);
@@ -182,24 +163,16 @@ export class HealthService
       const metrics = new MetricsRegistryHealthIndicator(this.indicators, this.registry);
       add('metrics_registry', () => metrics.check('metrics_registry'));
     }
-    const queueSource = findOptional<QueueBacklogSource>(
-      this.moduleRef,
-      QUEUE_METRICS_TOKEN,
-      'getBacklogSnapshot',
-    );
-    if (health.queues && queueSource) {
-      const queues = new QueueBacklogHealthIndicator(this.indicators, queueSource, health.queues);
+    if (health.queues) {
+      const queues = new QueueBacklogHealthIndicator(
+        this.indicators,
+        this.core.queues,
+        health.queues,
+      );
       add('queues', () => queues.check('queues'));
     }
-    const alertSource = findOptional<AlertChannelStateSource>(
-      this.moduleRef,
-      ALERTING_SERVICE_TOKEN,
-      'getChannelStates',
-    );
-    if (alertSource) {
-      const alerting = new AlertChannelsHealthIndicator(this.indicators, alertSource);
-      add('alerting', () => alerting.check('alerting'));
-    }
+    const alerting = new AlertChannelsHealthIndicator(this.indicators, this.core.alerting);
+    add('alerting', () => alerting.check('alerting'));
     for (const check of health.checks) {
       add(check.name, check.check, { readiness: check.critical, timeoutMs: check.timeoutMs });
     }

@@ -34,6 +34,7 @@ export class RequestContextHook implements OnModuleInit {
     const log = logging.requestLogs
       ? new RequestLog({
           root,
+          traceContext: this.structured.traceContext,
           redactor: this.structured.redactor,
           excludePaths: logging.excludePaths,
           userContext: logging.userContext,

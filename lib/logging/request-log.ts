@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { activeTraceContext } from '../errors/sentry-sdk';
 import type { RequestUserContext } from './logging-options.interface';
 import type { Redactor } from './redaction';
 import type { ContextStore } from './request-context';
+import type { TraceContextSource } from './trace-context';
 
 /**
  * Marks a log object that is already scrubbed and carries its own request fields: the
@@ -30,6 +30,8 @@ export function isExcludedPath(url: string | undefined, paths: readonly string[]
 /** What the request log needs from the logging options and the application's logger. */
 export interface RequestLogOptions {
   root: Logger;
+  /** The active span's ids at the request's arrival. */
+  traceContext: TraceContextSource;
   redactor: Redactor;
   excludePaths: readonly string[];
   /** Never throws (the options resolver wraps the user's extractor). */
@@ -59,7 +61,7 @@ export class RequestLog {
     if (isExcludedPath(url, this.options.excludePaths)) return;
     const start = performance.now();
     // The active span is the server's own while the request arrives (Sentry only).
-    const trace = activeTraceContext();
+    const trace = this.options.traceContext();
     res.on('close', () => {
       try {
         this.write(req, res, url, request, store, start, trace);

@@ -1,12 +1,12 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { loadOptional } from '../config/optional-module';
-import { activeTraceContext } from '../errors/sentry-sdk';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { LogLevel, ResolvedLoggingOptions } from './logging-options.interface';
 import { Redactor } from './redaction';
 import { RequestContext } from './request-context';
 import { PREPARED } from './request-log';
+import { noTraceContext, type TraceContextSource } from './trace-context';
 
 /** The mixin's answer when it has nothing to add: pino then writes the log object as is. */
 const NO_FIELDS: Record<string, never> = Object.freeze({}) as Record<string, never>;
@@ -59,7 +59,18 @@ export class StructuredLogger {
   /** Scrubs secrets from log lines and Sentry events alike. */
   readonly redactor: Redactor;
 
-  constructor(options: ResolvedObservabilityOptions) {
+  /** Where `trace_id`/`span_id` come from. */
+  readonly traceContext: TraceContextSource;
+
+  /**
+   * @param options the resolved options
+   * @param traceContext the active span's ids, added to every line as `trace_id`/`span_id`
+   */
+  constructor(
+    options: ResolvedObservabilityOptions,
+    traceContext: TraceContextSource = noTraceContext,
+  ) {
+    this.traceContext = traceContext;
     const { logging } = options;
     this.redactor = new Redactor(options.redact);
     const redactor = this.redactor;
@@ -96,7 +107,7 @@ export class StructuredLogger {
       mixin: (object) => {
         if ((object as Record<symbol, unknown>)[PREPARED]) return NO_FIELDS;
         const store = RequestContext.current();
-        const trace = activeTraceContext();
+        const trace = traceContext();
         if (!store && !trace) return NO_FIELDS;
         const fields: Record<string, string | number> = {};
         if (store) {

@@ -11,15 +11,7 @@ export interface AlertChannelState {
   reason?: string;
 }
 
-/**
- * What the `alerting` indicator needs from an alerting service. Provide it under the token
- * `'OBSERVABILITY_ALERTING_SERVICE'` (`ALERTING_SERVICE_TOKEN`) anywhere in the application.
- *
- * @example
- * ```ts
- * { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService }
- * ```
- */
+/** What the `alerting` indicator needs from an alerting service (the module's own). */
 export interface AlertChannelStateSource {
   /** The current state of every configured channel. */
   getChannelStates(): AlertChannelState[] | Promise<AlertChannelState[]>;

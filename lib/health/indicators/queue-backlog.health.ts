@@ -11,11 +11,7 @@ export interface QueueBacklogEntry {
   oldestWaitSeconds: number;
 }
 
-/**
- * What the `queues` indicator needs from a queue metrics service, found under the token
- * `'OBSERVABILITY_QUEUE_METRICS'` (`QUEUE_METRICS_TOKEN`); the module provides its
- * `QueueMetricsService` there.
- */
+/** What the `queues` indicator needs from a queue metrics service (the module's own). */
 export interface QueueBacklogSource {
   /** The current backlog of every monitored queue. */
   getBacklogSnapshot(): Promise<QueueBacklogEntry[]> | QueueBacklogEntry[];
