@@ -229,6 +229,7 @@ describe('the framework-free core', () => {
     monitoring.handleError(new RangeError('out of range'), {
       context: 'import',
       severity: 'warning',
+      userId: 42,
     });
 
     await monitoring.startMetricsServer();
@@ -248,7 +249,13 @@ describe('the framework-free core', () => {
       'errors_total{error_type="RangeError",severity="warning",service="worker"} 1',
     );
     expect(capture.lines).toContainEqual(
-      expect.objectContaining({ level: 'warn', error_type: 'RangeError', severity: 'warning' }),
+      expect.objectContaining({
+        level: 'warn',
+        error_type: 'RangeError',
+        severity: 'warning',
+        user_id: 42,
+        msg: 'Error in import',
+      }),
     );
     const port = monitoring.metricsPort!;
     await monitoring.close();

@@ -249,7 +249,14 @@ export class ErrorTrackingService {
     if (report.log) {
       const details = report.details && Object.keys(report.details).length ? report.details : {};
       this.logs.logger[LOG_LEVEL[report.severity]](
-        { ...details, err: error, error_type: errorType, severity: report.severity },
+        {
+          ...details,
+          // The caller's user, so the line joins that user's other lines without Sentry.
+          ...(userId !== undefined && userId !== null ? { user_id: userId } : {}),
+          err: error,
+          error_type: errorType,
+          severity: report.severity,
+        },
         report.message,
       );
     }
