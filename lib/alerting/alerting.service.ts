@@ -6,68 +6,24 @@ import { MetricsRegistry } from '../metrics/metrics-registry';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
+import { ActiveAlerts, type TrackedAlert } from './active-alerts';
+import { costSpikeAlert, paymentFailureAlert, queueFailureAlert } from './alert-builders';
 import { type AlertClock, systemClock } from './alert-clock';
 import { type AlertChannelState, AlertDispatcher } from './alert-dispatcher';
 import { createChannels } from './alert-channel.factory';
-import {
-  type Alert,
-  ALERT_SEVERITIES,
-  alertFingerprint,
-  type AlertInput,
-  type AlertNotification,
-  highestSeverity,
-} from './alert.types';
-import type { AlertRoute, ResolvedAlertingOptions } from './alerting-options.interface';
+import { AlertEscalation } from './alert-escalation';
+import { AlertGrouper } from './alert-grouper';
+import { buildNotification } from './alert-notification';
+import { AlertNormalizer } from './alert-normalizer';
+import { AlertRouter } from './alert-router';
+import { type Alert, alertFingerprint, type AlertInput } from './alert.types';
+import type { ResolvedAlertingOptions } from './alerting-options.interface';
 import { isHttpUrl } from './resolve-alerting-options';
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const MAX_TEXT = 4000;
-const HISTORY_SIZE = 100;
-
-interface Tracked {
-  alert: Alert;
-  routes: AlertRoute[];
-  lastSentAt: number;
-  repeatIntervalMs: number;
-  escalation: unknown;
-}
-
-interface Group {
-  status: Alert['status'];
-  channels: string[];
-  alerts: Map<string, Alert>;
-  timer: unknown;
-}
 
 /** What `POST /alerts/configure` may change on a channel. */
 export interface AlertChannelPatch {
   enabled?: boolean;
   url?: string;
-}
-
-const truncate = (text: string, max = MAX_TEXT): string =>
-  text.length > max ? `${text.slice(0, max - 1)}…` : text;
-
-function errorParts(error: unknown): { type: string; message: string } {
-  if (error instanceof Error) return { type: error.name || 'Error', message: error.message };
-  if (typeof error === 'string') return { type: error || 'unknown', message: error || 'unknown' };
-  if (error && typeof error === 'object') {
-    const e = error as { name?: unknown; code?: unknown; message?: unknown; type?: unknown };
-    const type = [e.type, e.code, e.name].find((v) => typeof v === 'string' && v) as string;
-    return { type: type ?? 'unknown', message: String(e.message ?? safeJson(error, 500)) };
-  }
-  return { type: 'unknown', message: String(error) };
-}
-
-function safeJson(value: unknown, max = 1000): string {
-  try {
-    return truncate(
-      typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)),
-      max,
-    );
-  } catch {
-    return '[unserializable]';
-  }
 }
 
 /**
@@ -101,16 +57,17 @@ export class AlertingService {
   private readonly options: ResolvedAlertingOptions;
   private readonly clock: AlertClock;
   private readonly dispatcher: AlertDispatcher;
-  private readonly active = new Map<string, Tracked>();
-  private readonly groups = new Map<string, Group>();
-  private readonly history: Alert[] = [];
+  private readonly alerts = new ActiveAlerts();
+  private readonly normalizer: AlertNormalizer;
+  private readonly router: AlertRouter;
+  private readonly grouper: AlertGrouper;
+  private readonly escalation: AlertEscalation;
   private readonly warned = new Set<string>();
   private readonly sent: Counter<string>;
   private readonly dropped: Counter<string>;
   private readonly durations: Histogram<string>;
   private unsubscribe: (() => void) | undefined;
   private readonly duplicates: { inc(value?: number): void };
-  private readonly fingerprints = new Map<string, string>();
 
   constructor(
     private readonly root: ResolvedObservabilityOptions,
@@ -159,6 +116,18 @@ export class AlertingService {
     for (const channel of this.options.channels) {
       if (!channel.enabled) this.dispatcher.setEnabled(channel.name, false);
     }
+    this.normalizer = new AlertNormalizer(this.clock, (detail) => this.invalid(detail));
+    this.router = new AlertRouter(this.options.routes, this.options.repeatIntervalMs, () =>
+      this.dispatcher.channelNames(),
+    );
+    this.grouper = new AlertGrouper(
+      this.dispatcher,
+      this.router,
+      root,
+      this.clock,
+      this.options.groupWaitMs,
+    );
+    this.escalation = new AlertEscalation(this.dispatcher, this.alerts, root, this.clock);
     // A tracked payment failure raises alertPaymentFailure.
     this.unsubscribe = customMetrics.onPaymentFailure((event) =>
       this.alertPaymentFailure(event.paymentId, event.errorType, {
@@ -170,8 +139,8 @@ export class AlertingService {
   /** Flushes pending deliveries, for at most `alerting.delivery.shutdownTimeoutMs`. */
   async close(): Promise<void> {
     this.unsubscribe?.();
-    for (const tracked of this.active.values()) this.clock.clearTimeout(tracked.escalation);
-    for (const key of [...this.groups.keys()]) this.flushGroup(key);
+    for (const tracked of this.alerts.values()) this.escalation.cancel(tracked);
+    this.grouper.flushAll();
     const timeout = this.options.delivery.shutdownTimeoutMs;
     const dropped = await this.dispatcher.shutdown(timeout);
     if (dropped > 0) this.logger.warn(Messages.alertShutdownDropped(dropped, timeout));
@@ -185,10 +154,10 @@ export class AlertingService {
   send(input: AlertInput): void {
     if (!this.options.enabled) return;
     try {
-      const alert = this.normalize(input);
+      const alert = this.normalizer.normalize(input);
       if (!alert) return;
       const now = this.clock.now();
-      const existing = this.active.get(alert.fingerprint);
+      const existing = this.alerts.get(alert.fingerprint);
       if (existing) {
         // Refresh in place: queued notifications hold copies, never this object.
         const current = existing.alert;
@@ -201,27 +170,25 @@ export class AlertingService {
           return;
         }
         existing.lastSentAt = now;
-        this.notify(existing);
+        this.grouper.notify(existing);
         return;
       }
-      if (this.active.size >= this.options.maxActiveAlerts) {
+      if (this.alerts.size >= this.options.maxActiveAlerts) {
         this.dropped.inc({ reason: 'too_many_active' });
         this.warnOnce('too_many_active', Messages.alertTooManyActive(this.options.maxActiveAlerts));
         return;
       }
-      const routes = this.route(alert);
-      const tracked: Tracked = {
+      const routes = this.router.route(alert);
+      const tracked: TrackedAlert = {
         alert,
         routes,
         lastSentAt: now,
-        repeatIntervalMs: Math.min(
-          ...routes.map((r) => r.repeatIntervalMs ?? this.options.repeatIntervalMs),
-        ),
+        repeatIntervalMs: this.router.repeatIntervalMs(routes),
         escalation: undefined,
       };
-      this.active.set(alert.fingerprint, tracked);
-      this.notify(tracked);
-      this.scheduleEscalation(tracked);
+      this.alerts.add(tracked);
+      this.grouper.notify(tracked);
+      this.escalation.schedule(tracked);
     } catch (error) {
       this.invalid((error as Error)?.message ?? String(error));
     }
@@ -229,23 +196,20 @@ export class AlertingService {
 
   /** Resolves the alert `fingerprint`: one `resolved` notification. False when not active. */
   resolve(fingerprint: string): boolean {
-    const tracked = this.active.get(fingerprint);
+    const tracked = this.alerts.get(fingerprint);
     if (!tracked) return false;
-    this.clock.clearTimeout(tracked.escalation);
-    this.active.delete(fingerprint);
+    this.escalation.cancel(tracked);
     tracked.alert = { ...tracked.alert, status: 'resolved', endsAt: new Date(this.clock.now()) };
-    this.history.push(tracked.alert);
-    if (this.history.length > HISTORY_SIZE) this.history.shift();
-    this.notify(tracked);
+    this.alerts.retire(fingerprint, tracked.alert);
+    this.grouper.notify(tracked);
     return true;
   }
 
   /** Marks the alert acknowledged by `by`, which stops its escalation. False when not active. */
   acknowledge(fingerprint: string, by: string): boolean {
-    const tracked = this.active.get(fingerprint);
+    const tracked = this.alerts.get(fingerprint);
     if (!tracked) return false;
-    this.clock.clearTimeout(tracked.escalation);
-    tracked.escalation = undefined;
+    this.escalation.cancel(tracked);
     tracked.alert.acknowledgedBy = String(by ?? 'unknown');
     tracked.alert.acknowledgedAt = new Date(this.clock.now());
     const channels = new Set(tracked.routes.flatMap((route) => route.channels));
@@ -253,7 +217,7 @@ export class AlertingService {
       if (!this.dispatcher.channel(name)?.notifiesAcknowledgements) continue;
       if (!this.dispatcher.isEnabled(name)) continue;
       this.dispatcher.enqueue(
-        this.notification(name, [{ ...tracked.alert }], tracked.alert.fingerprint, {
+        buildNotification(this.root, name, [{ ...tracked.alert }], tracked.alert.fingerprint, {
           acknowledged: true,
         }),
       );
@@ -263,14 +227,12 @@ export class AlertingService {
 
   /** The firing alerts. */
   getActive(): Alert[] {
-    return [...this.active.values()].map((tracked) => ({ ...tracked.alert }));
+    return this.alerts.firing();
   }
 
   /** The firing alerts, then (unless `activeOnly`) the last 100 resolved ones. */
   list(activeOnly: boolean): Alert[] {
-    return activeOnly
-      ? this.getActive()
-      : [...this.getActive(), ...this.history.map((a) => ({ ...a }))];
+    return activeOnly ? this.getActive() : [...this.getActive(), ...this.alerts.resolved()];
   }
 
   /** Health of each channel: unhealthy while its circuit breaker is open. */
@@ -288,17 +250,7 @@ export class AlertingService {
    * `error_type`; the job data goes to the `job` annotation (truncated).
    */
   alertQueueFailure(queueName: string, error: unknown, jobData?: unknown): void {
-    const { type, message } = errorParts(error);
-    this.send({
-      name: 'QueueJobFailed',
-      severity: 'warning',
-      summary: `Job failed in queue "${queueName}": ${message}`,
-      labels: { queue: String(queueName ?? 'unknown'), error_type: type },
-      annotations: {
-        error: truncate(message, 1000),
-        ...(jobData !== undefined ? { job: safeJson(jobData) } : {}),
-      },
-    });
+    this.send(queueFailureAlert(queueName, error, jobData));
   }
 
   /**
@@ -307,21 +259,7 @@ export class AlertingService {
    * annotations, so failures of one kind dedup into one page.
    */
   alertPaymentFailure(paymentId: string, error: unknown, meta?: Record<string, unknown>): void {
-    const { type, message } = errorParts(error);
-    const method = meta?.paymentMethod ?? meta?.payment_method;
-    this.send({
-      name: 'PaymentFailure',
-      severity: 'critical',
-      summary: `Payment ${String(paymentId ?? 'unknown')} failed: ${message}`,
-      labels: {
-        error_type: type,
-        ...(typeof method === 'string' && method ? { payment_method: method } : {}),
-      },
-      annotations: {
-        payment_id: String(paymentId ?? 'unknown'),
-        ...(meta ? { meta: safeJson(meta) } : {}),
-      },
-    });
+    this.send(paymentFailureAlert(paymentId, error, meta));
   }
 
   /**
@@ -333,24 +271,7 @@ export class AlertingService {
     baselineCost: number,
     meta: { provider?: string; model?: string; window?: string; currency?: string } = {},
   ): void {
-    const ratio = baselineCost > 0 ? currentCost / baselineCost : Infinity;
-    const currency = meta.currency ?? 'USD';
-    this.send({
-      name: 'CostSpikeDetected',
-      severity: ratio >= 5 ? 'critical' : 'warning',
-      summary:
-        `AI cost ${currentCost.toFixed(2)} ${currency}` +
-        `${meta.window ? ` over ${meta.window}` : ''} is ` +
-        `${Number.isFinite(ratio) ? ratio.toFixed(1) : '∞'}x the baseline ${baselineCost.toFixed(2)} ${currency}`,
-      labels: {
-        ...(meta.provider ? { provider: meta.provider } : {}),
-        ...(meta.model ? { model: meta.model } : {}),
-      },
-      annotations: {
-        current_cost: String(currentCost),
-        baseline_cost: String(baselineCost),
-      },
-    });
+    this.send(costSpikeAlert(currentCost, baselineCost, meta));
   }
 
   /** Descriptions of the channels, secrets masked (admin API). */
@@ -397,7 +318,9 @@ export class AlertingService {
       startsAt: now,
       fingerprint: alertFingerprint('TestAlert', { channel }),
     };
-    return this.dispatcher.deliverNow(this.notification(channel, [alert], 'test', { test: true }));
+    return this.dispatcher.deliverNow(
+      buildNotification(this.root, channel, [alert], 'test', { test: true }),
+    );
   }
 
   /** Names of the configured channels. */
@@ -405,179 +328,9 @@ export class AlertingService {
     return this.dispatcher.channelNames();
   }
 
-  private normalize(input: AlertInput): Alert | undefined {
-    if (!input || typeof input !== 'object') return this.invalid('the alert is not an object');
-    const { name, severity, summary } = input;
-    if (typeof name !== 'string' || !name.trim())
-      return this.invalid('"name" must be a non-empty string');
-    if (!ALERT_SEVERITIES.includes(severity)) {
-      return this.invalid(
-        `"severity" must be info, warning or critical, got ${JSON.stringify(severity)}`,
-      );
-    }
-    if (typeof summary !== 'string' || !summary.trim()) {
-      return this.invalid('"summary" must be a non-empty string');
-    }
-    const labels: Record<string, string> = {};
-    if (input.labels && typeof input.labels === 'object') {
-      for (const [key, value] of Object.entries(input.labels)) {
-        if (value === undefined || value === null) continue;
-        const label = LABEL_NAME.test(key)
-          ? key
-          : key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^(\d)/, '_$1');
-        labels[label] = truncate(String(value), 256);
-      }
-    }
-    const annotations: Record<string, string> = {};
-    if (input.annotations && typeof input.annotations === 'object') {
-      for (const [key, value] of Object.entries(input.annotations)) {
-        if (value === undefined || value === null) continue;
-        annotations[key] = typeof value === 'string' ? truncate(value) : safeJson(value);
-      }
-    }
-    const startsAt =
-      input.startsAt instanceof Date && !Number.isNaN(input.startsAt.getTime())
-        ? input.startsAt
-        : new Date(this.clock.now());
-    return {
-      name: truncate(name.trim(), 200),
-      severity,
-      summary: truncate(summary),
-      ...(typeof input.description === 'string' && input.description
-        ? { description: truncate(input.description) }
-        : {}),
-      labels,
-      annotations,
-      status: 'firing',
-      startsAt,
-      fingerprint:
-        typeof input.fingerprint === 'string' && input.fingerprint
-          ? truncate(input.fingerprint, 255)
-          : this.fingerprintOf(name.trim(), labels),
-    };
-  }
-
-  /** `alertFingerprint`, memoised: hashing dominates the cost of a repeated send. */
-  private fingerprintOf(name: string, labels: Record<string, string>): string {
-    let key = name;
-    for (const label of Object.keys(labels).sort()) key += `\u0000${label}\u0001${labels[label]}`;
-    let fingerprint = this.fingerprints.get(key);
-    if (fingerprint === undefined) {
-      if (this.fingerprints.size >= 10_000) this.fingerprints.clear();
-      fingerprint = alertFingerprint(name, labels);
-      this.fingerprints.set(key, fingerprint);
-    }
-    return fingerprint;
-  }
-
-  private invalid(detail: string): undefined {
+  private invalid(detail: string): void {
     this.dropped.inc({ reason: 'invalid' });
     this.warnOnce('invalid', Messages.invalidAlert(detail));
-    return undefined;
-  }
-
-  /** The routes that take `alert`, or the default route (every channel). */
-  private route(alert: Alert): AlertRoute[] {
-    const taken: AlertRoute[] = [];
-    for (const route of this.options.routes) {
-      const severities = route.severity === undefined ? undefined : [route.severity].flat();
-      if (severities && !severities.includes(alert.severity)) continue;
-      const match = route.match ?? {};
-      const fits = Object.entries(match).every(([label, value]) =>
-        label === 'alertname'
-          ? alert.name === value
-          : label === 'severity'
-            ? alert.severity === value
-            : alert.labels[label] === value,
-      );
-      if (!fits) continue;
-      taken.push(route);
-      if (!route.continue) break;
-    }
-    return taken.length > 0 ? taken : [{ channels: this.dispatcher.channelNames() }];
-  }
-
-  private notify(tracked: Tracked): void {
-    const alert = { ...tracked.alert };
-    tracked.routes.forEach((route) => {
-      const channels = route.channels.filter((name) => this.dispatcher.isEnabled(name));
-      if (channels.length === 0) return;
-      const wait = route.groupWaitMs ?? this.options.groupWaitMs;
-      if (wait <= 0) {
-        for (const channel of channels)
-          this.dispatcher.enqueue(this.notification(channel, [alert], alert.fingerprint));
-        return;
-      }
-      const groupBy = route.groupBy ?? ['alertname'];
-      const values = groupBy.map((l) => (l === 'alertname' ? alert.name : (alert.labels[l] ?? '')));
-      const key = `${this.options.routes.indexOf(route)}|${alert.status}|${JSON.stringify(values)}`;
-      let group = this.groups.get(key);
-      if (!group) {
-        group = {
-          status: alert.status,
-          channels,
-          alerts: new Map(),
-          timer: this.clock.setTimeout(() => this.flushGroup(key), wait),
-        };
-        this.groups.set(key, group);
-      }
-      group.alerts.set(alert.fingerprint, alert);
-    });
-  }
-
-  private flushGroup(key: string): void {
-    const group = this.groups.get(key);
-    if (!group) return;
-    this.groups.delete(key);
-    this.clock.clearTimeout(group.timer);
-    const alerts = [...group.alerts.values()];
-    for (const channel of group.channels) {
-      this.dispatcher.enqueue(this.notification(channel, alerts, key));
-    }
-  }
-
-  /**
-   * Escalation chain: each `escalateTo` entry (a channel or a list of channels) is the next
-   * target, reached `escalateAfterMs` after the previous one while the alert stays firing and
-   * unacknowledged.
-   */
-  private scheduleEscalation(tracked: Tracked, level = 0): void {
-    if (tracked.alert.severity !== 'critical') return;
-    const route = tracked.routes.find((r) => r.escalateAfterMs && r.escalateTo?.length);
-    const levels = route?.escalateTo ?? [];
-    if (!route || level >= levels.length) return;
-    tracked.escalation = this.clock.setTimeout(() => {
-      tracked.escalation = undefined;
-      const current = this.active.get(tracked.alert.fingerprint);
-      if (current !== tracked || tracked.alert.acknowledgedBy) return;
-      for (const channel of [levels[level]].flat()) {
-        if (!this.dispatcher.isEnabled(channel)) continue;
-        this.dispatcher.enqueue(
-          this.notification(channel, [{ ...tracked.alert }], tracked.alert.fingerprint, {
-            escalation: true,
-          }),
-        );
-      }
-      this.scheduleEscalation(tracked, level + 1);
-    }, route.escalateAfterMs as number);
-  }
-
-  private notification(
-    channel: string,
-    alerts: Alert[],
-    groupKey: string,
-    extra: { escalation?: boolean; test?: boolean; acknowledged?: boolean } = {},
-  ): AlertNotification {
-    return {
-      channel,
-      status: alerts.every((a) => a.status === 'resolved') ? 'resolved' : 'firing',
-      severity: highestSeverity(alerts),
-      groupKey,
-      alerts,
-      service: this.root.service,
-      environment: this.root.environment,
-      ...extra,
-    };
   }
 
   private warnOnce(key: string, message: string): void {
