@@ -80,8 +80,6 @@ export const Messages = {
   invalidArtifactsOptions: (problems: string[]): string =>
     `Invalid monitoring artifacts options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
     'Fix the options of generateMonitoringArtifacts() or the flags of `nestjs-observability generate`.',
-  unknownAlert: (name: string, known: readonly string[]): string =>
-    `alerts.${name}: unknown alert "${name}"; expected one of ${known.join(', ')}`,
   unknownMetric: (name: string): string =>
     `metrics.${name}: unknown metric "${name}"; name a built-in metric without the prefix, as listed in the README's metrics reference`,
   cliUsage: (): string =>

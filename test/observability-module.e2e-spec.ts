@@ -387,7 +387,7 @@ describe('ObservabilityModule', () => {
         [
           'Invalid nestjs-observability options:',
           '  - metrics.port: expected an integer 0-65535, got "abc"',
-          '  - metrics.prefix: expected a valid metric name start matching [a-zA-Z_:][a-zA-Z0-9_:]*, got "1x"',
+          '  - metrics.prefix: expected a metric name prefix matching [a-zA-Z_:][a-zA-Z0-9_:]*, got "1x"',
           '  - metrics.buckets.method_duration_seconds: expected a non-empty array of finite numbers in strictly increasing order, got [2, 1]',
         ].join('\n'),
       );

@@ -46,7 +46,9 @@ describe('alerting options', () => {
     ]);
     expect(() =>
       resolveOptions({ alerting: { channels: { log: { url: 'x' } as never } } }, env),
-    ).toThrow(/alerting\.channels\.log\.url: expected one of enabled, timeoutMs/);
+    ).toThrow(
+      'alerting.channels.log.url: unknown option; expected one of enabled, timeoutMs, rateLimitPerMinute, template',
+    );
   });
 
   it('configures every channel from the environment, and drops the default log channel', () => {
@@ -112,7 +114,7 @@ describe('alerting options', () => {
       message = (error as Error).message;
     }
     expect(message).toContain(
-      'alerting.channels.webhook.url: expected an http(s) URL, got "ftp://example.com/hook"',
+      'alerting.channels.webhook.url: expected an http(s) URL, got "ftp://example.com/***"',
     );
     expect(message).toContain(
       'alerting.channels.slack.webhookUrl: expected a value (option or environment variable)',
@@ -126,9 +128,11 @@ describe('alerting options', () => {
     expect(message).toContain(
       'alerting.routes[0].channels[0]: expected a configured channel (log), got "slack"',
     );
-    expect(message).toContain('alerting.repeatIntervalMs: expected an integer >= 1, got -1');
-    expect(message).toContain('alerting.queue.maxSize: expected an integer >= 1, got 0');
-    expect(message).toContain('alerting.typo: expected one of enabled');
+    expect(message).toContain(
+      'alerting.repeatIntervalMs: expected a positive integer <= 2147483647, got -1',
+    );
+    expect(message).toContain('alerting.queue.maxSize: expected a positive integer, got 0');
+    expect(message).toContain('alerting.typo: unknown option; expected one of enabled, channels');
   });
 
   it('refuses a non-http(s) URL from the environment, naming the variable', () => {

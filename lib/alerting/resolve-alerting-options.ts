@@ -1,504 +1,492 @@
+import type { Problems } from '../config/problems';
+import {
+  EnvReader,
+  isPlainObject,
+  NON_NEGATIVE,
+  OptionReader,
+  optionKeys,
+  POSITIVE,
+  readMethods,
+  TIMER,
+  TIMER_OR_ZERO,
+  type Env,
+} from '../config/option-reader';
 import { ALERT_SEVERITIES } from './alert.types';
 import type {
+  AdminGuardClass,
+  AlertAdminOptions,
+  AlertChannelCommonOptions,
+  AlertChannelsOptions,
+  AlertDeliveryOptions,
+  AlertingOptions,
+  AlertmanagerChannelOptions,
   AlertRoute,
   AlertTemplate,
   BuiltInChannelName,
+  DiscordChannelOptions,
+  EmailChannelOptions,
+  PagerDutyChannelOptions,
   ResolvedAlertingOptions,
   ResolvedChannelOptions,
+  SlackChannelOptions,
+  SmsChannelOptions,
+  WebhookChannelOptions,
 } from './alerting-options.interface';
 
-type Env = Record<string, string | undefined>;
+// Used by the admin API and the service to check URLs given at runtime.
+export { isHttpUrl } from '../config/option-reader';
 
-/** Records one invalid field: `path: expected <expected>, got <got>`. */
-export type ProblemSink = (path: string, expected: string, got: unknown) => void;
+const ALERTING_KEYS = optionKeys({
+  enabled: true,
+  channels: true,
+  routes: true,
+  repeatIntervalMs: true,
+  groupWaitMs: true,
+  queue: true,
+  maxActiveAlerts: true,
+  delivery: true,
+  admin: true,
+  templates: true,
+  clock: true,
+} satisfies Record<keyof AlertingOptions, true>);
 
-const KEYS = {
-  alerting: [
-    'enabled',
-    'channels',
-    'routes',
-    'repeatIntervalMs',
-    'groupWaitMs',
-    'queue',
-    'maxActiveAlerts',
-    'delivery',
-    'admin',
-    'templates',
-    'clock',
-  ],
-  channels: [
-    'log',
-    'webhook',
-    'slack',
-    'discord',
-    'email',
-    'sms',
-    'pagerduty',
-    'alertmanager',
-    'custom',
-  ],
-  common: ['enabled', 'timeoutMs', 'rateLimitPerMinute', 'template'],
-  log: [],
-  webhook: ['url', 'headers', 'secret', 'format'],
-  slack: ['webhookUrl', 'channel', 'username'],
-  discord: ['webhookUrl', 'username'],
-  email: ['smtpUrl', 'from', 'to'],
-  sms: ['accountSid', 'authToken', 'from', 'to', 'baseUrl'],
-  pagerduty: ['routingKey', 'url', 'source'],
-  alertmanager: ['url', 'generatorUrl'],
-  route: [
-    'match',
-    'severity',
-    'channels',
-    'continue',
-    'groupBy',
-    'groupWaitMs',
-    'repeatIntervalMs',
-    'escalateAfterMs',
-    'escalateTo',
-  ],
-  delivery: [
-    'timeoutMs',
-    'maxRetries',
-    'backoffMs',
-    'maxBackoffMs',
-    'breakerThreshold',
-    'breakerCooldownMs',
-    'shutdownTimeoutMs',
-  ],
-  admin: ['token', 'guard', 'path'],
-} as const;
+const CHANNELS_KEYS = optionKeys({
+  log: true,
+  webhook: true,
+  slack: true,
+  discord: true,
+  email: true,
+  sms: true,
+  pagerduty: true,
+  alertmanager: true,
+  custom: true,
+} satisfies Record<keyof AlertChannelsOptions, true>);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const COMMON_KEYS = optionKeys({
+  enabled: true,
+  timeoutMs: true,
+  rateLimitPerMinute: true,
+  template: true,
+} satisfies Record<keyof AlertChannelCommonOptions, true>);
 
-/** True for an absolute `http:` or `https:` URL. */
-export function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
+/** The keys a channel adds to the common ones. */
+type Own<T> = Record<Exclude<keyof T, keyof AlertChannelCommonOptions>, true>;
 
-const env_ = (env: Env, name: string): string | undefined => env[name] || undefined;
-const list = (value: string | undefined): string[] | undefined =>
-  value
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+const CHANNEL_KEYS: Record<Exclude<BuiltInChannelName, 'log'>, readonly string[]> = {
+  webhook: optionKeys({
+    url: true,
+    headers: true,
+    secret: true,
+    format: true,
+  } satisfies Own<WebhookChannelOptions>),
+  slack: optionKeys({
+    webhookUrl: true,
+    channel: true,
+    username: true,
+  } satisfies Own<SlackChannelOptions>),
+  discord: optionKeys({ webhookUrl: true, username: true } satisfies Own<DiscordChannelOptions>),
+  email: optionKeys({ smtpUrl: true, from: true, to: true } satisfies Own<EmailChannelOptions>),
+  sms: optionKeys({
+    accountSid: true,
+    authToken: true,
+    from: true,
+    to: true,
+    baseUrl: true,
+  } satisfies Own<SmsChannelOptions>),
+  pagerduty: optionKeys({
+    routingKey: true,
+    url: true,
+    source: true,
+  } satisfies Own<PagerDutyChannelOptions>),
+  alertmanager: optionKeys({
+    url: true,
+    generatorUrl: true,
+  } satisfies Own<AlertmanagerChannelOptions>),
+};
+
+const ROUTE_KEYS = optionKeys({
+  match: true,
+  severity: true,
+  channels: true,
+  continue: true,
+  groupBy: true,
+  groupWaitMs: true,
+  repeatIntervalMs: true,
+  escalateAfterMs: true,
+  escalateTo: true,
+} satisfies Record<keyof AlertRoute, true>);
+
+const DELIVERY_KEYS = optionKeys({
+  timeoutMs: true,
+  maxRetries: true,
+  backoffMs: true,
+  maxBackoffMs: true,
+  breakerThreshold: true,
+  breakerCooldownMs: true,
+  shutdownTimeoutMs: true,
+} satisfies Record<keyof AlertDeliveryOptions, true>);
+
+const ADMIN_KEYS = optionKeys({
+  token: true,
+  guard: true,
+  path: true,
+} satisfies Record<keyof AlertAdminOptions, true>);
+
+const QUEUE_KEYS = optionKeys({
+  maxSize: true,
+} satisfies Record<keyof NonNullable<AlertingOptions['queue']>, true>);
+
+const TEMPLATE_KEYS = optionKeys({
+  title: true,
+  text: true,
+} satisfies Record<keyof AlertTemplate, true>);
+
+const MISSING = 'a value (option or environment variable)';
+const SMTP_URL = /^smtps?:\/\/[^/]/;
 
 /**
  * Resolves `alerting` options with their environment variables (ALERT_WEBHOOK_URL,
- * SLACK_WEBHOOK_URL, ...). Every invalid field goes to `problem`, named by its path.
+ * SLACK_WEBHOOK_URL, ...). Every invalid field is recorded in `problems`, named by its path.
  */
 export function resolveAlertingOptions(
   raw: unknown,
   env: Env,
-  problem: ProblemSink,
+  problems: Problems,
 ): ResolvedAlertingOptions {
-  const options: Record<string, unknown> = isObject(raw) ? raw : {};
-  if (raw !== undefined && !isObject(raw)) problem('alerting', 'an object', raw);
-  const unknownKeys = (value: Record<string, unknown>, path: string, known: readonly string[]) => {
-    for (const key of Object.keys(value)) {
-      if (!known.includes(key)) problem(`${path}.${key}`, `one of ${known.join(', ')}`, key);
-    }
-  };
-  unknownKeys(options, 'alerting', KEYS.alerting);
-
-  const bool = (value: unknown, path: string): boolean | undefined => {
-    if (value === undefined || typeof value === 'boolean') return value;
-    problem(path, 'a boolean', value);
-    return undefined;
-  };
-  const int = (value: unknown, path: string, min: number): number | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
-    problem(path, min === 0 ? 'an integer >= 0' : `an integer >= ${min}`, value);
-    return undefined;
-  };
-  const str = (value: unknown, path: string): string | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value === 'string' && value.length > 0) return value;
-    problem(path, 'a non-empty string', value);
-    return undefined;
-  };
-  const url = (value: unknown, path: string, envName?: string): string | undefined => {
-    const fromEnv = value === undefined && envName ? env_(env, envName) : undefined;
-    const candidate = value ?? fromEnv;
-    if (candidate === undefined) return undefined;
-    if (isHttpUrl(candidate)) return candidate;
-    problem(fromEnv ? `${envName} (environment)` : path, 'an http(s) URL', candidate);
-    return undefined;
-  };
-  const recipients = (value: unknown, path: string, envName: string): string[] | undefined => {
-    if (value === undefined) return list(env_(env, envName));
-    const items = typeof value === 'string' ? [value] : value;
-    if (
-      Array.isArray(items) &&
-      items.length > 0 &&
-      items.every((v) => typeof v === 'string' && v)
-    ) {
-      return items as string[];
-    }
-    problem(path, 'a non-empty string or array of strings', value);
-    return undefined;
-  };
-  const template = (value: unknown, path: string): AlertTemplate | undefined => {
-    if (value === undefined) return undefined;
-    if (!isObject(value)) {
-      problem(path, 'an object { title?, text? }', value);
-      return undefined;
-    }
-    unknownKeys(value, path, ['title', 'text']);
-    for (const key of ['title', 'text'] as const) {
-      const part = value[key];
-      if (part !== undefined && typeof part !== 'string' && typeof part !== 'function') {
-        problem(`${path}.${key}`, 'a string or a function', part);
-      }
-    }
-    return value as AlertTemplate;
-  };
-
-  const enabledEnv = env_(env, 'ALERTING_ENABLED');
-  let enabled = bool(options.enabled, 'alerting.enabled');
-  if (enabled === undefined && enabledEnv !== undefined) {
-    const v = enabledEnv.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(v)) enabled = true;
-    else if (['false', '0', 'no', 'off'].includes(v)) enabled = false;
-    else problem('ALERTING_ENABLED (environment)', 'true or false', enabledEnv);
-  }
-
-  let channelsRaw: Record<string, unknown> = {};
-  if (options.channels !== undefined) {
-    if (isObject(options.channels)) channelsRaw = options.channels;
-    else problem('alerting.channels', 'an object', options.channels);
-  }
-  unknownKeys(channelsRaw, 'alerting.channels', KEYS.channels);
-
-  const channels: ResolvedChannelOptions[] = [];
-  const section = (name: BuiltInChannelName): Record<string, unknown> | undefined => {
-    const value = channelsRaw[name];
-    if (value === undefined) return undefined;
-    if (!isObject(value)) {
-      problem(`alerting.channels.${name}`, 'an object', value);
-      return undefined;
-    }
-    unknownKeys(value, `alerting.channels.${name}`, [
-      ...KEYS.common,
-      ...(KEYS as Record<string, readonly string[]>)[name],
-    ]);
-    return value;
-  };
-  const common = (name: BuiltInChannelName, value: Record<string, unknown>) => {
-    const path = `alerting.channels.${name}`;
-    return {
-      name,
-      enabled: bool(value.enabled, `${path}.enabled`) ?? true,
-      timeoutMs: int(value.timeoutMs, `${path}.timeoutMs`, 1),
-      rateLimitPerMinute: int(value.rateLimitPerMinute, `${path}.rateLimitPerMinute`, 1),
-      template: template(value.template, `${path}.template`),
-    };
-  };
-  const missing = (path: string) =>
-    problem(path, 'a value (option or environment variable)', undefined);
-
-  {
-    const value = section('webhook') ?? {};
-    const target = url(value.url, 'alerting.channels.webhook.url', 'ALERT_WEBHOOK_URL');
-    let headers: Record<string, string> | undefined;
-    if (value.headers !== undefined) {
-      if (
-        isObject(value.headers) &&
-        Object.values(value.headers).every((h) => typeof h === 'string')
-      ) {
-        headers = value.headers as Record<string, string>;
-      } else {
-        problem(
-          'alerting.channels.webhook.headers',
-          'an object of header name to string',
-          value.headers,
-        );
-      }
-    }
-    const secret =
-      str(value.secret, 'alerting.channels.webhook.secret') ?? env_(env, 'ALERT_WEBHOOK_SECRET');
-    if (value.format !== undefined && value.format !== 'json' && value.format !== 'slack') {
-      problem('alerting.channels.webhook.format', '"json" or "slack"', value.format);
-    }
-    const format = value.format as 'json' | 'slack' | undefined;
-    if (target)
-      channels.push({ ...common('webhook', value), url: target, headers, secret, format });
-    else if (channelsRaw.webhook !== undefined && value.url === undefined)
-      missing('alerting.channels.webhook.url');
-  }
-  for (const name of ['slack', 'discord'] as const) {
-    const value = section(name) ?? {};
-    const envName = name === 'slack' ? 'SLACK_WEBHOOK_URL' : 'DISCORD_WEBHOOK_URL';
-    const target = url(value.webhookUrl, `alerting.channels.${name}.webhookUrl`, envName);
-    const extra = {
-      username: str(value.username, `alerting.channels.${name}.username`),
-      ...(name === 'slack'
-        ? { channel: str(value.channel, 'alerting.channels.slack.channel') }
-        : {}),
-    };
-    if (target) channels.push({ ...common(name, value), webhookUrl: target, ...extra });
-    else if (channelsRaw[name] !== undefined && value.webhookUrl === undefined) {
-      missing(`alerting.channels.${name}.webhookUrl`);
-    }
-  }
-  {
-    const explicit = channelsRaw.email !== undefined;
-    const value = section('email') ?? {};
-    let smtpUrl = str(value.smtpUrl, 'alerting.channels.email.smtpUrl') ?? env_(env, 'SMTP_URL');
-    if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
-      problem(
-        value.smtpUrl ? 'alerting.channels.email.smtpUrl' : 'SMTP_URL (environment)',
-        'an smtp:// or smtps:// URL',
-        smtpUrl,
-      );
-      smtpUrl = undefined;
-    }
-    const to = recipients(value.to, 'alerting.channels.email.to', 'ALERT_EMAIL_TO');
-    const from =
-      str(value.from, 'alerting.channels.email.from') ??
-      env_(env, 'ALERT_EMAIL_FROM') ??
-      'alerts@localhost';
-    if (smtpUrl && to) channels.push({ ...common('email', value), smtpUrl, to, from });
-    else if (explicit) {
-      if (!smtpUrl && value.smtpUrl === undefined) missing('alerting.channels.email.smtpUrl');
-      if (!to && value.to === undefined) missing('alerting.channels.email.to');
-    }
-  }
-  {
-    const explicit = channelsRaw.sms !== undefined;
-    const value = section('sms') ?? {};
-    const accountSid =
-      str(value.accountSid, 'alerting.channels.sms.accountSid') ?? env_(env, 'TWILIO_ACCOUNT_SID');
-    const authToken =
-      str(value.authToken, 'alerting.channels.sms.authToken') ?? env_(env, 'TWILIO_AUTH_TOKEN');
-    const from = str(value.from, 'alerting.channels.sms.from') ?? env_(env, 'TWILIO_FROM');
-    const to = recipients(value.to, 'alerting.channels.sms.to', 'ALERT_SMS_TO');
-    const baseUrl = url(value.baseUrl, 'alerting.channels.sms.baseUrl');
-    if (accountSid && authToken && from && to) {
-      channels.push({ ...common('sms', value), accountSid, authToken, from, to, baseUrl });
-    } else if (explicit) {
-      const fields = { accountSid, authToken, from, to };
-      for (const [field, got] of Object.entries(fields)) {
-        if (!got && value[field] === undefined) missing(`alerting.channels.sms.${field}`);
-      }
-    }
-  }
-  {
-    const value = section('pagerduty') ?? {};
-    const routingKey =
-      str(value.routingKey, 'alerting.channels.pagerduty.routingKey') ??
-      env_(env, 'PAGERDUTY_ROUTING_KEY');
-    const target = url(value.url, 'alerting.channels.pagerduty.url');
-    const source = str(value.source, 'alerting.channels.pagerduty.source');
-    if (routingKey)
-      channels.push({ ...common('pagerduty', value), routingKey, url: target, source });
-    else if (channelsRaw.pagerduty !== undefined && value.routingKey === undefined) {
-      missing('alerting.channels.pagerduty.routingKey');
-    }
-  }
-  {
-    const value = section('alertmanager') ?? {};
-    const target = url(value.url, 'alerting.channels.alertmanager.url', 'ALERTMANAGER_URL');
-    const generatorUrl = url(value.generatorUrl, 'alerting.channels.alertmanager.generatorUrl');
-    if (target) channels.push({ ...common('alertmanager', value), url: target, generatorUrl });
-    else if (channelsRaw.alertmanager !== undefined && value.url === undefined) {
-      missing('alerting.channels.alertmanager.url');
-    }
-  }
-
-  const custom: ResolvedAlertingOptions['custom'] = [];
-  if (channelsRaw.custom !== undefined) {
-    if (!Array.isArray(channelsRaw.custom)) {
-      problem('alerting.channels.custom', 'an array of AlertChannel', channelsRaw.custom);
-    } else {
-      channelsRaw.custom.forEach((channel, i) => {
-        const path = `alerting.channels.custom[${i}]`;
-        if (
-          !isObject(channel) ||
-          typeof channel.send !== 'function' ||
-          typeof channel.name !== 'string' ||
-          !channel.name
-        ) {
-          problem(path, 'an object with a non-empty "name" and a "send" method', channel);
-        } else if (
-          [...channels.map((c) => c.name), ...custom.map((c) => c.name), 'log'].includes(
-            channel.name as string,
-          )
-        ) {
-          problem(`${path}.name`, 'a name no other channel has', channel.name);
-        } else {
-          custom.push(channel as unknown as ResolvedAlertingOptions['custom'][number]);
-        }
-      });
-    }
-  }
-
-  {
-    const rawLog = channelsRaw.log;
-    let logOn: boolean;
-    let logValue: Record<string, unknown> = {};
-    if (rawLog === undefined) logOn = channels.length === 0 && custom.length === 0;
-    else if (typeof rawLog === 'boolean') logOn = rawLog;
-    else {
-      logValue = section('log') ?? {};
-      logOn = true;
-    }
-    if (logOn) channels.push({ ...common('log', logValue) });
-  }
-
+  const alerting = OptionReader.of(raw, 'alerting', ALERTING_KEYS, problems);
+  const vars = new EnvReader(env, problems);
+  const enabled = alerting.has('enabled')
+    ? alerting.boolean('enabled')
+    : vars.boolean('ALERTING_ENABLED');
+  const { channels, custom } = resolveChannels(alerting.object('channels', CHANNELS_KEYS), vars);
   const names = [...channels.map((c) => c.name), ...custom.map((c) => c.name)];
-  const channelList = (value: unknown, path: string, allowEmpty: boolean): string[] | undefined => {
-    if (value === undefined) return undefined;
-    if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) {
-      problem(path, `a${allowEmpty ? 'n' : ' non-empty'} array of channel names`, value);
-      return undefined;
-    }
-    value.forEach((name, j) => {
-      if (typeof name !== 'string' || !names.includes(name)) {
-        problem(`${path}[${j}]`, `a configured channel (${names.join(', ') || 'none'})`, name);
-      }
-    });
-    return value as string[];
-  };
-
-  const routes: AlertRoute[] = [];
-  if (options.routes !== undefined) {
-    if (!Array.isArray(options.routes))
-      problem('alerting.routes', 'an array of routes', options.routes);
-    else {
-      options.routes.forEach((route, i) => {
-        const path = `alerting.routes[${i}]`;
-        if (!isObject(route))
-          return problem(path, 'an object { channels, match?, severity?, ... }', route);
-        unknownKeys(route, path, KEYS.route);
-        const channelsOfRoute = channelList(route.channels, `${path}.channels`, false);
-        if (route.channels === undefined) missing(`${path}.channels`);
-        if (
-          route.match !== undefined &&
-          (!isObject(route.match) ||
-            !Object.values(route.match).every((v) => typeof v === 'string'))
-        ) {
-          problem(`${path}.match`, 'an object of label name to string value', route.match);
-        }
-        if (route.severity !== undefined) {
-          const severities = Array.isArray(route.severity) ? route.severity : [route.severity];
-          if (!severities.every((s) => ALERT_SEVERITIES.includes(s as never))) {
-            problem(
-              `${path}.severity`,
-              `one or more of ${ALERT_SEVERITIES.join(', ')}`,
-              route.severity,
-            );
-          }
-        }
-        if (
-          route.groupBy !== undefined &&
-          (!Array.isArray(route.groupBy) || !route.groupBy.every((v) => typeof v === 'string'))
-        ) {
-          problem(`${path}.groupBy`, 'an array of label names', route.groupBy);
-        }
-        bool(route.continue, `${path}.continue`);
-        int(route.groupWaitMs, `${path}.groupWaitMs`, 0);
-        int(route.repeatIntervalMs, `${path}.repeatIntervalMs`, 1);
-        int(route.escalateAfterMs, `${path}.escalateAfterMs`, 1);
-        const escalateTo = channelList(
-          Array.isArray(route.escalateTo) ? route.escalateTo.flat() : route.escalateTo,
-          `${path}.escalateTo`,
-          true,
-        );
-        if (route.escalateAfterMs !== undefined && !escalateTo?.length)
-          missing(`${path}.escalateTo`);
-        if (channelsOfRoute) routes.push(route as unknown as AlertRoute);
-      });
-    }
-  }
-
-  let delivery: Record<string, unknown> = {};
-  if (options.delivery !== undefined) {
-    if (isObject(options.delivery)) delivery = options.delivery;
-    else problem('alerting.delivery', 'an object', options.delivery);
-  }
-  unknownKeys(delivery, 'alerting.delivery', KEYS.delivery);
-  let queue: Record<string, unknown> = {};
-  if (options.queue !== undefined) {
-    if (isObject(options.queue)) queue = options.queue;
-    else problem('alerting.queue', 'an object { maxSize }', options.queue);
-  }
-  unknownKeys(queue, 'alerting.queue', ['maxSize']);
-
-  let admin: Record<string, unknown> = {};
-  if (options.admin !== undefined) {
-    if (isObject(options.admin)) admin = options.admin;
-    else problem('alerting.admin', 'an object { token?, guard?, path? }', options.admin);
-  }
-  unknownKeys(admin, 'alerting.admin', KEYS.admin);
-  if (admin.guard !== undefined && typeof admin.guard !== 'function') {
-    problem('alerting.admin.guard', 'a guard class (CanActivate)', admin.guard);
-  }
-  const adminPath = str(admin.path, 'alerting.admin.path') ?? '/alerts';
-  if (!adminPath.startsWith('/'))
-    problem('alerting.admin.path', 'a path starting with "/"', adminPath);
-
-  const templates: Record<string, AlertTemplate> = {};
-  if (options.templates !== undefined) {
-    if (!isObject(options.templates))
-      problem('alerting.templates', 'an object of channel name to template', options.templates);
-    else {
-      for (const [name, value] of Object.entries(options.templates)) {
-        const t = template(value, `alerting.templates.${name}`);
-        if (t) templates[name] = t;
-      }
-    }
-  }
-
-  const clock = options.clock;
-  if (
-    clock !== undefined &&
-    !(
-      isObject(clock) &&
-      ['now', 'setTimeout', 'clearTimeout'].every((m) => typeof clock[m] === 'function')
-    )
-  ) {
-    problem('alerting.clock', 'an object with now(), setTimeout() and clearTimeout()', clock);
-  }
-
+  const queue = alerting.object('queue', QUEUE_KEYS, 'an object { maxSize }');
   return {
     enabled: enabled ?? true,
     channels,
     custom,
-    routes,
-    repeatIntervalMs: int(options.repeatIntervalMs, 'alerting.repeatIntervalMs', 1) ?? 4 * 3600_000,
-    groupWaitMs: int(options.groupWaitMs, 'alerting.groupWaitMs', 0) ?? 0,
-    queueMaxSize: int(queue.maxSize, 'alerting.queue.maxSize', 1) ?? 1000,
-    maxActiveAlerts: int(options.maxActiveAlerts, 'alerting.maxActiveAlerts', 1) ?? 10_000,
-    delivery: {
-      timeoutMs: int(delivery.timeoutMs, 'alerting.delivery.timeoutMs', 1) ?? 5000,
-      maxRetries: int(delivery.maxRetries, 'alerting.delivery.maxRetries', 0) ?? 5,
-      backoffMs: int(delivery.backoffMs, 'alerting.delivery.backoffMs', 0) ?? 500,
-      maxBackoffMs: int(delivery.maxBackoffMs, 'alerting.delivery.maxBackoffMs', 0) ?? 30_000,
-      breakerThreshold:
-        int(delivery.breakerThreshold, 'alerting.delivery.breakerThreshold', 1) ?? 5,
-      breakerCooldownMs:
-        int(delivery.breakerCooldownMs, 'alerting.delivery.breakerCooldownMs', 0) ?? 30_000,
-      shutdownTimeoutMs:
-        int(delivery.shutdownTimeoutMs, 'alerting.delivery.shutdownTimeoutMs', 0) ?? 5000,
-    },
-    admin: {
-      token: str(admin.token, 'alerting.admin.token') ?? env_(env, 'ALERT_ADMIN_TOKEN'),
-      guard:
-        typeof admin.guard === 'function'
-          ? (admin.guard as ResolvedAlertingOptions['admin']['guard'])
-          : undefined,
-      path: adminPath,
-    },
-    templates,
-    clock: clock as ResolvedAlertingOptions['clock'],
+    routes: resolveRoutes(alerting, names),
+    repeatIntervalMs: alerting.integer('repeatIntervalMs', TIMER) ?? 4 * 3600_000,
+    groupWaitMs: alerting.integer('groupWaitMs', TIMER_OR_ZERO) ?? 0,
+    queueMaxSize: queue.integer('maxSize', POSITIVE) ?? 1000,
+    maxActiveAlerts: alerting.integer('maxActiveAlerts', POSITIVE) ?? 10_000,
+    delivery: resolveDelivery(alerting.object('delivery', DELIVERY_KEYS)),
+    admin: resolveAdmin(
+      alerting.object('admin', ADMIN_KEYS, 'an object { token?, guard?, path? }'),
+      vars,
+    ),
+    templates: resolveTemplates(alerting),
+    clock: readMethods(
+      alerting.get('clock'),
+      alerting.at('clock'),
+      problems,
+      ['now', 'setTimeout', 'clearTimeout'],
+      'an object with now(), setTimeout() and clearTimeout()',
+    ),
   };
+}
+
+// ---- channels ---------------------------------------------------------------------------
+
+/** The fields every built-in channel has. */
+function common(channel: OptionReader, name: BuiltInChannelName): ResolvedChannelOptions {
+  return {
+    name,
+    enabled: channel.boolean('enabled') ?? true,
+    timeoutMs: channel.integer('timeoutMs', TIMER),
+    rateLimitPerMinute: channel.integer('rateLimitPerMinute', POSITIVE),
+    template: readTemplate(channel.get('template'), channel.at('template'), channel.problems),
+  };
+}
+
+/** Records each required field a configured channel has neither as option nor as variable. */
+function requireAll(channel: OptionReader, found: Record<string, unknown>): void {
+  if (!channel.given) return;
+  for (const [key, value] of Object.entries(found)) {
+    if (!value && !channel.has(key)) channel.problems.add(channel.at(key), MISSING, undefined);
+  }
+}
+
+/** `to`: one recipient or a list, else the comma-separated variable. */
+function recipients(channel: OptionReader, vars: EnvReader, envName: string): string[] | undefined {
+  if (!channel.has('to')) return vars.list(envName);
+  const value = channel.get('to');
+  const items = typeof value === 'string' ? [value] : value;
+  if (Array.isArray(items) && items.length > 0 && items.every((v) => typeof v === 'string' && v)) {
+    return items as string[];
+  }
+  channel.problems.add(channel.at('to'), 'a non-empty string or array of strings', value);
+  return undefined;
+}
+
+function webhook(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
+  const base = common(channel, 'webhook');
+  const url = channel.has('url') ? channel.url('url') : vars.url('ALERT_WEBHOOK_URL');
+  let headers: Record<string, string> | undefined;
+  const rawHeaders = channel.get('headers');
+  if (rawHeaders !== undefined) {
+    if (
+      isPlainObject(rawHeaders) &&
+      Object.values(rawHeaders).every((h) => typeof h === 'string')
+    ) {
+      headers = rawHeaders as Record<string, string>;
+    } else {
+      channel.problems.add(channel.at('headers'), 'an object of header name to string', rawHeaders);
+    }
+  }
+  const secret = channel.string('secret') ?? vars.string('ALERT_WEBHOOK_SECRET');
+  const format = channel.oneOf('format', ['json', 'slack'] as const);
+  requireAll(channel, { url });
+  return url ? { ...base, url, headers, secret, format } : undefined;
+}
+
+function chat(
+  channel: OptionReader,
+  vars: EnvReader,
+  name: 'slack' | 'discord',
+): ResolvedChannelOptions | undefined {
+  const base = common(channel, name);
+  const webhookUrl = channel.has('webhookUrl')
+    ? channel.url('webhookUrl')
+    : vars.url(name === 'slack' ? 'SLACK_WEBHOOK_URL' : 'DISCORD_WEBHOOK_URL');
+  const extra = {
+    username: channel.string('username'),
+    ...(name === 'slack' ? { channel: channel.string('channel') } : {}),
+  };
+  requireAll(channel, { webhookUrl });
+  return webhookUrl ? { ...base, webhookUrl, ...extra } : undefined;
+}
+
+function email(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
+  const base = common(channel, 'email');
+  const rule = { test: SMTP_URL, expected: 'an smtp:// or smtps:// URL' };
+  const smtpUrl = channel.has('smtpUrl')
+    ? channel.string('smtpUrl', rule)
+    : vars.string('SMTP_URL', rule);
+  const to = recipients(channel, vars, 'ALERT_EMAIL_TO');
+  const from = channel.string('from') ?? vars.string('ALERT_EMAIL_FROM') ?? 'alerts@localhost';
+  requireAll(channel, { smtpUrl, to });
+  return smtpUrl && to ? { ...base, smtpUrl, to, from } : undefined;
+}
+
+function sms(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
+  const base = common(channel, 'sms');
+  const accountSid = channel.string('accountSid') ?? vars.string('TWILIO_ACCOUNT_SID');
+  const authToken = channel.string('authToken') ?? vars.string('TWILIO_AUTH_TOKEN');
+  const from = channel.string('from') ?? vars.string('TWILIO_FROM');
+  const to = recipients(channel, vars, 'ALERT_SMS_TO');
+  const baseUrl = channel.url('baseUrl');
+  requireAll(channel, { accountSid, authToken, from, to });
+  return accountSid && authToken && from && to
+    ? { ...base, accountSid, authToken, from, to, baseUrl }
+    : undefined;
+}
+
+function pagerduty(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
+  const base = common(channel, 'pagerduty');
+  const routingKey = channel.string('routingKey') ?? vars.string('PAGERDUTY_ROUTING_KEY');
+  const url = channel.url('url');
+  const source = channel.string('source');
+  requireAll(channel, { routingKey });
+  return routingKey ? { ...base, routingKey, url, source } : undefined;
+}
+
+function alertmanager(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
+  const base = common(channel, 'alertmanager');
+  const url = channel.has('url') ? channel.url('url') : vars.url('ALERTMANAGER_URL');
+  const generatorUrl = channel.url('generatorUrl');
+  requireAll(channel, { url });
+  return url ? { ...base, url, generatorUrl } : undefined;
+}
+
+function resolveCustomChannels(
+  section: OptionReader,
+  taken: readonly string[],
+): ResolvedAlertingOptions['custom'] {
+  const custom: ResolvedAlertingOptions['custom'] = [];
+  const list = section.get('custom');
+  if (list === undefined) return custom;
+  if (!Array.isArray(list)) {
+    section.problems.add(section.at('custom'), 'an array of AlertChannel', list);
+    return custom;
+  }
+  list.forEach((channel, i) => {
+    const path = `${section.at('custom')}[${i}]`;
+    if (
+      !isPlainObject(channel) ||
+      typeof channel.send !== 'function' ||
+      typeof channel.name !== 'string' ||
+      !channel.name
+    ) {
+      section.problems.add(path, 'an object with a non-empty "name" and a "send" method', channel);
+    } else if ([...taken, ...custom.map((c) => c.name), 'log'].includes(channel.name)) {
+      section.problems.add(`${path}.name`, 'a name no other channel has', channel.name);
+    } else {
+      custom.push(channel as unknown as ResolvedAlertingOptions['custom'][number]);
+    }
+  });
+  return custom;
+}
+
+/** `log: true | false | { ... }`; when not given, on only if no other channel is. */
+function logChannel(section: OptionReader, othersConfigured: boolean): ResolvedChannelOptions[] {
+  const value = section.get('log');
+  const defaults = OptionReader.of(undefined, section.at('log'), COMMON_KEYS, section.problems);
+  if (value === undefined) return othersConfigured ? [] : [common(defaults, 'log')];
+  if (typeof value === 'boolean') return value ? [common(defaults, 'log')] : [];
+  return [common(section.object('log', COMMON_KEYS, 'a boolean or an object'), 'log')];
+}
+
+function resolveChannels(
+  section: OptionReader,
+  vars: EnvReader,
+): Pick<ResolvedAlertingOptions, 'channels' | 'custom'> {
+  const channel = (name: Exclude<BuiltInChannelName, 'log'>): OptionReader =>
+    section.object(name, [...COMMON_KEYS, ...CHANNEL_KEYS[name]]);
+  const channels = [
+    webhook(channel('webhook'), vars),
+    chat(channel('slack'), vars, 'slack'),
+    chat(channel('discord'), vars, 'discord'),
+    email(channel('email'), vars),
+    sms(channel('sms'), vars),
+    pagerduty(channel('pagerduty'), vars),
+    alertmanager(channel('alertmanager'), vars),
+  ].filter((c): c is ResolvedChannelOptions => c !== undefined);
+  const custom = resolveCustomChannels(
+    section,
+    channels.map((c) => c.name),
+  );
+  channels.push(...logChannel(section, channels.length > 0 || custom.length > 0));
+  return { channels, custom };
+}
+
+// ---- routes -----------------------------------------------------------------------------
+
+function channelList(
+  value: unknown,
+  path: string,
+  names: readonly string[],
+  allowEmpty: boolean,
+  problems: Problems,
+): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) {
+    problems.add(path, `a${allowEmpty ? 'n' : ' non-empty'} array of channel names`, value);
+    return undefined;
+  }
+  value.forEach((name, j) => {
+    if (typeof name !== 'string' || !names.includes(name)) {
+      problems.add(`${path}[${j}]`, `a configured channel (${names.join(', ') || 'none'})`, name);
+    }
+  });
+  return value as string[];
+}
+
+function resolveRoute(route: OptionReader, names: readonly string[]): boolean {
+  const { problems } = route;
+  const channels = channelList(route.get('channels'), route.at('channels'), names, false, problems);
+  if (!route.has('channels')) {
+    problems.add(route.at('channels'), 'a non-empty array of channel names', undefined);
+  }
+  const match = route.get('match');
+  if (
+    match !== undefined &&
+    (!isPlainObject(match) || !Object.values(match).every((v) => typeof v === 'string'))
+  ) {
+    problems.add(route.at('match'), 'an object of label name to string value', match);
+  }
+  const severity = route.get('severity');
+  if (severity !== undefined) {
+    const severities = Array.isArray(severity) ? severity : [severity];
+    if (!severities.every((s) => ALERT_SEVERITIES.includes(s as never))) {
+      problems.add(route.at('severity'), `one or more of ${ALERT_SEVERITIES.join(', ')}`, severity);
+    }
+  }
+  route.strings('groupBy', { allowEmpty: true, expected: 'an array of label names' });
+  route.boolean('continue');
+  route.integer('groupWaitMs', TIMER_OR_ZERO);
+  route.integer('repeatIntervalMs', TIMER);
+  route.integer('escalateAfterMs', TIMER);
+  const escalateTo = route.get('escalateTo');
+  const targets = channelList(
+    Array.isArray(escalateTo) ? escalateTo.flat() : escalateTo,
+    route.at('escalateTo'),
+    names,
+    true,
+    problems,
+  );
+  if (route.has('escalateAfterMs') && !targets?.length) {
+    problems.add(route.at('escalateTo'), 'a non-empty array of channel names', escalateTo);
+  }
+  return channels !== undefined;
+}
+
+function resolveRoutes(alerting: OptionReader, names: readonly string[]): AlertRoute[] {
+  const list = alerting.get('routes');
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    alerting.problems.add(alerting.at('routes'), 'an array of routes', list);
+    return [];
+  }
+  return list.filter((route, i) => {
+    const path = `${alerting.at('routes')}[${i}]`;
+    if (!isPlainObject(route)) {
+      alerting.problems.add(path, 'an object { channels, match?, severity?, ... }', route);
+      return false;
+    }
+    return resolveRoute(OptionReader.of(route, path, ROUTE_KEYS, alerting.problems), names);
+  }) as AlertRoute[];
+}
+
+// ---- delivery, admin, templates ---------------------------------------------------------
+
+function resolveDelivery(delivery: OptionReader): Required<AlertDeliveryOptions> {
+  return {
+    timeoutMs: delivery.integer('timeoutMs', TIMER) ?? 5000,
+    maxRetries: delivery.integer('maxRetries', NON_NEGATIVE) ?? 5,
+    backoffMs: delivery.integer('backoffMs', TIMER_OR_ZERO) ?? 500,
+    maxBackoffMs: delivery.integer('maxBackoffMs', TIMER_OR_ZERO) ?? 30_000,
+    breakerThreshold: delivery.integer('breakerThreshold', POSITIVE) ?? 5,
+    breakerCooldownMs: delivery.integer('breakerCooldownMs', TIMER_OR_ZERO) ?? 30_000,
+    shutdownTimeoutMs: delivery.integer('shutdownTimeoutMs', TIMER_OR_ZERO) ?? 5000,
+  };
+}
+
+function resolveAdmin(admin: OptionReader, vars: EnvReader): ResolvedAlertingOptions['admin'] {
+  const guard = admin.function<AdminGuardClass>('guard', 'a guard class (CanActivate)');
+  const path = admin.urlPath('path') ?? '/alerts';
+  return { token: admin.string('token') ?? vars.string('ALERT_ADMIN_TOKEN'), guard, path };
+}
+
+function readTemplate(value: unknown, path: string, problems: Problems): AlertTemplate | undefined {
+  const template = OptionReader.of(
+    value,
+    path,
+    TEMPLATE_KEYS,
+    problems,
+    'an object { title?, text? }',
+  );
+  if (!isPlainObject(value)) return undefined;
+  for (const key of TEMPLATE_KEYS) {
+    const part = template.get(key);
+    if (part !== undefined && typeof part !== 'string' && typeof part !== 'function') {
+      problems.add(template.at(key), 'a string or a function', part);
+    }
+  }
+  return value as AlertTemplate;
+}
+
+function resolveTemplates(alerting: OptionReader): Record<string, AlertTemplate> {
+  const templates: Record<string, AlertTemplate> = {};
+  const value = alerting.get('templates');
+  if (value === undefined) return templates;
+  if (!isPlainObject(value)) {
+    alerting.problems.add(alerting.at('templates'), 'an object of channel name to template', value);
+    return templates;
+  }
+  for (const [name, raw] of Object.entries(value)) {
+    const template = readTemplate(raw, `${alerting.at('templates')}.${name}`, alerting.problems);
+    if (template) templates[name] = template;
+  }
+  return templates;
 }

@@ -51,11 +51,11 @@ describe('resolveClusterOptions', () => {
     expect(message).toContain('Invalid ClusterMetricsAggregator options:');
     for (const expected of [
       'timeout: unknown option',
-      'timeoutMs: expected a positive integer (milliseconds), got 0',
+      'timeoutMs: expected a positive integer <= 2147483647, got 0',
       'maxSeriesPerMetric: expected a positive integer, got 1.5',
       'aggregators.g: expected one of sum, max, min, average, first, omit, got "median"',
-      'prefix: expected a metric name start',
-      'defaultLabels.bad-name: expected a valid label name',
+      'prefix: expected a metric name prefix matching [a-zA-Z_:][a-zA-Z0-9_:]*, got "1x"',
+      'defaultLabels.bad-name: expected a label name matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__", got "bad-name"',
       'defaultLabels.ok: expected a string, got 3',
       'logger: expected an object with log, warn and error methods',
     ]) {

@@ -59,8 +59,8 @@ describe('errors options', () => {
         [
           'errors\\.oops: unknown option',
           'SENTRY_ENABLED \\(environment\\): expected true or false, got "maybe"',
-          'SENTRY_DSN \\(environment\\): expected a Sentry DSN like https://<key>@<host>/<project>, got "not-a-dsn"',
-          'errors\\.flushTimeoutMs: expected an integer >= 0, got -1',
+          'SENTRY_DSN \\(environment\\): expected a Sentry DSN like https://<key>@<host>/<project>, got a string \\(not shown\\)',
+          'errors\\.flushTimeoutMs: expected an integer 0-2147483647, got -1',
           'SENTRY_TRACES_SAMPLE_RATE \\(environment\\): expected a number between 0 and 1, got "2"',
           'errors\\.severity: expected a function, got "high"',
         ].join('[\\s\\S]*'),

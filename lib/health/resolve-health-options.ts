@@ -1,95 +1,87 @@
 import { totalmem } from 'node:os';
 import { parse } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import type { ResolvedHealthCheck, ResolvedHealthOptions } from './health-options.interface';
+import type { Problems } from '../config/problems';
+import {
+  isPlainObject,
+  OptionReader,
+  optionKeys,
+  POSITIVE,
+  TIMER,
+  TIMER_OR_ZERO,
+} from '../config/option-reader';
+import type {
+  DiskHealthOptions,
+  EventLoopHealthOptions,
+  HealthCheckDefinition,
+  HealthOptions,
+  HealthPaths,
+  MemoryHealthOptions,
+  QueueHealthOptions,
+  ResolvedHealthCheck,
+  ResolvedHealthOptions,
+} from './health-options.interface';
 import { BUILT_IN_CHECKS, SHUTDOWN_CHECK } from './health.constants';
 
-/** Where problems are collected (the options resolver's list). */
-export interface ProblemSink {
-  add(path: string, expected: string, got: unknown): void;
-  readonly list: string[];
-}
+const HEALTH_KEYS = optionKeys({
+  enabled: true,
+  paths: true,
+  timeoutMs: true,
+  shutdownGracePeriodMs: true,
+  memory: true,
+  disk: true,
+  eventLoop: true,
+  queues: true,
+  checks: true,
+  readiness: true,
+} satisfies Record<keyof HealthOptions, true>);
 
-const KNOWN = {
-  health: [
-    'enabled',
-    'paths',
-    'timeoutMs',
-    'shutdownGracePeriodMs',
-    'memory',
-    'disk',
-    'eventLoop',
-    'queues',
-    'checks',
-    'readiness',
-  ],
-  'health.paths': ['health', 'detailed', 'ready', 'live'],
-  'health.memory': ['heapUsedThresholdBytes', 'rssThresholdBytes'],
-  'health.disk': ['path', 'thresholdPercent'],
-  'health.eventLoop': ['maxLagMs'],
-  'health.queues': ['maxWaiting', 'maxOldestWaitSeconds'],
-  check: ['name', 'check', 'timeoutMs', 'critical'],
-} as const;
+const PATH_KEYS = optionKeys({
+  health: true,
+  detailed: true,
+  ready: true,
+  live: true,
+} satisfies Record<keyof HealthPaths, true>);
 
-const DEFAULT_PATHS = {
+const MEMORY_KEYS = optionKeys({
+  heapUsedThresholdBytes: true,
+  rssThresholdBytes: true,
+} satisfies Record<keyof MemoryHealthOptions, true>);
+
+const DISK_KEYS = optionKeys({
+  path: true,
+  thresholdPercent: true,
+} satisfies Record<keyof DiskHealthOptions, true>);
+
+const EVENT_LOOP_KEYS = optionKeys({
+  maxLagMs: true,
+} satisfies Record<keyof EventLoopHealthOptions, true>);
+
+const QUEUE_KEYS = optionKeys({
+  maxWaiting: true,
+  maxOldestWaitSeconds: true,
+} satisfies Record<keyof QueueHealthOptions, true>);
+
+const CHECK_KEYS = optionKeys({
+  name: true,
+  check: true,
+  timeoutMs: true,
+  critical: true,
+} satisfies Record<keyof HealthCheckDefinition, true>);
+
+const DEFAULT_PATHS: Required<HealthPaths> = {
   health: '/health',
   detailed: '/health/detailed',
   ready: '/ready',
   live: '/live',
-} as const;
+};
 
-const CHECK_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function known(
-  value: Record<string, unknown>,
-  scope: keyof typeof KNOWN,
-  path: string,
-  problems: ProblemSink,
-): void {
-  const list: readonly string[] = KNOWN[scope];
-  for (const key of Object.keys(value)) {
-    if (!list.includes(key)) {
-      problems.list.push(`${path}.${key}: unknown option; expected one of ${list.join(', ')}`);
-    }
-  }
-}
-
-function positive(
-  value: unknown,
-  path: string,
-  problems: ProblemSink,
-  { integer = true, allowZero = false } = {},
-): number | undefined {
-  if (value === undefined) return undefined;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (allowZero ? value >= 0 : value > 0) &&
-    (!integer || Number.isInteger(value));
-  if (ok) return value;
-  problems.add(path, `${integer ? 'an integer' : 'a number'} ${allowZero ? '>= 0' : '> 0'}`, value);
-  return undefined;
-}
-
-/** `undefined` → defaults, `false` → disabled, an object → its fields, anything else → problem. */
-function section(
-  value: unknown,
-  scope: keyof typeof KNOWN,
-  problems: ProblemSink,
-): Record<string, unknown> | false {
-  if (value === false) return false;
-  if (value === undefined) return {};
-  if (!isPlainObject(value)) {
-    problems.add(scope, 'an object or false', value);
-    return {};
-  }
-  known(value, scope, scope, problems);
-  return value;
-}
+const CHECK_NAME_RULE = {
+  test: /^[A-Za-z0-9_.:-]{1,64}$/,
+  expected: 'a name of 1-64 characters among A-Z a-z 0-9 _ . : -',
+};
+const CHECK_FUNCTION = 'a function returning a HealthIndicatorResult';
+const ENDPOINT_PATH = /^\/\S*$/;
 
 /** Memory available to the process: the cgroup limit when there is one, else total memory. */
 function availableMemory(): number {
@@ -100,131 +92,79 @@ function availableMemory(): number {
   return constrained && constrained > 0 && constrained < total ? constrained : total;
 }
 
+/** An indicator's section: `false` turns it off, `undefined` keeps its defaults. */
+function indicator(
+  health: OptionReader,
+  key: string,
+  keys: readonly string[],
+): OptionReader | false {
+  if (health.get(key) === false) return false;
+  return health.object(key, keys, 'an object or false');
+}
+
+function resolvePaths(health: OptionReader): Required<HealthPaths> {
+  const paths = { ...DEFAULT_PATHS };
+  if (!health.has('paths')) return paths;
+  const given = health.object(
+    'paths',
+    PATH_KEYS,
+    'an object { health?, detailed?, ready?, live? }',
+  );
+  if (!isPlainObject(health.get('paths'))) return paths;
+  for (const key of PATH_KEYS) {
+    const path = given.string(key, { test: ENDPOINT_PATH, expected: 'a path starting with "/"' });
+    if (path !== undefined) paths[key] = path;
+  }
+  const seen = new Map<string, string>();
+  for (const [key, value] of Object.entries(paths)) {
+    const other = seen.get(value);
+    if (other)
+      given.problems.add(given.at(key), `a path not already used by ${given.at(other)}`, value);
+    seen.set(value, key);
+  }
+  return paths;
+}
+
 function resolveChecks(
-  list: unknown,
-  path: string,
-  critical: boolean,
+  health: OptionReader,
+  key: 'checks' | 'readiness',
   defaultTimeoutMs: number,
-  problems: ProblemSink,
 ): ResolvedHealthCheck[] {
+  const { problems } = health;
+  const list = health.get(key);
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
-    problems.add(path, 'an array of { name, check, timeoutMs?, critical? }', list);
+    problems.add(health.at(key), 'an array of { name, check, timeoutMs?, critical? }', list);
     return [];
   }
   const checks: ResolvedHealthCheck[] = [];
   list.forEach((entry: unknown, index) => {
-    const at = `${path}[${index}]`;
+    const at = `${health.at(key)}[${index}]`;
     if (!isPlainObject(entry)) {
       problems.add(at, '{ name, check, timeoutMs?, critical? }', entry);
       return;
     }
-    known(entry, 'check', at, problems);
-    const { name, check } = entry;
-    let ok = true;
-    if (typeof name !== 'string' || !CHECK_NAME.test(name)) {
-      problems.add(`${at}.name`, 'a name of 1-64 characters among A-Z a-z 0-9 _ . : -', name);
-      ok = false;
-    }
-    if (typeof check !== 'function') {
-      problems.add(`${at}.check`, 'a function returning a HealthIndicatorResult', check);
-      ok = false;
-    }
-    const timeoutMs = positive(entry.timeoutMs, `${at}.timeoutMs`, problems);
-    if (entry.timeoutMs !== undefined && timeoutMs === undefined) ok = false;
-    if (entry.critical !== undefined && typeof entry.critical !== 'boolean') {
-      problems.add(`${at}.critical`, 'a boolean', entry.critical);
-      ok = false;
-    }
-    if (!ok) return;
+    const check = OptionReader.of(entry, at, CHECK_KEYS, problems);
+    const before = problems.count; // unknown keys alone do not leave the check out
+    const name = check.string('name', CHECK_NAME_RULE);
+    check.require('name', CHECK_NAME_RULE.expected);
+    const fn = check.function<ResolvedHealthCheck['check']>('check', CHECK_FUNCTION);
+    check.require('check', CHECK_FUNCTION);
+    const timeoutMs = check.integer('timeoutMs', TIMER);
+    const critical = check.boolean('critical');
+    if (problems.count > before || name === undefined || fn === undefined) return;
     checks.push({
-      name: name as string,
-      check: check as ResolvedHealthCheck['check'],
+      name,
+      check: fn,
       timeoutMs: timeoutMs ?? defaultTimeoutMs,
-      critical: critical || entry.critical === true,
+      critical: key === 'readiness' || critical === true,
     });
   });
   return checks;
 }
 
-/**
- * Applies defaults to the `health` options and validates them, reporting every problem to
- * `problems`.
- */
-export function resolveHealthOptions(
-  raw: unknown,
-  environment: string,
-  problems: ProblemSink,
-): ResolvedHealthOptions {
-  let health: Record<string, unknown> = {};
-  if (raw !== undefined) {
-    if (isPlainObject(raw)) {
-      health = raw;
-      known(health, 'health', 'health', problems);
-    } else {
-      problems.add('health', 'an object', raw);
-    }
-  }
-
-  let enabled = true;
-  if (health.enabled !== undefined) {
-    if (typeof health.enabled === 'boolean') enabled = health.enabled;
-    else problems.add('health.enabled', 'a boolean', health.enabled);
-  }
-
-  const paths: Record<keyof typeof DEFAULT_PATHS, string> = { ...DEFAULT_PATHS };
-  if (health.paths !== undefined) {
-    if (!isPlainObject(health.paths)) {
-      problems.add('health.paths', 'an object { health?, detailed?, ready?, live? }', health.paths);
-    } else {
-      known(health.paths, 'health.paths', 'health.paths', problems);
-      for (const key of Object.keys(DEFAULT_PATHS) as Array<keyof typeof DEFAULT_PATHS>) {
-        const value = health.paths[key];
-        if (value === undefined) continue;
-        if (typeof value === 'string' && /^\/\S*$/.test(value)) paths[key] = value;
-        else problems.add(`health.paths.${key}`, 'a path starting with "/"', value);
-      }
-      const seen = new Map<string, string>();
-      for (const [key, value] of Object.entries(paths)) {
-        const other = seen.get(value);
-        if (other)
-          problems.add(
-            `health.paths.${key}`,
-            `a path not already used by health.paths.${other}`,
-            value,
-          );
-        seen.set(value, key);
-      }
-    }
-  }
-
-  const timeoutMs = positive(health.timeoutMs, 'health.timeoutMs', problems) ?? 1000;
-  const shutdownGracePeriodMs =
-    positive(health.shutdownGracePeriodMs, 'health.shutdownGracePeriodMs', problems, {
-      allowZero: true,
-    }) ?? (environment === 'production' ? 5000 : 0);
-
-  const memory = section(health.memory, 'health.memory', problems);
-  const disk = section(health.disk, 'health.disk', problems);
-  const eventLoop = section(health.eventLoop, 'health.eventLoop', problems);
-  const queues = section(health.queues, 'health.queues', problems);
-
-  let diskPath = parse(process.cwd()).root || '/';
-  if (disk && disk.path !== undefined) {
-    if (typeof disk.path === 'string' && disk.path.length > 0) diskPath = disk.path;
-    else problems.add('health.disk.path', 'a non-empty string', disk.path);
-  }
-  let thresholdPercent = 0.9;
-  if (disk && disk.thresholdPercent !== undefined) {
-    const value = disk.thresholdPercent;
-    if (typeof value === 'number' && value > 0 && value <= 1) thresholdPercent = value;
-    else problems.add('health.disk.thresholdPercent', 'a fraction in (0, 1]', value);
-  }
-
-  const checks = [
-    ...resolveChecks(health.checks, 'health.checks', false, timeoutMs, problems),
-    ...resolveChecks(health.readiness, 'health.readiness', true, timeoutMs, problems),
-  ];
+/** Built-in check names are reserved, and every name is unique across checks and readiness. */
+function checkNames(checks: readonly ResolvedHealthCheck[], problems: Problems): void {
   const reserved: readonly string[] = [...BUILT_IN_CHECKS, SHUTDOWN_CHECK];
   const names = new Set<string>();
   for (const { name } of checks) {
@@ -239,6 +179,41 @@ export function resolveHealthOptions(
     }
     names.add(name);
   }
+}
+
+/**
+ * Applies defaults to the `health` options and validates them, recording every problem.
+ * `environment` sets the default grace period (5 s in production).
+ */
+export function resolveHealthOptions(
+  raw: unknown,
+  problems: Problems,
+  environment: string,
+): ResolvedHealthOptions {
+  const health = OptionReader.of(raw, 'health', HEALTH_KEYS, problems);
+  const enabled = health.boolean('enabled') ?? true;
+  const paths = resolvePaths(health);
+  const timeoutMs = health.integer('timeoutMs', TIMER) ?? 1000;
+  const shutdownGracePeriodMs =
+    health.integer('shutdownGracePeriodMs', TIMER_OR_ZERO) ??
+    (environment === 'production' ? 5000 : 0);
+
+  const memory = indicator(health, 'memory', MEMORY_KEYS);
+  const disk = indicator(health, 'disk', DISK_KEYS);
+  const eventLoop = indicator(health, 'eventLoop', EVENT_LOOP_KEYS);
+  const queues = indicator(health, 'queues', QUEUE_KEYS);
+  const diskOptions = disk && {
+    path: disk.string('path') ?? (parse(process.cwd()).root || '/'),
+    thresholdPercent:
+      disk.number('thresholdPercent', { min: 0, max: 1, above: true }, 'a fraction in (0, 1]') ??
+      0.9,
+  };
+
+  const checks = [
+    ...resolveChecks(health, 'checks', timeoutMs),
+    ...resolveChecks(health, 'readiness', timeoutMs),
+  ];
+  checkNames(checks, problems);
 
   return {
     enabled,
@@ -247,22 +222,16 @@ export function resolveHealthOptions(
     shutdownGracePeriodMs,
     memory: memory && {
       heapUsedThresholdBytes:
-        positive(memory.heapUsedThresholdBytes, 'health.memory.heapUsedThresholdBytes', problems) ??
+        memory.integer('heapUsedThresholdBytes', POSITIVE) ??
         Math.floor(getHeapStatistics().heap_size_limit * 0.9),
       rssThresholdBytes:
-        positive(memory.rssThresholdBytes, 'health.memory.rssThresholdBytes', problems) ??
-        Math.floor(availableMemory() * 0.9),
+        memory.integer('rssThresholdBytes', POSITIVE) ?? Math.floor(availableMemory() * 0.9),
     },
-    disk: disk && { path: diskPath, thresholdPercent },
-    eventLoop: eventLoop && {
-      maxLagMs: positive(eventLoop.maxLagMs, 'health.eventLoop.maxLagMs', problems) ?? 1000,
-    },
+    disk: diskOptions,
+    eventLoop: eventLoop && { maxLagMs: eventLoop.integer('maxLagMs', POSITIVE) ?? 1000 },
     queues: queues && {
-      maxWaiting: positive(queues.maxWaiting, 'health.queues.maxWaiting', problems) ?? 1000,
-      maxOldestWaitSeconds:
-        positive(queues.maxOldestWaitSeconds, 'health.queues.maxOldestWaitSeconds', problems, {
-          integer: false,
-        }) ?? 300,
+      maxWaiting: queues.integer('maxWaiting', POSITIVE) ?? 1000,
+      maxOldestWaitSeconds: queues.number('maxOldestWaitSeconds', { min: 0, above: true }) ?? 300,
     },
     checks,
   };

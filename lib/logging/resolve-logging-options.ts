@@ -1,26 +1,35 @@
-import { isPlainObject, type Problems } from '../config/problems';
+import type { Problems } from '../config/problems';
+import {
+  EnvReader,
+  isPlainObject,
+  OptionReader,
+  optionKeys,
+  readMethods,
+  readOneOf,
+  readStrings,
+  type Env,
+} from '../config/option-reader';
 import type {
+  LoggingOptions,
   LogLevel,
   RequestUserContext,
   ResolvedLoggingOptions,
 } from './logging-options.interface';
 
-type Env = Record<string, string | undefined>;
-
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-const KNOWN = [
-  'enabled',
-  'requestLogs',
-  'requestContext',
-  'level',
-  'levels',
-  'pretty',
-  'excludePaths',
-  'requestIdHeader',
-  'userContext',
-  'stream',
-] as const;
+const LOGGING_KEYS = optionKeys({
+  enabled: true,
+  requestLogs: true,
+  requestContext: true,
+  level: true,
+  levels: true,
+  pretty: true,
+  excludePaths: true,
+  requestIdHeader: true,
+  userContext: true,
+  stream: true,
+} satisfies Record<keyof LoggingOptions, true>);
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
@@ -37,13 +46,31 @@ export function defaultUserContext(request: any): RequestUserContext | undefined
   };
 }
 
-function level(value: unknown, path: string, problems: Problems): LogLevel | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string' && (LEVELS as readonly string[]).includes(value.toLowerCase())) {
-    return value.toLowerCase() as LogLevel;
+function readLevels(logging: OptionReader): Record<string, LogLevel> {
+  const levels: Record<string, LogLevel> = {};
+  const value = logging.get('levels');
+  if (value === undefined) return levels;
+  if (!isPlainObject(value)) {
+    logging.problems.add(logging.at('levels'), 'an object of logger context to level', value);
+    return levels;
   }
-  problems.add(path, `one of ${LEVELS.join(', ')}`, value);
-  return undefined;
+  for (const [context, level] of Object.entries(value)) {
+    const path = `${logging.at('levels')}.${context}`;
+    const parsed = readOneOf(level, path, logging.problems, LEVELS, { caseInsensitive: true });
+    if (parsed) levels[context] = parsed;
+  }
+  return levels;
+}
+
+/** Wrapped once here, so no caller (log lines, request lines, Sentry) can be broken by it. */
+function safeUserContext(extract: typeof defaultUserContext): typeof defaultUserContext {
+  return (request) => {
+    try {
+      return extract(request);
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** Applies defaults and `LOG_LEVEL` to `logging` options, recording every bad field. */
@@ -52,122 +79,56 @@ export function resolveLoggingOptions(
   env: Env,
   problems: Problems,
 ): ResolvedLoggingOptions {
-  let options: Record<string, unknown> = {};
-  if (raw !== undefined) {
-    if (isPlainObject(raw)) options = raw;
-    else problems.add('logging', 'an object', raw);
-    problems.unknownKeys(options, 'logging', KNOWN);
-  }
-
-  let enabled = true;
-  if (options.enabled !== undefined) {
-    if (typeof options.enabled === 'boolean') enabled = options.enabled;
-    else problems.add('logging.enabled', 'a boolean', options.enabled);
-  }
-
-  const flag = (key: 'requestLogs' | 'requestContext'): boolean => {
-    const value = options[key];
-    if (value === undefined || typeof value === 'boolean') return value !== false;
-    problems.add(`logging.${key}`, 'a boolean', value);
-    return true;
-  };
-  const requestLogs = flag('requestLogs');
-  const requestContext = flag('requestContext');
-
-  const lvl =
-    level(options.level, 'logging.level', problems) ??
-    (env.LOG_LEVEL ? level(env.LOG_LEVEL, 'LOG_LEVEL (environment)', problems) : undefined) ??
-    'info';
-
-  const levels: Record<string, LogLevel> = {};
-  if (options.levels !== undefined) {
-    if (!isPlainObject(options.levels)) {
-      problems.add('logging.levels', 'an object of logger context to level', options.levels);
-    } else {
-      for (const [context, value] of Object.entries(options.levels)) {
-        const parsed = level(value, `logging.levels.${context}`, problems);
-        if (parsed) levels[context] = parsed;
-      }
-    }
-  }
-
-  let pretty: boolean | undefined;
-  if (options.pretty !== undefined) {
-    if (typeof options.pretty === 'boolean') pretty = options.pretty;
-    else problems.add('logging.pretty', 'a boolean', options.pretty);
-  }
-
-  let excludePaths = ['/health', '/ready', '/live', '/metrics'];
-  if (options.excludePaths !== undefined) {
-    const list = options.excludePaths;
-    if (Array.isArray(list) && list.every((p) => typeof p === 'string' && p.startsWith('/'))) {
-      excludePaths = list.map((p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p));
-    } else {
-      problems.add('logging.excludePaths', 'an array of paths starting with "/"', list);
-    }
-  }
-
-  let requestIdHeader = 'x-request-id';
-  if (options.requestIdHeader !== undefined) {
-    const header = options.requestIdHeader;
-    if (typeof header === 'string' && HEADER_NAME.test(header)) {
-      requestIdHeader = header.toLowerCase();
-    } else {
-      problems.add('logging.requestIdHeader', 'a valid HTTP header name', header);
-    }
-  }
-
-  let userContext = defaultUserContext;
-  if (options.userContext !== undefined) {
-    if (typeof options.userContext === 'function') {
-      const extract = options.userContext as typeof defaultUserContext;
-      // Wrapped once here, so no caller (log lines, request lines, Sentry) can be broken by it.
-      userContext = (request) => {
-        try {
-          return extract(request);
-        } catch {
-          return undefined;
-        }
-      };
-    } else {
-      problems.add(
-        'logging.userContext',
-        'a function (request) => { userId, workspaceId }',
-        options.userContext,
-      );
-    }
-  }
-
-  let stream: ResolvedLoggingOptions['stream'];
-  if (options.stream !== undefined) {
-    const candidate = options.stream as { write?: unknown } | null;
-    if (candidate && typeof candidate.write === 'function') {
-      stream = candidate as ResolvedLoggingOptions['stream'];
-    } else {
-      problems.add('logging.stream', 'an object with a write(line) method', options.stream);
-    }
-  }
-
+  const logging = OptionReader.of(raw, 'logging', LOGGING_KEYS, problems);
+  const enabled = logging.boolean('enabled') ?? true;
+  const requestLogs = logging.boolean('requestLogs') ?? true;
+  const requestContext = logging.boolean('requestContext') ?? true;
+  const level = logging.has('level')
+    ? logging.oneOf('level', LEVELS, { caseInsensitive: true })
+    : new EnvReader(env, problems).oneOf('LOG_LEVEL', LEVELS);
+  const levels = readLevels(logging);
+  const pretty = logging.boolean('pretty');
+  const excludePaths = logging.strings('excludePaths', {
+    test: (p) => p.startsWith('/'),
+    expected: 'an array of paths starting with "/"',
+  });
+  const requestIdHeader = logging.string('requestIdHeader', {
+    test: HEADER_NAME,
+    expected: 'a valid HTTP header name',
+  });
+  const userContext = logging.function<typeof defaultUserContext>(
+    'userContext',
+    'a function (request) => { userId, workspaceId }',
+  );
+  const stream = readMethods<ResolvedLoggingOptions['stream']>(
+    logging.get('stream'),
+    logging.at('stream'),
+    problems,
+    ['write'],
+    'an object with a write(line) method',
+  );
   return {
     enabled,
     requestLogs: enabled && requestLogs,
     requestContext,
-    level: lvl,
+    level: level ?? 'info',
     levels,
     pretty,
-    excludePaths,
-    requestIdHeader,
-    userContext,
+    excludePaths: excludePaths?.map((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p)) ?? [
+      '/health',
+      '/ready',
+      '/live',
+      '/metrics',
+    ],
+    requestIdHeader: requestIdHeader?.toLowerCase() ?? 'x-request-id',
+    userContext: userContext ? safeUserContext(userContext) : defaultUserContext,
     stream,
   };
 }
 
 /** Validates the top-level `redact` list of extra secret key names. */
 export function resolveRedact(raw: unknown, problems: Problems): string[] {
-  if (raw === undefined) return [];
-  if (Array.isArray(raw) && raw.every((key) => typeof key === 'string' && key.length > 0)) {
-    return [...raw];
-  }
-  problems.add('redact', 'an array of non-empty key names', raw);
-  return [];
+  return (
+    readStrings(raw, 'redact', problems, { expected: 'an array of non-empty key names' }) ?? []
+  );
 }

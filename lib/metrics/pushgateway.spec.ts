@@ -272,13 +272,13 @@ describe('validatePushgatewayOptions', () => {
       'pushgateway.jobname: unknown option; expected one of url, jobName, groupings, deleteOnSuccess, pushOnExit, timeoutMs, headers',
       'pushgateway.url: expected an http(s) URL, got "ftp://***@host"',
       'pushgateway.jobName: expected a job name without "/", got "a/b"',
-      'pushgateway.groupings: expected label names matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__", got "bad-name"',
-      'pushgateway.groupings: expected label names matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__", got "__reserved"',
-      'pushgateway.groupings.job: expected no "job" grouping (the job label is "pushgateway.jobName"), got "z"',
+      'pushgateway.groupings.bad-name: expected a label name matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__", got "bad-name"',
+      'pushgateway.groupings.__reserved: expected a label name matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__", got "__reserved"',
+      'pushgateway.groupings.job: expected no "job" label (the job label is "pushgateway.jobName"), got "z"',
       'pushgateway.groupings.n: expected a string, got 1',
-      'pushgateway.headers.Authorization: expected a string, got a number',
-      'pushgateway.headers: expected HTTP header names (RFC 9110 tokens), got "Bad Header"',
-      'pushgateway.headers.X-Token: expected a string without line breaks or NUL, got one with them (value not shown)',
+      'pushgateway.headers.Authorization: expected a string, got a number (not shown)',
+      'pushgateway.headers.Bad Header: expected an HTTP header name (an RFC 9110 token), got "Bad Header"',
+      'pushgateway.headers.X-Token: expected a string without line breaks or NUL, got a string (not shown)',
       'pushgateway.deleteOnSuccess: expected a boolean, got "yes"',
       'pushgateway.timeoutMs: expected a positive integer <= 2147483647, got 2147483648',
     ]);
@@ -316,7 +316,9 @@ describe('validatePushgatewayOptions', () => {
     ]);
     expect(
       validatePushgatewayOptions({ url: 'http://h', jobName: 'j', headers: 'Bearer secret-2' }),
-    ).toEqual(['pushgateway.headers: expected an object of header names to strings, got a string']);
+    ).toEqual([
+      'pushgateway.headers: expected an object of header names to strings, got a string (not shown)',
+    ]);
   });
 
   it('rejects a non-object', () => {

@@ -1,6 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { Pushgateway, type Registry } from 'prom-client';
-import { describe, isPlainObject, Problems } from '../config/problems';
+import {
+  EnvReader,
+  isHttpUrl,
+  isPlainObject,
+  OptionReader,
+  optionKeys,
+  readHttpUrl,
+  readString,
+  TIMER,
+  type Env,
+} from '../config/option-reader';
+import { describeValue, Problems } from '../config/problems';
 import { Messages } from '../observability.messages';
 
 /**
@@ -59,15 +70,11 @@ export interface PushgatewayOptions {
 /** `PushgatewayOptions` once validated, with every default applied. */
 export type ResolvedPushgatewayOptions = Required<PushgatewayOptions>;
 
-type Env = Record<string, string | undefined>;
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const MAX_TIMEOUT_MS = 2_147_483_647;
 const DEFAULTS = { deleteOnSuccess: false, pushOnExit: false, timeoutMs: 5000 } as const;
 
 // Tied to the interface by the type checker: a new option that is not listed here fails to compile.
-const KNOWN_KEYS = Object.keys({
+const KNOWN_KEYS = optionKeys({
   url: true,
   jobName: true,
   groupings: true,
@@ -76,28 +83,6 @@ const KNOWN_KEYS = Object.keys({
   timeoutMs: true,
   headers: true,
 } satisfies Record<keyof PushgatewayOptions, true>);
-
-/**
- * `text` with the userinfo of a URL and its query and fragment replaced by `***`. Works on
- * strings that do not parse too, since those are the ones that end up in error messages.
- */
-function maskUrl(text: string): string {
-  const scheme = text.indexOf('//');
-  const start = scheme === -1 ? 0 : scheme + 2;
-  // The last "@" wins: an unencoded "@" or "/" inside a password must not leave part of it.
-  const at = text.lastIndexOf('@');
-  let masked = at >= start ? `${text.slice(0, start)}***${text.slice(at)}` : text;
-  const query = masked.search(/[?#]/);
-  if (query !== -1) masked = `${masked.slice(0, query + 1)}***`;
-  return masked;
-}
-
-/** A value's kind, for messages about fields whose values may be secret. */
-function kindOf(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 /** `decodeURIComponent`, or `text` itself when it is not valid percent-encoding. */
 function decoded(text: string): string {
@@ -108,80 +93,60 @@ function decoded(text: string): string {
   }
 }
 
-function checkUrl(value: string, path: string, problems: Problems): string | undefined {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !parsed.hostname) {
-    problems.add(path, 'an http(s) URL', maskUrl(value));
-    return undefined;
-  }
-  if (parsed.search || parsed.hash || /[?#]/.test(value)) {
-    problems.add(
-      path,
-      'an http(s) URL without a query or fragment (prom-client drops them)',
-      maskUrl(value),
-    );
-    return undefined;
-  }
-  return value;
+// prom-client drops the query and fragment of the gateway URL, so they are refused.
+const WITHOUT_QUERY = {
+  test: (value: string) => !/[?#]/.test(value),
+  expected: 'an http(s) URL without a query or fragment (prom-client drops them)',
+};
+
+function readUrl(options: OptionReader, vars: EnvReader): string | undefined {
+  const { problems } = options;
+  const check = (value: unknown, path: string): string | undefined =>
+    isHttpUrl(value)
+      ? readString(value, path, problems, WITHOUT_QUERY)
+      : readHttpUrl(value, path, problems);
+  if (options.has('url')) return check(options.get('url'), options.at('url'));
+  const fromEnv = vars.string('PUSHGATEWAY_URL');
+  if (fromEnv !== undefined) return check(fromEnv, EnvReader.path('PUSHGATEWAY_URL'));
+  problems.add(options.at('url'), 'an http(s) URL (or set PUSHGATEWAY_URL)', undefined);
+  return undefined;
 }
 
-function checkGroupings(value: unknown, problems: Problems): Record<string, string> {
-  if (value === undefined) return {};
-  if (!isPlainObject(value)) {
-    problems.add('pushgateway.groupings', 'an object of label names to string values', value);
-    return {};
-  }
-  const groupings: Record<string, string> = {};
-  for (const [name, labelValue] of Object.entries(value)) {
-    const path = `pushgateway.groupings.${name}`;
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-      problems.add(
-        `pushgateway.groupings`,
-        'label names matching [a-zA-Z_][a-zA-Z0-9_]* and not starting with "__"',
-        name,
-      );
-    } else if (name === 'job') {
-      problems.add(path, 'no "job" grouping (the job label is "pushgateway.jobName")', labelValue);
-    } else if (typeof labelValue !== 'string') {
-      problems.add(path, 'a string', labelValue);
-    } else {
-      groupings[name] = labelValue;
-    }
-  }
-  return groupings;
-}
-
-function checkHeaders(value: unknown, problems: Problems): Record<string, string> {
+function readHeaders(options: OptionReader): Record<string, string> {
+  const value = options.get('headers');
+  const { problems } = options;
   if (value === undefined) return {};
   // Header values are often credentials: messages name their kind, never the value.
   if (!isPlainObject(value)) {
-    problems.list.push(
-      `pushgateway.headers: expected an object of header names to strings, got ${kindOf(value)}`,
-    );
+    problems.add(options.at('headers'), 'an object of header names to strings', value);
     return {};
   }
   const headers: Record<string, string> = {};
   for (const [name, headerValue] of Object.entries(value)) {
+    const path = `${options.at('headers')}.${name}`;
     if (!HEADER_NAME.test(name)) {
-      problems.add('pushgateway.headers', 'HTTP header names (RFC 9110 tokens)', name);
+      problems.addName(path, 'an HTTP header name (an RFC 9110 token)', name);
     } else if (typeof headerValue !== 'string') {
-      problems.list.push(
-        `pushgateway.headers.${name}: expected a string, got ${kindOf(headerValue)}`,
-      );
+      problems.add(path, 'a string', headerValue);
     } else if (/[\r\n\0]/.test(headerValue)) {
-      problems.list.push(
-        `pushgateway.headers.${name}: expected a string without line breaks or NUL, got one with them (value not shown)`,
-      );
+      problems.add(path, 'a string without line breaks or NUL', headerValue);
     } else {
       headers[name] = headerValue;
     }
   }
   return headers;
+}
+
+function readJobName(options: OptionReader): string | undefined {
+  const value = options.get('jobName');
+  if (typeof value !== 'string' || value.trim() === '') {
+    options.problems.add(options.at('jobName'), 'a non-empty string', value);
+    return undefined;
+  }
+  return options.string('jobName', {
+    test: (s) => !s.includes('/'),
+    expected: 'a job name without "/"',
+  });
 }
 
 /**
@@ -199,65 +164,22 @@ export function resolvePushgatewayOptions(
   env: Env,
 ): { options: ResolvedPushgatewayOptions | undefined; problems: string[] } {
   const problems = new Problems();
-  let options: Record<string, unknown> = {};
-  if (raw !== undefined) {
-    if (isPlainObject(raw)) options = raw;
-    else problems.add('pushgateway', 'an object', raw);
-    problems.unknownKeys(options, 'pushgateway', KNOWN_KEYS);
-  }
-
-  let url: string | undefined;
-  const envUrl = env.PUSHGATEWAY_URL?.trim();
-  if (options.url !== undefined) {
-    if (typeof options.url === 'string') url = checkUrl(options.url, 'pushgateway.url', problems);
-    else problems.add('pushgateway.url', 'an http(s) URL', options.url);
-  } else if (envUrl) {
-    url = checkUrl(envUrl, 'PUSHGATEWAY_URL (environment)', problems);
-  } else {
-    problems.add('pushgateway.url', 'an http(s) URL (or set PUSHGATEWAY_URL)', undefined);
-  }
-
-  let jobName: string | undefined;
-  if (typeof options.jobName !== 'string' || options.jobName.trim() === '') {
-    problems.add('pushgateway.jobName', 'a non-empty string', options.jobName);
-  } else if (options.jobName.includes('/')) {
-    problems.add('pushgateway.jobName', 'a job name without "/"', options.jobName);
-  } else {
-    jobName = options.jobName;
-  }
-
-  const groupings = checkGroupings(options.groupings, problems);
-  const headers = checkHeaders(options.headers, problems);
-
-  let deleteOnSuccess: boolean = DEFAULTS.deleteOnSuccess;
-  if (options.deleteOnSuccess !== undefined) {
-    if (typeof options.deleteOnSuccess === 'boolean') deleteOnSuccess = options.deleteOnSuccess;
-    else problems.add('pushgateway.deleteOnSuccess', 'a boolean', options.deleteOnSuccess);
-  }
-
-  let pushOnExit: boolean = DEFAULTS.pushOnExit;
-  if (options.pushOnExit !== undefined) {
-    if (typeof options.pushOnExit === 'boolean') pushOnExit = options.pushOnExit;
-    else problems.add('pushgateway.pushOnExit', 'a boolean', options.pushOnExit);
-  }
-
-  let timeoutMs: number = DEFAULTS.timeoutMs;
-  if (options.timeoutMs !== undefined) {
-    const t = options.timeoutMs;
-    if (typeof t === 'number' && Number.isInteger(t) && t > 0 && t <= MAX_TIMEOUT_MS) {
-      timeoutMs = t;
-    } else {
-      problems.add('pushgateway.timeoutMs', `a positive integer <= ${MAX_TIMEOUT_MS}`, t);
-    }
-  }
-
-  if (problems.list.length > 0 || url === undefined || jobName === undefined) {
+  const options = OptionReader.of(raw, 'pushgateway', KNOWN_KEYS, problems);
+  const url = readUrl(options, new EnvReader(env, problems));
+  const resolved = {
+    url,
+    jobName: readJobName(options),
+    groupings: options.labels('groupings', { job: 'the job label is "pushgateway.jobName"' }) ?? {},
+    headers: readHeaders(options),
+    deleteOnSuccess: options.boolean('deleteOnSuccess') ?? DEFAULTS.deleteOnSuccess,
+    pushOnExit: options.boolean('pushOnExit') ?? DEFAULTS.pushOnExit,
+    timeoutMs: options.integer('timeoutMs', TIMER) ?? DEFAULTS.timeoutMs,
+  };
+  const { url: target, jobName: job } = resolved;
+  if (problems.count > 0 || target === undefined || job === undefined) {
     return { options: undefined, problems: problems.list };
   }
-  return {
-    options: { url, jobName, groupings, deleteOnSuccess, pushOnExit, timeoutMs, headers },
-    problems: [],
-  };
+  return { options: { ...resolved, url: target, jobName: job }, problems: [] };
 }
 
 /**
@@ -399,7 +321,7 @@ export class PushgatewayClient {
   private reasonOf(error: unknown): string {
     // Duck-typed: errors of Node's own http module fail `instanceof Error` in other realms (Jest).
     const { message: raw, code } = (error ?? {}) as { message?: unknown; code?: unknown };
-    const message = typeof raw === 'string' ? raw : describe(error);
+    const message = typeof raw === 'string' ? raw : describeValue(error);
     const answer = /^push failed with status (\d+), ([\s\S]*)$/.exec(message);
     if (answer) return this.answered(Number(answer[1]), answer[2]);
     if (message === 'Pushgateway request timed out') {

@@ -41,7 +41,7 @@ describe('queues options', () => {
       [
         'Invalid nestjs-observability options:',
         '  - queues.redis: unknown option; expected one of scrapeTimeoutMs, bullmq',
-        '  - queues.scrapeTimeoutMs: expected a positive integer, got 0',
+        '  - queues.scrapeTimeoutMs: expected a positive integer <= 2147483647, got 0',
         '  - queues.bullmq.db: unknown option; expected one of connection, queues, prefix',
         '  - queues.bullmq.connection: expected ioredis options ({ host, port, ... }) or an ioredis instance, got "redis://localhost"',
         '  - queues.bullmq.queues[1]: expected a non-empty string, got ""',

@@ -1,102 +1,61 @@
-import type { ResolvedQueueMetricsOptions } from './queue-options.interface';
+import type { Problems } from '../config/problems';
+import { isPlainObject, OptionReader, optionKeys, TIMER } from '../config/option-reader';
+import type {
+  BullMqQueuesOptions,
+  QueueMetricsOptions,
+  ResolvedQueueMetricsOptions,
+} from './queue-options.interface';
 
-const QUEUES_KEYS = ['scrapeTimeoutMs', 'bullmq'] as const;
-const BULLMQ_KEYS = ['connection', 'queues', 'prefix'] as const;
+const QUEUES_KEYS = optionKeys({
+  scrapeTimeoutMs: true,
+  bullmq: true,
+} satisfies Record<keyof QueueMetricsOptions, true>);
+
+const BULLMQ_KEYS = optionKeys({
+  connection: true,
+  queues: true,
+  prefix: true,
+} satisfies Record<keyof BullMqQueuesOptions, true>);
 
 /** The default `queues.scrapeTimeoutMs`. */
 export const DEFAULT_QUEUE_SCRAPE_TIMEOUT_MS = 1000;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
-function unknownKeys(
-  value: Record<string, unknown>,
-  scope: string,
-  known: readonly string[],
-  problems: string[],
-): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      problems.push(`${scope}.${key}: unknown option; expected one of ${known.join(', ')}`);
-    }
-  }
-}
-
-/**
- * Validates the `queues` options. Every problem is pushed to `problems` (in the format of the
- * module's boot error), so one error names them all.
- */
-export function resolveQueueOptions(raw: unknown, problems: string[]): ResolvedQueueMetricsOptions {
-  const resolved: ResolvedQueueMetricsOptions = {
-    scrapeTimeoutMs: DEFAULT_QUEUE_SCRAPE_TIMEOUT_MS,
-    bullmq: undefined,
-  };
-  if (raw === undefined) return resolved;
-  if (!isPlainObject(raw)) {
-    problems.push(`queues: expected an object, got ${show(raw)}`);
-    return resolved;
-  }
-  unknownKeys(raw, 'queues', QUEUES_KEYS, problems);
-
-  const timeout = raw.scrapeTimeoutMs;
-  if (timeout !== undefined) {
-    if (typeof timeout === 'number' && Number.isInteger(timeout) && timeout > 0) {
-      resolved.scrapeTimeoutMs = timeout;
-    } else {
-      problems.push(`queues.scrapeTimeoutMs: expected a positive integer, got ${show(timeout)}`);
-    }
-  }
-
-  const bullmq = raw.bullmq;
-  if (bullmq === undefined) return resolved;
-  if (!isPlainObject(bullmq)) {
-    problems.push(`queues.bullmq: expected an object { connection, queues }, got ${show(bullmq)}`);
-    return resolved;
-  }
-  unknownKeys(bullmq, 'queues.bullmq', BULLMQ_KEYS, problems);
-  const before = problems.length;
-  const { connection, queues, prefix } = bullmq;
-  if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
-    problems.push(
-      `queues.bullmq.connection: expected ioredis options ({ host, port, ... }) or an ioredis instance, got ${show(connection)}`,
+function resolveBullMq(bullmq: OptionReader): Required<BullMqQueuesOptions> | undefined {
+  const { problems } = bullmq;
+  const before = problems.count;
+  const connection = bullmq.get('connection');
+  if (!isPlainObject(connection)) {
+    problems.add(
+      bullmq.at('connection'),
+      'ioredis options ({ host, port, ... }) or an ioredis instance',
+      connection,
     );
   }
   const names: string[] = [];
+  const queues = bullmq.get('queues');
   if (!Array.isArray(queues) || queues.length === 0) {
-    problems.push(
-      `queues.bullmq.queues: expected a non-empty array of queue names, got ${show(queues)}`,
-    );
+    problems.add(bullmq.at('queues'), 'a non-empty array of queue names', queues);
   } else {
     queues.forEach((name, index) => {
-      if (typeof name === 'string' && name.length > 0) {
-        if (!names.includes(name)) names.push(name);
-      } else {
-        problems.push(
-          `queues.bullmq.queues[${index}]: expected a non-empty string, got ${show(name)}`,
-        );
+      if (typeof name !== 'string' || name === '') {
+        problems.add(`${bullmq.at('queues')}[${index}]`, 'a non-empty string', name);
+      } else if (!names.includes(name)) {
+        names.push(name);
       }
     });
   }
-  if (prefix !== undefined && (typeof prefix !== 'string' || prefix.length === 0)) {
-    problems.push(`queues.bullmq.prefix: expected a non-empty string, got ${show(prefix)}`);
-  }
-  if (problems.length === before) {
-    resolved.bullmq = {
-      connection: connection as object,
-      queues: names,
-      prefix: (prefix as string | undefined) ?? 'bull',
-    };
-  }
-  return resolved;
+  const prefix = bullmq.string('prefix') ?? 'bull';
+  if (problems.count > before) return undefined;
+  return { connection: connection as object, queues: names, prefix };
+}
+
+/** Validates the `queues` options, recording every problem. */
+export function resolveQueueOptions(raw: unknown, problems: Problems): ResolvedQueueMetricsOptions {
+  const queues = OptionReader.of(raw, 'queues', QUEUES_KEYS, problems);
+  const scrapeTimeoutMs = queues.integer('scrapeTimeoutMs', TIMER);
+  const bullmq = queues.object('bullmq', BULLMQ_KEYS, 'an object { connection, queues }');
+  return {
+    scrapeTimeoutMs: scrapeTimeoutMs ?? DEFAULT_QUEUE_SCRAPE_TIMEOUT_MS,
+    bullmq: isPlainObject(queues.get('bullmq')) ? resolveBullMq(bullmq) : undefined,
+  };
 }
