@@ -123,7 +123,7 @@ export type {
 export { RequestContext } from './logging/request-context';
 export type { RequestContextStore } from './logging/request-context';
 export { useStructuredLogger } from './logging/use-structured-logger';
-export { Logger, PinoLogger, InjectPinoLogger } from 'nestjs-pino';
+export { StructuredLogger } from './logging/structured-logger';
 export type { ErrorsOptions } from './errors/errors-options.interface';
 export { ErrorTrackingService } from './errors/error-tracking.service';
 export { ObservabilityExceptionFilter } from './errors/observability-exception.filter';

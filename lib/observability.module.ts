@@ -46,8 +46,8 @@ import type {
  * `@TrackDuration()`/`@CountCalls()`/`@TrackJob()`, and the metrics server on `metrics.port`
  * (9091) with `GET /metrics` and `GET /health`, and on the application's own server the health
  * endpoints `/health`, `/health/detailed`, `/ready` and `/live` (`HealthService`) with graceful
- * shutdown; structured JSON logs through nestjs-pino (`Logger`, `PinoLogger`) with a request id
- * on every request; `ErrorTrackingService` and a global exception filter that reports errors to
+ * shutdown; structured JSON logs (`useStructuredLogger(app)` routes Nest's own logs there) with a
+ * request id on every request; `ErrorTrackingService` and a global exception filter that reports errors to
  * Sentry when `SENTRY_DSN` is set; `AlertingService`. Each imported instance owns its own
  * prom-client registry.
  *
@@ -155,10 +155,7 @@ function fromCore<T>(
   return { provide: token, inject: [MonitoringCore], useFactory: pick };
 }
 
-/**
- * Adds the capability modules, created per module instance (the health controller is) and at
- * `forRoot` time (nestjs-pino collects `@InjectPinoLogger()` contexts until then).
- */
+/** Adds the capability modules (the health module is created per module instance). */
 function withCapabilities(definition: DynamicModule, reportErrors: boolean): DynamicModule {
   return {
     ...definition,
@@ -169,11 +166,7 @@ function withCapabilities(definition: DynamicModule, reportErrors: boolean): Dyn
       ...(definition.providers ?? []),
       ...(reportErrors ? [{ provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor }] : []),
     ],
-    imports: [
-      ...(definition.imports ?? []),
-      HealthModule.register(),
-      ObservabilityLoggingModule.register(),
-    ],
+    imports: [...(definition.imports ?? []), HealthModule.register(), ObservabilityLoggingModule],
     exports: [...(definition.exports ?? []), HealthModule],
   };
 }

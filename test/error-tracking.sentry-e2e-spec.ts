@@ -28,7 +28,7 @@ import {
 } from 'nestjs-observability';
 import { sampleValue } from './utils/exposition';
 import { ADAPTERS, listen } from './utils/http-apps';
-import { LogCapture, resetNestjsPino } from './utils/log-capture';
+import { LogCapture } from './utils/log-capture';
 import { scrape } from './utils/metrics-client';
 import { SentryReceiver } from './utils/sentry-receiver';
 
@@ -186,7 +186,6 @@ describe('without the instrument import', () => {
       expect((await fetch(`${url}/unavailable`)).status).toBe(503);
     } finally {
       await app.close();
-      resetNestjsPino();
     }
     // app.close() flushed the event.
     expect(receiver.events).toHaveLength(1);
@@ -226,7 +225,6 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    resetNestjsPino();
   });
 
   it('reports an unknown error with stack, tags, scrubbed request, environment and release; the client gets Nest’s body', async () => {

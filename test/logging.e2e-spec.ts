@@ -15,15 +15,14 @@ import { NestFactory } from '@nestjs/core';
 import {
   AlertingService,
   ErrorTrackingService,
-  InjectPinoLogger,
   ObservabilityModule,
   type ObservabilityModuleOptions,
-  PinoLogger,
   RequestContext,
+  StructuredLogger,
   useStructuredLogger,
 } from 'nestjs-observability';
 import { ADAPTERS, listen } from './utils/http-apps';
-import { LogCapture, resetNestjsPino } from './utils/log-capture';
+import { LogCapture } from './utils/log-capture';
 import { sampleValue } from './utils/exposition';
 import { scrape } from './utils/metrics-client';
 import { eventually, sendAndAbort } from './utils/http-client';
@@ -50,11 +49,12 @@ class FakeAuthGuard implements CanActivate {
 
 @Injectable()
 class OrdersService {
-  constructor(@InjectPinoLogger('OrdersService') private readonly logger: PinoLogger) {}
+  constructor(private readonly logs: StructuredLogger) {}
 
   place(body: Record<string, unknown>): { requestId: string | undefined } {
-    this.logger.info(
+    this.logs.logger.info(
       {
+        context: 'OrdersService',
         order: { id: 'o-1', password: 'hunter2', card: { cardNumber: '4111111111111111' } },
         apiKey: 'API-KEY-VALUE',
         items: [{ refresh_token: 'REFRESH-TOKEN-VALUE' }],
@@ -66,8 +66,8 @@ class OrdersService {
   }
 
   tagged(): void {
-    this.logger.assign({ tenant: 't-9' });
-    this.logger.info('after assign');
+    RequestContext.assign({ tenant: 't-9' });
+    this.logs.logger.info({ context: 'OrdersService' }, 'after assign');
   }
 }
 
@@ -156,7 +156,6 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    resetNestjsPino();
   });
 
   it('writes JSON lines with service, environment, version, request and user context; round-trips X-Request-Id', async () => {
@@ -262,7 +261,7 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     const fromNest = capture.lines.filter((line) => line.context === 'NestApplication');
     expect(fromNest.map((line) => line.msg)).toContain('Nest application successfully started');
     expect(fromNest[0]).toMatchObject({ level: 'info', service: 'orders-api' });
-    // Bootstrap is clean: no route-syntax or other warnings from Nest or nestjs-pino.
+    // Bootstrap is clean: no route-syntax or other warnings.
     expect(capture.lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual(
       [],
     );
@@ -345,7 +344,7 @@ describe.each(ADAPTERS)('structured logging on %s', (_name, adapter) => {
     expect(capture.lines.filter((line) => line.req?.url === '/slow')).toHaveLength(1);
   });
 
-  it("keeps nestjs-pino's PinoLogger#assign(): fields on later lines and on the request line", async () => {
+  it('RequestContext.assign(): fields on later lines and on the request line', async () => {
     const capture = new LogCapture();
     const started = await listen(appModule(base(capture)), adapter);
     app = started.app;
@@ -414,8 +413,6 @@ describe('logging options', () => {
 });
 
 describe('error tracking never breaks the caller', () => {
-  afterEach(() => resetNestjsPino());
-
   it('survives a throwing alerting service, a rejecting one and a throwing userContext', async () => {
     const capture = new LogCapture();
     const { app, url } = await listen(

@@ -14,7 +14,7 @@ export interface DiagnosticLogger {
 export type DiagnosticLoggerFactory = (context: string) => DiagnosticLogger;
 
 /**
- * Diagnostics written by `root` as JSON lines with a `context` field, the shape nestjs-pino
+ * Diagnostics written by `root` as JSON lines with a `context` field, the shape the Nest module
  * gives Nest's own `Logger` lines: the standalone core reports on itself in the same log as
  * the application.
  */

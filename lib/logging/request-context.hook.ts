@@ -12,8 +12,7 @@ import { StructuredLogger } from './structured-logger';
  * The per-request part of logging, in the adapter's first request hook (before the body parser
  * and every middleware): assigns the request id (echoed in the response), opens the
  * {@link RequestContext} and watches the response for the request log line. A Nest middleware
- * would do the same for more CPU per request (on Fastify it runs through middie); nestjs-pino's
- * pino-http middleware is not mounted at all.
+ * would do the same for more CPU per request (on Fastify it runs through middie).
  */
 @Injectable()
 export class RequestContextHook implements OnModuleInit {
@@ -29,7 +28,7 @@ export class RequestContextHook implements OnModuleInit {
     const { logging } = this.options;
     const header = logging.requestIdHeader;
     const context = logging.requestContext;
-    // nestjs-pino's `PinoLogger#assign()` replaces the store's logger with a child of it.
+    // `RequestContext.assign()` replaces the store's logger with a child of it.
     const root = this.structured.root;
     const log = logging.requestLogs
       ? new RequestLog({

@@ -1,7 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
-// nestjs-pino's own request store: `PinoLogger` (and so `assign()`) reads it. One
-// AsyncLocalStorage serves both, so a request enters one store, not two.
-import { Store, storage } from 'nestjs-pino/storage.js';
 
 /** What {@link RequestContext} holds for the request being served. */
 export interface RequestContextStore {
@@ -14,17 +12,25 @@ export interface RequestContextStore {
   request: unknown;
 }
 
-/** nestjs-pino's store for `PinoLogger`, extended with the request context. @internal */
-export class ContextStore extends Store implements RequestContextStore {
+/**
+ * The store of one request: its id and request object, and the logger its lines go through
+ * (a child with the fields given to {@link RequestContext.assign}, once there are any).
+ * @internal
+ */
+export class ContextStore implements RequestContextStore {
   constructor(
-    logger: Logger | undefined,
+    /** The logger of this request's lines: the root until fields are assigned. */
+    public logger: Logger | undefined,
     readonly requestId: string,
     public request: unknown,
-  ) {
-    // nestjs-pino falls back to its root logger when the store has none.
-    super(logger as Logger);
-  }
+  ) {}
 }
+
+/**
+ * One store for the whole process, holding a per-request value: two applications in one
+ * process each open their own requests' stores, never each other's.
+ */
+const storage = new AsyncLocalStorage<ContextStore>();
 
 /**
  * The request being served, from anywhere in its async call chain (services, queues it
@@ -34,6 +40,7 @@ export class ContextStore extends Store implements RequestContextStore {
  * @example
  * ```ts
  * const id = RequestContext.requestId; // undefined outside a request
+ * RequestContext.assign({ tenant: 't-9' }); // on this request's later lines, its request line too
  * ```
  */
 export class RequestContext {
@@ -51,12 +58,23 @@ export class RequestContext {
 
   /** The current request context, or `undefined` outside a request. */
   static current(): RequestContextStore | undefined {
-    const store = storage.getStore();
-    return store instanceof ContextStore ? store : undefined;
+    return storage.getStore();
   }
 
   /** The id of the current request, or `undefined` outside a request. */
   static get requestId(): string | undefined {
-    return RequestContext.current()?.requestId;
+    return storage.getStore()?.requestId;
+  }
+
+  /**
+   * Adds `fields` to every later log line of the current request, its request line included
+   * (secrets redacted like any field). Returns `false`, doing nothing, outside a request or when
+   * the structured logger is off.
+   */
+  static assign(fields: Record<string, unknown>): boolean {
+    const store = storage.getStore();
+    if (!store?.logger || !fields || typeof fields !== 'object') return false;
+    store.logger = store.logger.child(fields);
+    return true;
   }
 }

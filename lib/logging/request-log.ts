@@ -84,7 +84,7 @@ export class RequestLog {
     // 499, as the HTTP metrics count it (nginx's "client closed request").
     const statusCode = aborted ? 499 : res.statusCode;
     const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
-    // `assign()` of nestjs-pino's PinoLogger replaces the store's logger with a child.
+    // `RequestContext.assign()` replaces the store's logger with a child.
     const logger = (store?.logger as Logger | undefined) ?? this.options.root;
     if (!logger.isLevelEnabled(level)) return;
     const user = this.options.userContext(store?.request ?? request);

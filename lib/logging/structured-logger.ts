@@ -50,8 +50,9 @@ function destinationFor(
 /**
  * The application's pino logger, built once from the resolved options: JSON lines with
  * `service`, `environment`, `version`, request fields (`request_id`, `user_id`,
- * `workspace_id`, `trace_id`, `span_id`) and every secret redacted. nestjs-pino's request
- * loggers are children of {@link StructuredLogger.root}.
+ * `workspace_id`, `trace_id`, `span_id`) and every secret redacted. Inject it to log from your
+ * code: `logs.logger` is the current request's logger (with its `RequestContext.assign()`
+ * fields), or the root outside a request.
  */
 export class StructuredLogger {
   /** The root logger; lines written in a request go through {@link logger} instead. */
@@ -146,7 +147,7 @@ export class StructuredLogger {
   }
 
   /**
-   * The logger of the current request (with the fields `PinoLogger#assign()` added), or the
+   * The logger of the current request (with the fields `RequestContext.assign()` added), or the
    * root logger. Lines get `request_id` and the user fields from the request context either way.
    */
   get logger(): Logger {

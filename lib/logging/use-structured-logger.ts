@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
+import { StructuredNestLogger } from './structured-nest.logger';
 
 /**
  * Routes Nest's own logs (bootstrap, `ExceptionsHandler`, every `new Logger(context)`) through
@@ -9,11 +9,11 @@ import { Logger } from 'nestjs-pino';
  * @example
  * ```ts
  * const app = await NestFactory.create(AppModule, { bufferLogs: true });
- * useStructuredLogger(app); // = app.useLogger(app.get(Logger)) with Logger from nestjs-pino
+ * useStructuredLogger(app);
  * await app.listen(3000);
  * ```
  */
 export function useStructuredLogger(app: INestApplicationContext): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(StructuredNestLogger));
   app.flushLogs();
 }

@@ -1,5 +1,3 @@
-import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
-
 /** An in-memory log destination: every JSON line written, parsed, plus the raw text. */
 export class LogCapture {
   readonly raw: string[] = [];
@@ -27,12 +25,4 @@ export class LogCapture {
   get text(): string {
     return this.raw.join('');
   }
-}
-
-/**
- * nestjs-pino keeps one process-wide logger for lines written outside a request (the first
- * app's). Tests boot several apps with their own captures, so reset it between them.
- */
-export function resetNestjsPino(): void {
-  __resetOutOfContextForTests();
 }
