@@ -1,10 +1,17 @@
-import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { freePort } from './utils/free-port';
 import { send } from './utils/http-client';
+import {
+  exec,
+  installedVersion,
+  MINUTE,
+  mustRun,
+  type Outcome,
+  packRepository,
+  ROOT,
+} from './utils/npm-package';
 
 /**
  * Proves the published artifact, not the sources: `npm pack` the repository, install the
@@ -13,13 +20,9 @@ import { send } from './utils/http-client';
  * repository's `paths` mapping or Jest's `moduleNameMapper`.
  */
 
-const run = promisify(execFile);
-
-const ROOT = join(__dirname, '..');
 const FIXTURE = join(__dirname, 'fixtures', 'consumer-app');
 const WORKER_FIXTURE = join(__dirname, 'fixtures', 'worker-app');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const MINUTE = 60_000;
 
 /** The consumer pins the versions the repository is tested with (and has in the npm cache). */
 const PINNED = [
@@ -30,56 +33,6 @@ const PINNED = [
   'rxjs',
   '@types/node',
 ];
-
-const installedVersion = (name: string): string =>
-  JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command and resolves with its exit code and output, also when it fails. */
-async function exec(
-  file: string,
-  args: string[],
-  cwd: string,
-  timeout: number,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(file, args, {
-      cwd,
-      env,
-      timeout,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failure.code !== 'number') throw error;
-    return { code: failure.code, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
-  }
-}
-
-/** Like `exec`, but a non-zero exit fails the test with the command's output. */
-async function mustRun(
-  file: string,
-  args: string[],
-  cwd: string,
-  timeout: number,
-  env?: NodeJS.ProcessEnv,
-): Promise<Outcome> {
-  const outcome = await exec(file, args, cwd, timeout, env);
-  if (outcome.code !== 0) {
-    throw new Error(
-      `\`${[file, ...args].join(' ')}\` exited with ${outcome.code} in ${cwd}\n` +
-        `--- stdout ---\n${outcome.stdout}\n--- stderr ---\n${outcome.stderr}`,
-    );
-  }
-  return outcome;
-}
 
 const tsc = (consumer: string, project: string, ...flags: string[]): Promise<Outcome> =>
   exec(
@@ -96,13 +49,7 @@ describe('the npm package', () => {
   let files: string[];
 
   beforeAll(async () => {
-    workdir = mkdtempSync(join(tmpdir(), 'nestjs-observability-pack-'));
-
-    // `prepack` builds dist/ first, exactly as `npm publish` would.
-    await mustRun('npm', ['pack', '--pack-destination', workdir], ROOT, 3 * MINUTE);
-    const tarballs = readdirSync(workdir).filter((name) => name.endsWith('.tgz'));
-    expect(tarballs).toHaveLength(1);
-    tarball = join(workdir, tarballs[0]);
+    ({ workdir, tarball } = await packRepository('nestjs-observability-pack-'));
     const listing = await mustRun('tar', ['-tzf', tarball], workdir, MINUTE);
     files = listing.stdout.split('\n').filter(Boolean);
 
