@@ -1,17 +1,21 @@
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, installedVersion, MINUTE, mustRun, packRepository, ROOT } from './utils/npm-package';
+import { SentryReceiver } from './utils/sentry-receiver';
 
 /**
  * The published package in fresh Nest 11 and Nest 12 applications (Nest 12 is ESM-only), each
  * compiled both to CommonJS and to ESM with `skipLibCheck: false`: `npm install` needs no flag,
  * the declarations type-check, and the application boots and serves every capability. The
- * whole suite also runs on Node 24 in CI (`npm run test:node24`), so each case runs on both.
+ * whole suite also runs on Node 22 and 24 in CI (`npm run test:node22`, `test:node24`), so each
+ * case runs on every supported Node.
  */
 
 const FIXTURE = join(__dirname, 'fixtures', 'nest-app');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const NEST_MAJORS = ['11', '12'] as const;
+/** The Sentry SDK the README tells each major to install: `@sentry/nestjs` declares Nest <= 11. */
+const SENTRY_SDK = { '11': ['@sentry/nestjs', '^10.0.0'], '12': ['@sentry/node', '^11.0.0'] };
 
 interface AppResult {
   node: string;
@@ -28,6 +32,7 @@ interface AppResult {
 describe.each(NEST_MAJORS)('the package in a fresh Nest %s application', (major) => {
   let workdir: string;
   let app: string;
+  const sentry = new SentryReceiver();
 
   beforeAll(async () => {
     let tarball: string;
@@ -41,6 +46,7 @@ describe.each(NEST_MAJORS)('the package in a fresh Nest %s application', (major)
       '@nestjs/platform-express': `^${major}.0.0`,
       'reflect-metadata': '^0.2.0',
       rxjs: '^7.8.0',
+      [SENTRY_SDK[major][0]]: SENTRY_SDK[major][1],
       'nestjs-observability': `file:${tarball}`,
     };
     const devDependencies = {
@@ -59,9 +65,11 @@ describe.each(NEST_MAJORS)('the package in a fresh Nest %s application', (major)
       }),
     );
     await mustRun('npm', ['install', '--no-audit', '--no-fund'], app, 4 * MINUTE);
+    await sentry.start();
   }, 8 * MINUTE);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await sentry.stop();
     if (workdir) rmSync(workdir, { recursive: true, force: true });
   });
 
@@ -88,11 +96,17 @@ describe.each(NEST_MAJORS)('the package in a fresh Nest %s application', (major)
         writeFileSync(join(app, 'out', 'cjs', 'package.json'), '{"type":"commonjs"}');
       }
 
-      const env = Object.fromEntries(
-        Object.entries(process.env).filter(
-          ([key]) => !/^(METRICS_|SENTRY_|ALERT|LOG_LEVEL|NODE_ENV|SERVICE_NAME)/.test(key),
+      const env = {
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(
+            ([key]) => !/^(METRICS_|SENTRY_|ALERT|LOG_LEVEL|NODE_ENV|SERVICE_NAME)/.test(key),
+          ),
         ),
-      );
+        SENTRY_DSN: sentry.dsn,
+        // The instrument entry reads the service from the environment, as in production.
+        SERVICE_NAME: 'consumer',
+      };
+      sentry.clear();
       const run = await mustRun(
         process.execPath,
         [join('out', format, 'main.js')],
@@ -129,6 +143,23 @@ describe.each(NEST_MAJORS)('the package in a fresh Nest %s application', (major)
       ]) {
         expect(result.metrics).toContain(line);
       }
+
+      // Errors reached Sentry through the SDK this major installs: the route's and the handled one.
+      const errors = sentry.events.map((event: any) => ({
+        type: event.exception?.values?.[0]?.type,
+        value: event.exception?.values?.[0]?.value,
+        route: event.tags?.route,
+        service: event.tags?.service,
+      }));
+      expect(errors).toEqual(
+        expect.arrayContaining([
+          { type: 'TypeError', value: 'kaboom', route: '/boom', service: 'consumer' },
+          { type: 'RangeError', value: 'row 3', route: undefined, service: 'consumer' },
+        ]),
+      );
+      expect((sentry.envelopes[0].header as { sdk?: { name?: string } }).sdk?.name).toBe(
+        major === '11' ? 'sentry.javascript.nestjs' : 'sentry.javascript.node',
+      );
 
       // Nest's own lines and the request lines are JSON, with the request fields.
       const logs = run.stdout

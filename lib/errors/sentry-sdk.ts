@@ -24,7 +24,7 @@ export function loadSentry(packages: readonly string[] = SENTRY_FOR_NEST): Sentr
     const sdk = loadOptional<SentrySdk>(name);
     if (sdk) return (loaded = sdk);
   }
-  throw new Error(Messages.sentryNotInstalled(packages[0]));
+  throw new Error(Messages.sentryNotInstalled(packages));
 }
 
 /**
