@@ -100,9 +100,12 @@ export const Messages = {
   cliBadConfig: (file: string, reason: string): string =>
     `Cannot read the options file "${file}": ${reason}. It must hold one JSON object of generateMonitoringArtifacts() options.`,
   cliWrote: (count: number, out: string): string => `Wrote ${count} files into ${out}:`,
-  sentryNotInstalled: (sdk: string): string =>
-    `Error tracking is enabled ("errors.dsn" or SENTRY_DSN is set) but "${sdk}" is not installed. ` +
-    `Run "npm install ${sdk}", or unset SENTRY_DSN / set "errors.enabled: false" (SENTRY_ENABLED=false).`,
+  sentryNotInstalled: (sdks: readonly string[]): string =>
+    `Error tracking is enabled ("errors.dsn" or SENTRY_DSN is set) but no Sentry SDK is installed (${sdks.map((sdk) => `"${sdk}"`).join(' or ')}). ` +
+    (sdks[0] === '@sentry/nestjs'
+      ? 'Run "npm install @sentry/nestjs" on Nest 11, or "npm install @sentry/node" on Nest 12 (@sentry/nestjs does not support it yet)'
+      : `Run "npm install ${sdks[0]}"`) +
+    ', or unset SENTRY_DSN / set "errors.enabled: false" (SENTRY_ENABLED=false).',
   sentryInitialisedLate: (): string =>
     'Sentry was initialised by ObservabilityModule, after the application was imported, so its automatic ' +
     'HTTP and database instrumentation is off (errors are still reported). Import "nestjs-observability/instrument" ' +
@@ -121,6 +124,17 @@ export const Messages = {
     `Reporting an error failed (the error itself is unaffected): ${reason}.`,
   httpMiddlewareWithoutModule: (factory: string): string =>
     `${factory}() needs "monitoring": a Monitoring from createMonitoring(), or a Nest application (or its CustomMetricsService) that imports ObservabilityModule.`,
+  adapterRequestHookFallback: (type: string): string =>
+    `Nest's ${type} adapter did not call its request hook ("onRequestHook", a private field of the adapter), ` +
+    'so HTTP metrics, the request id, the request context and the request log now run from ' +
+    (type === 'express'
+      ? "a middleware added with app.use() right after the adapter's own, with the same results. "
+      : 'an "onRequest" hook added after the adapter\'s own, which misses the requests those answer (CORS preflights, unroutable targets). ') +
+    `Use a @nestjs/platform-${type} version nestjs-observability supports, or update nestjs-observability.`,
+  promClientFastPathOff: (version: string, reasons: readonly string[]): string =>
+    `prom-client ${version} does not keep its series the way nestjs-observability's fast path updates them (${reasons.join('; ')}), ` +
+    "so the fast path is off: HTTP, method and queue metrics go through prom-client's public API, with the same values for more CPU per event. " +
+    'Use a prom-client version nestjs-observability supports, or update nestjs-observability.',
   httpAdapterUnsupported: (type: string): string =>
     `HTTP metrics support the Express and Fastify adapters; this application uses "${type}", so no HTTP metrics are recorded. ` +
     'Set "http.enabled: false" to silence this warning.',
