@@ -5,9 +5,13 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The absolute path of `name` on `PATH`, or `undefined`. */
+/**
+ * The absolute path of `name` on `PATH`, else in /usr/bin or /usr/sbin (where Debian puts its
+ * packages' binaries, whatever the PATH of the test run), else `undefined`.
+ */
 export function findBinary(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin'];
+  for (const dir of dirs) {
     if (!dir) continue;
     const candidate = join(dir, name);
     try {
@@ -20,9 +24,17 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
+/** The Debian package of each binary the suites run, for the install hint. */
+const DEBIAN_PACKAGES: Record<string, string> = {
+  prometheus: 'prometheus',
+  promtool: 'prometheus',
+  'prometheus-pushgateway': 'prometheus-pushgateway',
+};
+
 /**
- * `describe(name, fn)` when every binary is on `PATH`. Otherwise the suite is skipped with a
- * loud warning, except under `CI=true`, where it fails: CI installs them (`.ci/run`).
+ * `describe(name, fn)` when every binary is installed. Otherwise the suite is skipped with a
+ * loud warning, except under `CI=true`, where it fails: CI installs them (`.ci/run`), and a
+ * suite that silently skips there would prove nothing.
  */
 export function describeWithBinaries(binaries: string[], name: string, fn: () => void): void {
   const missing = binaries.filter((binary) => !findBinary(binary));
@@ -30,9 +42,10 @@ export function describeWithBinaries(binaries: string[], name: string, fn: () =>
     describe(name, fn);
     return;
   }
+  const packages = [...new Set(missing.map((binary) => DEBIAN_PACKAGES[binary] ?? binary))];
   const message =
-    `${missing.join(', ')} not found on PATH: "${name}" needs the Debian package "prometheus" ` +
-    '(apt-get install -y prometheus, as .ci/run does).';
+    `${missing.join(', ')} not found: "${name}" needs the Debian package(s) ` +
+    `${packages.map((p) => `"${p}"`).join(', ')} (apt-get install -y ${packages.join(' ')}, as .ci/run does).`;
   if (process.env.CI === 'true') {
     describe(name, () => {
       it('has its binaries installed', () => {

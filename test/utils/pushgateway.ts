@@ -1,50 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port';
-import { findBinary } from './prometheus';
+import { describeWithBinaries, findBinary } from './prometheus';
 
 const BINARY = 'prometheus-pushgateway';
 
-/** The Pushgateway binary: on `PATH`, else where the Debian package puts it, else `undefined`. */
-export function pushgatewayBinary(): string | undefined {
-  const onPath = findBinary(BINARY);
-  if (onPath) return onPath;
-  try {
-    accessSync(`/usr/bin/${BINARY}`, constants.X_OK);
-    return `/usr/bin/${BINARY}`;
-  } catch {
-    return undefined;
-  }
-}
+/** The Pushgateway binary, or `undefined` when it is not installed. */
+export const pushgatewayBinary = (): string | undefined => findBinary(BINARY);
 
-/**
- * `describe(name, fn)` when the Pushgateway and Prometheus binaries are installed. Otherwise the
- * suite is skipped with a loud warning, except under `CI=true`, where it fails: CI installs them
- * (`.ci/run`), and a suite that silently skips there would prove nothing.
- */
+/** `describe(name, fn)` when the Pushgateway and Prometheus are installed (see describeWithBinaries). */
 export function describeWithPushgateway(name: string, fn: () => void): void {
-  const missing = [
-    pushgatewayBinary() ? undefined : `${BINARY} (Debian package "${BINARY}")`,
-    findBinary('prometheus') ? undefined : 'prometheus (Debian package "prometheus")',
-  ].filter((binary): binary is string => binary !== undefined);
-  if (missing.length === 0) {
-    describe(name, fn);
-    return;
-  }
-  const message =
-    `${missing.join(', ')} not found: "${name}" needs them ` +
-    `(apt-get install -y ${BINARY} prometheus, as .ci/run does).`;
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has its binaries installed', () => {
-        throw new Error(message);
-      });
-    });
-    return;
-  }
-  console.warn(`\n!!! SKIPPED: ${message}\n`);
-  describe.skip(name, fn);
+  describeWithBinaries([BINARY, 'prometheus'], name, fn);
 }
 
 /**
