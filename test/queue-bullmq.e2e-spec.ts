@@ -1,8 +1,7 @@
 import { Controller, Get, type INestApplication, type LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import {
   ObservabilityModule,
   QUEUE_METRICS_TOKEN,
@@ -10,10 +9,10 @@ import {
 } from 'nestjs-observability';
 import { type Exposition, findSamples, sampleValue } from './utils/exposition';
 import { scrape } from './utils/metrics-client';
+import { startWorker, stopProcess } from './utils/queue-worker';
 import { describeWithRedis, type RedisHandle, startRedis } from './utils/redis-server';
 
 const QUEUE = 'image-generation';
-const WORKER_SCRIPT = join(__dirname, 'fixtures', 'queue-worker', 'worker.mjs');
 
 class LogCapture implements LoggerService {
   readonly lines: string[] = [];
@@ -34,37 +33,6 @@ class PingController {
   ping(): string {
     return 'pong';
   }
-}
-
-/** Starts the worker script in its own Node.js process and waits until it is connected. */
-function startWorker(port: number, queue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER_SCRIPT, String(port), queue], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 15_000);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with code ${code}:\n${output}`));
-    });
-  });
-}
-
-function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 }
 
 /** Scrapes until `done` holds (at most 150 scrapes, 100 ms apart). */

@@ -7,7 +7,14 @@ import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagn
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { CriticalAlertSink, ErrorContext } from './error-tracking.types';
-import { initSentryFromOptions, loadSentry, scrubEvent, type SentrySdk } from './sentry-sdk';
+import {
+  initSentryFromOptions,
+  loadSentry,
+  releaseSentryRequests,
+  retainSentryRequests,
+  scrubEvent,
+  type SentrySdk,
+} from './sentry-sdk';
 
 const SENTRY_LEVEL = {
   critical: 'fatal',
@@ -158,6 +165,7 @@ export class ErrorTrackingService {
         if (this.deps.warnLateInit) this.logs.root.warn(Messages.sentryInitialisedLate());
       }
       this.sentry = sdk;
+      retainSentryRequests();
       const redactor = this.logs.redactor;
       this.unsubscribe = sdk.getClient()?.on('beforeSendEvent', (event) => {
         scrubEvent(event, redactor);
@@ -228,10 +236,16 @@ export class ErrorTrackingService {
     }
   }
 
-  /** Sends what Sentry still holds, for at most `errors.flushTimeoutMs`. */
+  /**
+   * Sends what Sentry still holds, for at most `errors.flushTimeoutMs`; requests still open
+   * then no longer keep the process alive.
+   */
   async close(): Promise<void> {
     this.unsubscribe?.();
-    if (this.sentry) await this.sentry.flush(this.options.errors.flushTimeoutMs);
+    if (this.sentry) {
+      await this.sentry.flush(this.options.errors.flushTimeoutMs);
+      releaseSentryRequests();
+    }
   }
 
   private report(error: unknown, report: Report): void {

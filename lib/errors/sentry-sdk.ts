@@ -1,4 +1,6 @@
 import type * as SentryNestjs from '@sentry/nestjs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { loadOptional } from '../config/optional-module';
 import { Redactor } from '../logging/redaction';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
@@ -51,7 +53,7 @@ export function scrubEvent<E extends SentryEvent>(event: E, redactor: Redactor):
     if (typeof request.query_string === 'string') {
       request.query_string = redactor.scrubQuery(request.query_string);
     } else if (request.query_string) {
-      request.query_string = redactor.scrub(request.query_string);
+      request.query_string = redactor.scrubParams(request.query_string);
     }
     if (typeof request.data === 'string') {
       try {
@@ -69,6 +71,54 @@ export function scrubEvent<E extends SentryEvent>(event: E, redactor: Redactor):
     if (crumb.data) crumb.data = redactor.scrub(crumb.data);
   }
   return event;
+}
+
+/** Requests the Sentry client has sent and not yet seen end (the client is process-wide). */
+const inFlight = new Set<http.ClientRequest>();
+/** Set at shutdown: Sentry's requests no longer hold the event loop. */
+let released = false;
+
+const unref = (request: http.ClientRequest): void => {
+  if (request.socket) request.socket.unref();
+  else request.once('socket', (socket) => socket.unref());
+};
+
+/**
+ * The `http`/`https` module of the SDK's transport: Node's own, with each request tracked
+ * until it ends, so {@link releaseSentryRequests} can find the ones still open.
+ */
+const trackedHttpModule = {
+  request(
+    options: http.RequestOptions,
+    callback?: (res: http.IncomingMessage) => void,
+  ): http.ClientRequest {
+    const request =
+      options.protocol === 'https:'
+        ? https.request(options, callback)
+        : http.request(options, callback);
+    inFlight.add(request);
+    request.once('close', () => inFlight.delete(request));
+    if (released) unref(request);
+    return request;
+  },
+};
+
+/**
+ * Lets the process end despite Sentry requests still open, now and later (the SDK sends its
+ * last session and client reports on the way out): called once `errors.flushTimeoutMs` is
+ * spent at shutdown. The SDK's requests have no deadline, so an endpoint that accepts and never
+ * answers would otherwise keep the process alive after `app.close()`. They go on in the
+ * background (another application of the process may still use the client); they only stop
+ * holding the event loop.
+ */
+export function releaseSentryRequests(): void {
+  released = true;
+  inFlight.forEach(unref);
+}
+
+/** Sentry's requests hold the event loop again: an application starts reporting. */
+export function retainSentryRequests(): void {
+  released = false;
 }
 
 /** Initialises the process-wide Sentry client from resolved options, once. */
@@ -97,6 +147,7 @@ export function initSentryFromOptions(
         ? [...defaults, profiling.nodeProfilingIntegration() as (typeof defaults)[number]]
         : defaults,
     initialScope: { tags: { service: options.service } },
+    transportOptions: { httpModule: trackedHttpModule },
     beforeSend: (event) => scrubEvent(event, redactor),
     beforeSendTransaction: (event) => scrubEvent(event, redactor),
   });

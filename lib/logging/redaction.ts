@@ -2,14 +2,16 @@
 export const REDACTED = '[Redacted]';
 
 /**
- * Key fragments that mark a field as secret, compared case-insensitively after removing `-`
- * and `_`: `Authorization`, `x-api-key`, `refresh_token`, `cardNumber`, `set-cookie`, ...
+ * Key fragments that mark a field as secret wherever they appear in its name, compared
+ * case-insensitively after removing `-` and `_`: `Authorization`, `x-api-key`,
+ * `refresh_token`, `cardNumber`, `set-cookie`, `db_pwd`, `id_jwt`, ...
  */
 export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   'authorization',
   'cookie',
   'password',
   'passwd',
+  'pwd',
   'secret',
   'token',
   'apikey',
@@ -18,6 +20,30 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   'cvv',
   'cvc',
   'privatekey',
+  'jwt',
+];
+
+/**
+ * Key names that mark a field as secret only as the whole name, compared the same way (`PIN`,
+ * `Auth`, `SSN`). As fragments they would hide `spinner`, `author` or `classname`.
+ */
+export const DEFAULT_SENSITIVE_NAMES: readonly string[] = ['auth', 'pin', 'ssn'];
+
+/**
+ * Query parameter names that carry secrets in URLs (API keys, signed-URL signatures, OAuth
+ * codes, sessions), matched as whole names like {@link DEFAULT_SENSITIVE_NAMES} but in query
+ * strings only: as fields of log objects, `code` and `key` are mostly error codes and cache
+ * keys.
+ */
+export const DEFAULT_SENSITIVE_PARAMS: readonly string[] = [
+  'key',
+  'sig',
+  'signature',
+  'x-amz-signature',
+  'x-goog-signature',
+  'code',
+  'session',
+  'sessionid',
 ];
 
 const MAX_DEPTH = 10;
@@ -46,9 +72,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export class Redactor {
   private readonly fragments: string[];
+  private readonly names: ReadonlySet<string> = new Set(DEFAULT_SENSITIVE_NAMES.map(normalise));
+  private readonly params: ReadonlySet<string> = new Set(DEFAULT_SENSITIVE_PARAMS.map(normalise));
   private readonly verdicts = new Map<string, boolean>();
 
-  /** @param extraKeys key fragments added to {@link DEFAULT_SENSITIVE_KEYS}. */
+  /**
+   * @param extraKeys key fragments added to {@link DEFAULT_SENSITIVE_KEYS} (the top-level
+   * `redact` option).
+   */
   constructor(extraKeys: readonly string[] = []) {
     this.fragments = [...new Set([...DEFAULT_SENSITIVE_KEYS, ...extraKeys].map(normalise))];
   }
@@ -58,10 +89,15 @@ export class Redactor {
     let verdict = this.verdicts.get(key);
     if (verdict === undefined) {
       const name = normalise(key);
-      verdict = this.fragments.some((fragment) => name.includes(fragment));
+      verdict = this.names.has(name) || this.fragments.some((fragment) => name.includes(fragment));
       if (this.verdicts.size < MAX_CACHED_KEYS) this.verdicts.set(key, verdict);
     }
     return verdict;
+  }
+
+  /** Whether a query parameter named `name` holds a secret (`?key=`, `?sig=`, `?token=`). */
+  isSensitiveParam(name: string): boolean {
+    return this.params.has(normalise(name)) || this.isSensitive(name);
   }
 
   /**
@@ -92,9 +128,31 @@ export class Redactor {
         } catch {
           // keep the raw key
         }
-        return eq >= 0 && this.isSensitive(name) ? `${key}=${encodeURIComponent(REDACTED)}` : pair;
+        return eq >= 0 && this.isSensitiveParam(name)
+          ? `${key}=${encodeURIComponent(REDACTED)}`
+          : pair;
       })
       .join('&');
+  }
+
+  /**
+   * Query parameters given as a record or as `[name, value]` pairs (the structured forms of a
+   * Sentry event's `query_string`), copied with the values of secret parameters replaced.
+   */
+  scrubParams<T>(params: T): T {
+    if (Array.isArray(params)) {
+      return params.map((pair: unknown) =>
+        Array.isArray(pair) && typeof pair[0] === 'string' && this.isSensitiveParam(pair[0])
+          ? [pair[0], REDACTED]
+          : pair,
+      ) as T;
+    }
+    if (!isRecord(params)) return params;
+    const copy: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(params)) {
+      copy[name] = this.isSensitiveParam(name) ? REDACTED : this.scrub(value);
+    }
+    return copy as T;
   }
 
   private walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {

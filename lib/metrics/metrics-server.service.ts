@@ -15,6 +15,25 @@ import {
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
 
+/** What `/metrics` expects: an auth scheme (lowercase) and its credentials. */
+interface ExpectedAuth {
+  scheme: 'bearer' | 'basic';
+  credentials: string;
+}
+
+/**
+ * Whether an `Authorization` header carries `expected`. The scheme is compared
+ * case-insensitively, as RFC 9110 §11.1 requires (`bearer`, `BEARER`), and the credentials
+ * exactly, in constant time.
+ */
+function authorizes(header: string | undefined, expected: ExpectedAuth): boolean {
+  const match = /^(\S+)\s+(.+)$/.exec(header?.trim() ?? '');
+  const scheme = match?.[1].toLowerCase();
+  // Compared even when the scheme differs, so the time taken tells nothing about the secret.
+  const same = sameSecret(match?.[2] ?? '', expected.credentials);
+  return scheme === expected.scheme && same;
+}
+
 /**
  * The small HTTP server that exposes `GET /metrics` (Prometheus text, or OpenMetrics when the
  * scraper's `Accept` asks for it) and `GET /health` on its own port (`metrics.port`, 9091), so
@@ -24,7 +43,7 @@ const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a),
 export class MetricsServer {
   private readonly logger: DiagnosticLogger;
   private server: Server | undefined;
-  private readonly expectedAuth: string | undefined;
+  private readonly expectedAuth: ExpectedAuth | undefined;
 
   constructor(
     private readonly options: ResolvedObservabilityOptions,
@@ -33,9 +52,10 @@ export class MetricsServer {
   ) {
     this.logger = log('Observability');
     const { auth } = options.metrics;
-    if (auth?.type === 'bearer') this.expectedAuth = `Bearer ${auth.token}`;
+    if (auth?.type === 'bearer') this.expectedAuth = { scheme: 'bearer', credentials: auth.token };
     if (auth?.type === 'basic') {
-      this.expectedAuth = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+      const credentials = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+      this.expectedAuth = { scheme: 'basic', credentials };
     }
   }
 
@@ -113,7 +133,7 @@ export class MetricsServer {
         const body = JSON.stringify({ status: 'ok', service: this.options.service });
         return this.reply(res, 200, 'application/json; charset=utf-8', body, req.method === 'HEAD');
       }
-      if (this.expectedAuth && !sameSecret(req.headers.authorization ?? '', this.expectedAuth)) {
+      if (this.expectedAuth && !authorizes(req.headers.authorization, this.expectedAuth)) {
         res.setHeader(
           'WWW-Authenticate',
           this.options.metrics.auth?.type === 'basic'

@@ -1,4 +1,4 @@
-import { errorNameFromStack, withTimeout } from './bull-queue.watcher';
+import { errorNameFromStack, eventReaderConnection, withTimeout } from './bull-queue.watcher';
 
 describe('errorNameFromStack', () => {
   it('reads the error name from the first line of the last stack trace', () => {
@@ -29,5 +29,37 @@ describe('withTimeout', () => {
     await expect(
       withTimeout(new Promise(() => undefined), 10, 'reading the backlog'),
     ).rejects.toThrow('reading the backlog timed out after 10 ms');
+  });
+});
+
+describe('eventReaderConnection', () => {
+  type Client = Parameters<typeof eventReaderConnection>[0];
+  const client = (extra: object = {}) => ({
+    options: { host: '127.0.0.1', port: 6380, maxRetriesPerRequest: 20, db: 2 },
+    duplicate: jest.fn((override?: object) => ({ duplicated: true, override })),
+    disconnect: jest.fn(),
+    on: jest.fn(),
+    xrevrange: jest.fn(),
+    ...extra,
+  });
+
+  it("gives the event reader the queue's options, not a client that would sit idle", () => {
+    const queueClient = client();
+    expect(eventReaderConnection(queueClient as unknown as Client)).toEqual({
+      options: { host: '127.0.0.1', port: 6380, maxRetriesPerRequest: null, db: 2 },
+    });
+    expect(queueClient.duplicate).not.toHaveBeenCalled();
+  });
+
+  it('gives a Redis Cluster a client that never connects by itself', () => {
+    const cluster = client({ isCluster: true });
+    const connection = eventReaderConnection(cluster as unknown as Client);
+    expect(cluster.duplicate).toHaveBeenCalledWith({
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+    });
+    expect(connection).toEqual({
+      client: { duplicated: true, override: { maxRetriesPerRequest: null, lazyConnect: true } },
+    });
   });
 });

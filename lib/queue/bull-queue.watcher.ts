@@ -44,9 +44,30 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 
 interface RedisLike {
   status?: string;
+  /** ioredis: the options the client was created with; `duplicate()` reuses them. */
+  options?: object;
+  isCluster?: boolean;
   duplicate(override?: object): RedisLike;
   disconnect(): void;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
   xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<unknown>;
+}
+
+/**
+ * What the event reader connects with: the queue's connection options, with the retries
+ * unbounded as its blocking reads require. `QueueEvents` duplicates any client it is given and
+ * reads on the duplicate, so a client made here for it would be a second, idle connection per
+ * queue with no 'error' listener: ioredis would print every failed reconnection of an outage
+ * as an unhandled error. Only a Redis Cluster (or a client without ioredis options) still gets
+ * a client, created lazily so that it never connects itself.
+ */
+export function eventReaderConnection(
+  client: RedisLike,
+): { options: object } | { client: RedisLike } {
+  if (!client.isCluster && typeof client.options === 'object' && client.options !== null) {
+    return { options: { ...client.options, maxRetriesPerRequest: null } };
+  }
+  return { client: client.duplicate({ maxRetriesPerRequest: null, lazyConnect: true }) };
 }
 
 /** `TimeoutError` from the first line of a stack (`TimeoutError: took too long`). */
@@ -93,8 +114,8 @@ function outcomeOf(job: Job | undefined, status: JobOutcome['status']): JobOutco
  */
 export class BullQueueWatcher {
   private events: QueueEvents | undefined;
-  /** The connection duplicated for the event reader, when the queue was given an instance. */
-  private eventsConnection: RedisLike | undefined;
+  /** The never-connected client given to the event reader of a Redis Cluster. */
+  private eventsTemplate: RedisLike | undefined;
   private closed = false;
   private readonly onQueueError: (error: unknown) => void;
 
@@ -132,15 +153,18 @@ export class BullQueueWatcher {
     if (this.closed) return;
     const lastEventId = await this.lastEventId(client);
     if (this.closed) return;
-    // The event reader blocks its connection, so it gets its own, which this watcher owns and
-    // can drop at once on close, whatever state Redis is in.
-    const connection = client.duplicate({ maxRetriesPerRequest: null });
-    this.eventsConnection = connection;
+    // The event reader blocks its connection, so it opens its own (and closes it with itself).
+    const connection = eventReaderConnection(client);
+    if ('client' in connection) {
+      this.eventsTemplate = connection.client;
+      connection.client.on('error', (error) => this.hooks.error(this.name, error));
+    }
     const events = new this.bullmq.QueueEvents(this.queue.name, {
-      connection: connection as never,
+      connection: ('client' in connection ? connection.client : connection.options) as never,
       prefix: this.queue.opts.prefix,
       lastEventId,
     });
+    // Its connection's errors (Redis gone, each reconnection) arrive here.
     events.on('error', (error) => this.hooks.error(this.name, error));
     events.on('completed', ({ jobId }) => void this.finished(jobId, 'completed'));
     events.on('failed', ({ jobId }) => void this.finished(jobId, 'failed'));
@@ -179,7 +203,7 @@ export class BullQueueWatcher {
   /** Stops watching; closes the queue too when the module created it. */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
-    this.eventsConnection?.disconnect();
+    this.eventsTemplate?.disconnect();
     const closing: Promise<void>[] = [];
     if (this.events) closing.push(this.closeQuietly(this.events, timeoutMs));
     if (this.owned) closing.push(this.closeQuietly(this.queue, timeoutMs));

@@ -60,13 +60,70 @@ async function waitUntil(condition: () => Promise<boolean>, what: string): Promi
 }
 
 /**
- * Starts `redis-server` without persistence on a free 127.0.0.1 port and waits until it answers
- * PING. Tries a few ports in case another process grabs the chosen one first.
+ * Sends one inline command over a raw socket and resolves with its bulk-string reply (the
+ * text of `CLIENT LIST`, `INFO clients`), so tests need no `redis-cli`.
  */
-export async function startRedis(): Promise<RedisHandle> {
+export function redisBulkReply(port: number, command: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let received = Buffer.alloc(0);
+    const done = (error: Error | undefined, text = ''): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(text);
+    };
+    const timer = setTimeout(() => done(new Error(`"${command}" got no answer`)), timeoutMs);
+    socket.once('error', (error) => done(error));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const header = received.indexOf('\r\n');
+      if (header < 0) return;
+      const first = received.subarray(0, header).toString();
+      if (!first.startsWith('$')) return done(new Error(`"${command}" answered ${first}`));
+      const length = Number(first.slice(1));
+      if (received.length >= header + 2 + length) {
+        done(undefined, received.subarray(header + 2, header + 2 + length).toString());
+      }
+    });
+  });
+}
+
+/** One line of `CLIENT LIST`, as its `key=value` fields (`name`, `cmd`, `addr`, ...). */
+export type RedisClientInfo = Record<string, string>;
+
+/** The clients connected to the Redis on `port`, without the connection that asks. */
+export async function redisClients(port: number): Promise<RedisClientInfo[]> {
+  const text = await redisBulkReply(port, 'CLIENT LIST');
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) =>
+      Object.fromEntries(
+        line
+          .trim()
+          .split(' ')
+          .map((field) => {
+            const eq = field.indexOf('=');
+            return [field.slice(0, eq), field.slice(eq + 1)];
+          }),
+      ),
+    )
+    .filter((client) => !client.cmd?.startsWith('client'));
+}
+
+/**
+ * Starts `redis-server` without persistence on a free 127.0.0.1 port and waits until it answers
+ * PING. Tries a few ports in case another process grabs the chosen one first. With `port`, it
+ * starts on that port (a Redis restarted where its clients expect it) and retries for a moment
+ * while the port is still being released.
+ */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisHandle> {
   let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (options.port ? 20 : 3); attempt++) {
+    if (options.port && attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    const port = options.port ?? (await freePort());
     const child: ChildProcess = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
