@@ -65,6 +65,8 @@ export const Messages = {
     `"${feature}" needs the optional package "${pkg}": install it with \`npm install ${pkg}\`.`,
   invalidAlert: (detail: string): string =>
     `Dropped an alert: ${detail}. AlertingService.send() needs { name, severity: 'info' | 'warning' | 'critical', summary }; further invalid alerts are only counted in alerts_dropped_total{reason="invalid"}.`,
+  slackOverridesIgnored: (options: readonly string[]): string =>
+    `${options.map((o) => `"alerting.channels.slack.${o}"`).join(' and ')} ${options.length > 1 ? 'are' : 'is'} ignored by Slack app webhooks: a webhook always posts to the channel, and under the name, chosen when it was created. Only legacy custom-integration webhooks honour ${options.length > 1 ? 'them' : 'it'}; create a webhook for each channel instead and remove ${options.length > 1 ? 'these options' : 'this option'}.`,
   alertDeliveryFailed: (channel: string, reason: string): string =>
     `Alert delivery to channel "${channel}" failed: ${reason}. It is counted in alerts_sent_total{status="failed"}.`,
   alertDeliveryRetry: (channel: string, attempt: number, delayMs: number, reason: string): string =>
@@ -76,7 +78,19 @@ export const Messages = {
   alertShutdownDropped: (count: number, timeoutMs: number): string =>
     `${count} alert deliveries were still pending after ${timeoutMs} ms ("alerting.delivery.shutdownTimeoutMs") at shutdown and were dropped.`,
   alertTooManyActive: (max: number): string =>
-    `${max} alerts are active ("alerting.maxActiveAlerts"); new fingerprints are dropped until some resolve. Further drops are only counted in alerts_dropped_total{reason="too_many_active"}.`,
+    `All ${max} active alerts ("alerting.maxActiveAlerts") are critical; a new non-critical alert does not displace them and was dropped. Further drops are only counted in alerts_dropped_total{reason="too_many_active"}.`,
+  alertEvicted: (max: number): string =>
+    `${max} alerts are active ("alerting.maxActiveAlerts"); the least recently raised ones are forgotten to make room for new ones. Resolve alerts with resolve() or raise the limit; evictions are counted in alerts_expired_total{reason="evicted"}.`,
+  alertLostAfterShutdown: (name: string): string =>
+    `Alert "${name}" was raised after alerting shut down and is lost. It is counted in alerts_dropped_total{reason="shutdown"}; further ones are only counted.`,
+  alertChannelRetryAfter: (retryAfterMs: number, waitMs: number): string =>
+    `the receiver asked to wait ${retryAfterMs} ms (429 Retry-After); retrying in ${waitMs} ms`,
+  invalidCostSpike: (detail: string): string =>
+    `Dropped a cost spike alert: ${detail}. alertCostSpike(currentCost, baselineCost) needs two finite numbers >= 0; further invalid alerts are only counted in alerts_dropped_total{reason="invalid"}.`,
+  alertAdminRateLimited: (seconds: number): string =>
+    `Too many alerting admin requests from this client; retry in ${seconds} s.`,
+  alertAdminUnknownAlert: (fingerprint: string): string =>
+    `No active alert has the fingerprint "${fingerprint}".`,
   invalidArtifactsOptions: (problems: string[]): string =>
     `Invalid monitoring artifacts options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
     'Fix the options of generateMonitoringArtifacts() or the flags of `nestjs-observability generate`.',

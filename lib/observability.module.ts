@@ -120,16 +120,7 @@ import type {
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    const module = withCapabilities(super.forRoot(options), mayReportErrors(options));
-    // The alerting admin API exists only when something protects it.
-    const admin = options?.alerting?.admin;
-    if (admin?.token || admin?.guard || process.env.ALERT_ADMIN_TOKEN) {
-      module.controllers = [
-        ...(module.controllers ?? []),
-        createAlertsAdminController(admin?.path ?? '/alerts'),
-      ];
-    }
-    return module;
+    return withCapabilities(super.forRoot(options), mayReportErrors(options));
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -137,13 +128,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    const module = withCapabilities(super.forRootAsync(options), mayReportErrors(undefined));
-    // Async options are known only at runtime, after routes are bound: here the admin API is
-    // registered (on /alerts) when ALERT_ADMIN_TOKEN is set; the guard checks it per request.
-    if (process.env.ALERT_ADMIN_TOKEN) {
-      module.controllers = [...(module.controllers ?? []), createAlertsAdminController('/alerts')];
-    }
-    return module;
+    return withCapabilities(super.forRootAsync(options), mayReportErrors(undefined));
   }
 }
 
@@ -155,10 +140,16 @@ function fromCore<T>(
   return { provide: token, inject: [MonitoringCore], useFactory: pick };
 }
 
-/** Adds the capability modules (the health module is created per module instance). */
+/**
+ * Adds the capability modules (the health module is created per module instance) and the
+ * alerting admin controller. That controller is always declared, a fresh class per instance: it
+ * binds its routes from the resolved options (path, and none at all when nothing protects the
+ * API), so `forRoot()` and `forRootAsync()` behave the same.
+ */
 function withCapabilities(definition: DynamicModule, reportErrors: boolean): DynamicModule {
   return {
     ...definition,
+    controllers: [...(definition.controllers ?? []), createAlertsAdminController()],
     // A global interceptor costs every request of the app (Nest then runs each handler through
     // rxjs: 1.4x the CPU of a bare Express request in BENCHMARKS.md), so the one that reports
     // errors answered by your own filters is registered only when errors can be reported.

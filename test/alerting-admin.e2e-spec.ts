@@ -10,12 +10,23 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { type AlertingOptions, AlertingService, ObservabilityModule } from 'nestjs-observability';
+import { FakeClock } from './utils/fake-clock';
 import { HttpReceiver } from './utils/http-receiver';
 
 const jsonOf = async (response: Response | Promise<Response>): Promise<any> =>
   (await response).json();
 
 const SECRET_PATH = '/services/T0SECRET/B0SECRET/xoxb-very-secret';
+
+/** Every admin route, with a fingerprint that fits the parameterised ones. */
+const ROUTES = [
+  ['GET', '/alerts'],
+  ['GET', '/alerts/history'],
+  ['POST', '/alerts/test?channel=slack'],
+  ['POST', '/alerts/configure'],
+  ['POST', '/alerts/0123456789abcdef/acknowledge'],
+  ['POST', '/alerts/0123456789abcdef/resolve'],
+] as const;
 
 class CapturingLogger implements LoggerService {
   readonly lines: string[] = [];
@@ -46,18 +57,34 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
     let base: string;
     let logger: CapturingLogger;
 
-    async function start(alerting: AlertingOptions) {
+    /** Boots the app with `alerting`, through `forRoot` or (`door: 'async'`) `forRootAsync`. */
+    async function start(alerting: AlertingOptions, door: 'sync' | 'async' = 'sync') {
+      const options = {
+        service: 'api',
+        metrics: { enabled: false, defaultMetrics: false },
+        alerting: {
+          delivery: { backoffMs: 1, maxBackoffMs: 2, maxRetries: 1 },
+          ...alerting,
+          channels: { slack: { webhookUrl: slack.url(SECRET_PATH) }, log: true },
+        },
+      };
+      /** Stands in for `@nestjs/config`'s ConfigService. */
+      class SettingsService {
+        get(): typeof options {
+          return options;
+        }
+      }
+      @Module({ providers: [SettingsService], exports: [SettingsService] })
+      class SettingsModule {}
       @Module({
         imports: [
-          ObservabilityModule.forRoot({
-            service: 'api',
-            metrics: { enabled: false, defaultMetrics: false },
-            alerting: {
-              delivery: { backoffMs: 1, maxBackoffMs: 2, maxRetries: 1 },
-              ...alerting,
-              channels: { slack: { webhookUrl: slack.url(SECRET_PATH) }, log: true },
-            },
-          }),
+          door === 'sync'
+            ? ObservabilityModule.forRoot(options)
+            : ObservabilityModule.forRootAsync({
+                imports: [SettingsModule],
+                inject: [SettingsService],
+                useFactory: async (settings: SettingsService) => settings.get(),
+              }),
         ],
       })
       class AppModule {}
@@ -80,12 +107,183 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
       await slack.close();
     });
 
-    it('is not registered without protection', async () => {
-      await start({});
-      expect((await fetch(`${base}/alerts`)).status).toBe(404);
-      expect((await fetch(`${base}/alerts/test?channel=slack`, { method: 'POST' })).status).toBe(
-        404,
-      );
+    it.each(['sync', 'async'] as const)(
+      'is not registered without protection (%s options)',
+      async (door) => {
+        await start({}, door);
+        for (const [method, path] of ROUTES) {
+          const response = await fetch(`${base}${path}`, { method });
+          expect(response.status).toBe(404);
+          // The answer of a route that does not exist, so nothing tells the API is there.
+          expect((await jsonOf(response)).message).toBe(`Cannot ${method} ${path}`);
+        }
+      },
+    );
+
+    it.each(['sync', 'async'] as const)(
+      'has the same routes and protection from forRoot and forRootAsync, on alerting.admin.path (%s options)',
+      async (door) => {
+        const alerting = await start(
+          { admin: { token: 'admin-token', path: '/ops/alerts' } },
+          door,
+        );
+        alerting.send({ name: 'A', severity: 'warning', summary: 'a' });
+        const [{ fingerprint }] = alerting.getActive();
+        for (const [method, path] of ROUTES) {
+          expect((await fetch(`${base}/ops${path}`, { method })).status).toBe(401);
+          expect((await fetch(`${base}${path}`, { method, headers: auth })).status).toBe(404);
+        }
+        const listed = await fetch(`${base}/ops/alerts`, { headers: auth });
+        expect(listed.status).toBe(200);
+        expect((await jsonOf(listed)).alerts).toEqual([expect.objectContaining({ fingerprint })]);
+        const acknowledged = await fetch(`${base}/ops/alerts/${fingerprint}/acknowledge`, {
+          method: 'POST',
+          headers: auth,
+        });
+        expect(acknowledged.status).toBe(200);
+      },
+    );
+
+    it('answers 401 on every route without the token, and 403 from a user guard', async () => {
+      await start({ admin: { token: 'admin-token' } });
+      for (const [method, path] of ROUTES) {
+        const response = await fetch(`${base}${path}`, { method });
+        expect(response.status).toBe(401);
+        expect(await jsonOf(response)).toEqual({ statusCode: 401, message: 'Unauthorized' });
+      }
+      await app!.close();
+      await start({ admin: { guard: HeaderGuard } });
+      for (const [method, path] of ROUTES) {
+        expect((await fetch(`${base}${path}`, { method })).status).toBe(403);
+      }
+    });
+
+    it('rate limits each client IP on every route, before authentication: 429 with Retry-After', async () => {
+      const clock = new FakeClock();
+      await start({ clock, admin: { token: 'admin-token', rateLimitPerMinute: 2 } });
+      for (const [method, path] of ROUTES) {
+        expect((await fetch(`${base}${path}`, { method })).status).toBe(401);
+        expect((await fetch(`${base}${path}`, { method, headers: auth })).status).not.toBe(429);
+        const limited = await fetch(`${base}${path}`, { method, headers: auth });
+        expect(limited.status).toBe(429);
+        expect(limited.headers.get('retry-after')).toBe('30');
+        expect(await jsonOf(limited)).toEqual({
+          statusCode: 429,
+          message: 'Too many alerting admin requests from this client; retry in 30 s.',
+        });
+        // Without the token too: the limit comes before authentication.
+        expect((await fetch(`${base}${path}`, { method })).status).toBe(429);
+        clock.advance(60_000);
+      }
+      clock.advance(29_000);
+      await fetch(`${base}/alerts`, { headers: auth });
+      await fetch(`${base}/alerts`, { headers: auth });
+      const limited = await fetch(`${base}/alerts`, { headers: auth });
+      expect(limited.headers.get('retry-after')).toBe('30');
+      clock.advance(30_000);
+      expect((await fetch(`${base}/alerts`, { headers: auth })).status).toBe(200);
+    });
+
+    it('POST /alerts/:fingerprint/acknowledge acknowledges (stops escalation); 404 unknown, 400 bad body', async () => {
+      const alerting = await start({ admin: { token: 'admin-token' } });
+      alerting.send({ name: 'Down', severity: 'critical', summary: 'down' });
+      const [{ fingerprint }] = alerting.getActive();
+      const acknowledge = (fp: string, body?: unknown) =>
+        fetch(`${base}/alerts/${encodeURIComponent(fp)}/acknowledge`, {
+          method: 'POST',
+          headers: body === undefined ? auth : json,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+
+      const ok = await acknowledge(fingerprint, { by: 'alice' });
+      expect(ok.status).toBe(200);
+      expect(await jsonOf(ok)).toEqual({
+        alert: expect.objectContaining({
+          fingerprint,
+          status: 'firing',
+          acknowledgedBy: 'alice',
+          acknowledgedAt: expect.any(String),
+        }),
+      });
+      expect(alerting.getActive()[0].acknowledgedBy).toBe('alice');
+      const anonymous = await acknowledge(fingerprint);
+      expect(anonymous.status).toBe(200);
+      expect((await jsonOf(anonymous)).alert.acknowledgedBy).toBe('admin-api');
+
+      const unknown = await acknowledge('nope', { by: 'alice' });
+      expect(unknown.status).toBe(404);
+      expect(await jsonOf(unknown)).toEqual({
+        statusCode: 404,
+        message: 'No active alert has the fingerprint "nope".',
+      });
+      for (const [body, errors] of [
+        [{ by: 42 }, { by: 'expected a non-empty string of at most 200 characters' }],
+        [{ by: 'x'.repeat(201) }, { by: 'expected a non-empty string of at most 200 characters' }],
+        [{ who: 'bob' }, { who: 'unknown field; expected by' }],
+        [['alice'], { body: 'expected a JSON object { by? }' }],
+      ] as const) {
+        const bad = await acknowledge(fingerprint, body);
+        expect(bad.status).toBe(400);
+        expect(await jsonOf(bad)).toEqual({
+          statusCode: 400,
+          message: 'Invalid alerting request',
+          errors,
+        });
+      }
+    });
+
+    it('POST /alerts/:fingerprint/resolve sends one resolve; 404 when unknown or already resolved', async () => {
+      const alerting = await start({ admin: { token: 'admin-token' } });
+      alerting.send({ name: 'Down', severity: 'critical', summary: 'down' });
+      const [{ fingerprint }] = alerting.getActive();
+      const resolve = () =>
+        fetch(`${base}/alerts/${fingerprint}/resolve`, { method: 'POST', headers: auth });
+      const ok = await resolve();
+      expect(ok.status).toBe(200);
+      expect(await jsonOf(ok)).toEqual({
+        alert: expect.objectContaining({
+          fingerprint,
+          status: 'resolved',
+          endsAt: expect.any(String),
+        }),
+      });
+      expect(alerting.getActive()).toEqual([]);
+      await alerting.whenIdle();
+      expect(slack.requests.map((r) => r.json.blocks[0].text.text)).toEqual([
+        '[FIRING:1] Down',
+        '[RESOLVED:1] Down',
+      ]);
+      const again = await resolve();
+      expect(again.status).toBe(404);
+      expect(await jsonOf(again)).toEqual({
+        statusCode: 404,
+        message: `No active alert has the fingerprint "${fingerprint}".`,
+      });
+    });
+
+    it('GET /alerts/history lists resolved alerts newest first; 400 on a bad limit', async () => {
+      const alerting = await start({ admin: { token: 'admin-token' } });
+      for (const name of ['A', 'B', 'C']) {
+        alerting.send({ name, severity: 'warning', summary: name });
+        alerting.resolve(alerting.getActive()[0].fingerprint);
+      }
+      alerting.send({ name: 'D', severity: 'warning', summary: 'still firing' });
+      const history = await fetch(`${base}/alerts/history`, { headers: auth });
+      expect(history.status).toBe(200);
+      const body = await jsonOf(history);
+      expect(body.alerts.map((a: { name: string; status: string }) => a.name)).toEqual([
+        'C',
+        'B',
+        'A',
+      ]);
+      expect(body.alerts[0]).toMatchObject({ status: 'resolved', endsAt: expect.any(String) });
+      const limited = await fetch(`${base}/alerts/history?limit=2`, { headers: auth });
+      expect((await jsonOf(limited)).alerts).toHaveLength(2);
+      for (const limit of ['0', '101', 'ten', '1.5']) {
+        const bad = await fetch(`${base}/alerts/history?limit=${limit}`, { headers: auth });
+        expect(bad.status).toBe(400);
+        expect((await jsonOf(bad)).errors).toEqual({ limit: 'expected an integer 1-100' });
+      }
     });
 
     it('needs the bearer token', async () => {
@@ -138,7 +336,7 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
 
       const bad = await fetch(`${base}/alerts?active_only=maybe`, { headers: auth });
       expect(bad.status).toBe(400);
-      expect(await bad.json()).toEqual({
+      expect(await jsonOf(bad)).toEqual({
         statusCode: 400,
         message: 'Invalid alerting request',
         errors: { active_only: 'expected true or false' },
@@ -152,7 +350,7 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
         headers: auth,
       });
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toEqual({ channel: 'slack', delivered: true });
+      expect(await jsonOf(ok)).toEqual({ channel: 'slack', delivered: true });
       expect(slack.requests[0].json.blocks[0].text.text).toBe('[TEST] [FIRING:1] TestAlert');
 
       slack.respondWith({ status: 500, body: 'down' });
@@ -161,7 +359,7 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
         headers: auth,
       });
       expect(failed.status).toBe(502);
-      expect(await failed.json()).toEqual({
+      expect(await jsonOf(failed)).toEqual({
         channel: 'slack',
         delivered: false,
         error: 'HTTP 500 down',
@@ -176,8 +374,15 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
     });
 
     it('POST /alerts/configure changes a target, refuses non-http(s) URLs, and disables a channel', async () => {
-      const alerting = await start({ admin: { token: 'admin-token' } });
       const other = await HttpReceiver.start();
+      // Another origin must be allowed; plain http only to loopback, as allowed here for tests.
+      const alerting = await start({
+        admin: {
+          token: 'admin-token',
+          allowLoopbackHttp: true,
+          allowedOrigins: [new URL(other.url()).origin],
+        },
+      });
       try {
         const configure = (body: unknown) =>
           fetch(`${base}/alerts/configure`, {
@@ -194,7 +399,7 @@ for (const Adapter of [ExpressAdapter, FastifyAdapter]) {
         expect(refused.status).toBe(400);
         expect((await jsonOf(refused)).errors).toEqual({
           url: 'expected an http(s) URL',
-          color: 'unknown field; expected channel, enabled or url',
+          color: 'unknown field; expected channel, enabled, url or config',
         });
         const unknown = await configure({ channel: 'teams', enabled: false });
         expect((await jsonOf(unknown)).errors).toEqual({ channel: 'expected one of slack, log' });

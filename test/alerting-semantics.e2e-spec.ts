@@ -402,15 +402,17 @@ describe('AlertingService semantics (fake clock)', () => {
     expect(alerting.getChannelStates().find((s) => s.channel === 'chat')?.healthy).toBe(true);
   });
 
-  it('bounds the active alerts: new fingerprints past maxActiveAlerts are dropped and counted', async () => {
+  it('bounds the active alerts: past maxActiveAlerts the least recently raised one makes room, counted', async () => {
     const { app, alerting } = await start({ maxActiveAlerts: 2, routes: [{ channels: ['chat'] }] });
     for (const queue of ['a', 'b', 'c']) alerting.send({ ...warning, labels: { queue } });
     await alerting.whenIdle();
-    expect(alerting.getActive().map((a) => a.labels.queue)).toEqual(['a', 'b']);
-    expect(await metric(app, 'alerts_dropped_total', { reason: 'too_many_active' })).toBe(1);
-    alerting.resolve(alerting.getActive()[0].fingerprint);
-    alerting.send({ ...warning, labels: { queue: 'c' } });
     expect(alerting.getActive().map((a) => a.labels.queue)).toEqual(['b', 'c']);
+    expect(chat.received).toHaveLength(3);
+    expect(await metric(app, 'alerts_expired_total', { reason: 'evicted' })).toBe(1);
+    // Raising "b" again makes "c" the least recently raised.
+    alerting.send({ ...warning, labels: { queue: 'b' } });
+    alerting.send({ ...warning, labels: { queue: 'a' } });
+    expect(alerting.getActive().map((a) => a.labels.queue)).toEqual(['b', 'a']);
   });
 
   it('is silent when alerting.enabled is false', async () => {

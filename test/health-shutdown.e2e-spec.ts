@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { closedPort, HttpReceiver } from './utils/http-receiver';
 
 const ROOT = join(__dirname, '..');
 
@@ -12,7 +13,11 @@ interface Running {
 }
 
 /** Starts the fixture app in its own Node process and waits until it listens. */
-async function startApp(adapter: 'express' | 'fastify', graceMs: number): Promise<Running> {
+async function startApp(
+  adapter: 'express' | 'fastify',
+  graceMs: number,
+  env: Record<string, string> = {},
+): Promise<Running> {
   const child = spawn(
     process.execPath,
     [
@@ -23,7 +28,7 @@ async function startApp(adapter: 'express' | 'fastify', graceMs: number): Promis
       'test/fixtures/health-app/main.ts',
       adapter,
     ],
-    { cwd: ROOT, env: { ...process.env, GRACE_MS: String(graceMs) }, stdio: 'pipe' },
+    { cwd: ROOT, env: { ...process.env, ...env, GRACE_MS: String(graceMs) }, stdio: 'pipe' },
   );
   let output = '';
   const listeners = new Set<() => void>();
@@ -108,5 +113,45 @@ describe.each(['express', 'fastify'] as const)('Graceful shutdown on SIGTERM (%s
       'Received SIGTERM: /ready now answers 503; the application keeps serving for 3000 ms (health.shutdownGracePeriodMs) before it closes.',
     );
     await expect(fetch(url('/live'))).rejects.toThrow();
+  });
+
+  /** Sends SIGTERM and waits until `/ready` answers 503: the grace period has begun. */
+  async function terminate(running: Running): Promise<void> {
+    running.child.kill('SIGTERM');
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if ((await fetch(`http://127.0.0.1:${running.port}/ready`)).status === 503) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('/ready never answered 503');
+  }
+
+  it('delivers an alert raised during the grace period to a live receiver before it exits', async () => {
+    const receiver = await HttpReceiver.start();
+    try {
+      app = await startApp(adapter, 1500, { ALERT_WEBHOOK_URL: receiver.url('/hook') });
+      await terminate(app);
+      const raised = await fetch(`http://127.0.0.1:${app.port}/raise`);
+      expect(raised.status).toBe(200);
+      const [request] = await receiver.waitFor(1, 1000);
+      expect(app.child.exitCode).toBeNull();
+      expect(request.json.alerts[0]).toMatchObject({ name: 'RaisedDuringGrace' });
+      expect(await app.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('logs an alert raised during the grace period as lost when the receiver stays down past the flush deadline', async () => {
+    const port = await closedPort();
+    app = await startApp(adapter, 500, {
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+      ALERT_FLUSH_MS: '300',
+    });
+    await terminate(app);
+    expect((await fetch(`http://127.0.0.1:${app.port}/raise`)).status).toBe(200);
+    expect(await app.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(app.output()).toContain(
+      '1 alert deliveries were still pending after 300 ms ("alerting.delivery.shutdownTimeoutMs") at shutdown and were dropped.',
+    );
   });
 });

@@ -17,7 +17,7 @@ function errorParts(error: unknown): { type: string; message: string } {
 }
 
 /**
- * The alert of a failed queue job (seed 001): `QueueJobFailed`, `warning`, labels `queue` and
+ * The alert of a failed queue job: `QueueJobFailed`, `warning`, labels `queue` and
  * `error_type`; the job data goes to the `job` annotation (truncated).
  * @internal Raised through `AlertingService.alertQueueFailure()`.
  */
@@ -40,7 +40,7 @@ export function queueFailureAlert(
 }
 
 /**
- * The alert of a failed payment (seed 001): `PaymentFailure`, `critical`, labels `error_type`
+ * The alert of a failed payment: `PaymentFailure`, `critical`, labels `error_type`
  * (and `payment_method` when `meta.paymentMethod` is set). The payment id and `meta` are
  * annotations, not labels, so failures of one kind dedup into one page.
  * @internal Raised through `AlertingService.alertPaymentFailure()`.
@@ -75,17 +75,33 @@ export interface CostSpikeDetails {
   currency?: string;
 }
 
+/** `value` when it is an amount of money (a finite number >= 0); throws naming `name` otherwise. */
+function amount(name: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  const shown =
+    typeof value === 'number'
+      ? String(value)
+      : typeof value === 'string'
+        ? JSON.stringify(value)
+        : safeJson(value, 50);
+  throw new Error(`"${name}" must be a finite number >= 0, got ${shown}`);
+}
+
 /**
- * The alert of AI cost above its baseline (seed 003, `CostSpikeDetected`): `warning`, or
- * `critical` from 5x the baseline; labels `provider` and `model` when given.
- * @internal Raised through `AlertingService.alertCostSpike()`.
+ * The alert of AI cost above its baseline (`CostSpikeDetected`): `warning`, or
+ * `critical` from 5x the baseline; labels `provider` and `model` when given. Throws on amounts
+ * that are not finite numbers >= 0: a `NaN` baseline must not page as an infinite spike.
+ * @internal Raised through `AlertingService.alertCostSpike()`, which counts what it throws.
  */
 export function costSpikeAlert(
   currentCost: number,
   baselineCost: number,
   meta: CostSpikeDetails = {},
 ): AlertInput {
-  const ratio = baselineCost > 0 ? currentCost / baselineCost : Infinity;
+  amount('currentCost', currentCost);
+  amount('baselineCost', baselineCost);
+  // From a zero baseline any cost is an infinite spike, and no cost is none.
+  const ratio = baselineCost > 0 ? currentCost / baselineCost : currentCost > 0 ? Infinity : 0;
   const currency = meta.currency ?? 'USD';
   return {
     name: 'CostSpikeDetected',

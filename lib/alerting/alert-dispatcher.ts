@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+import { Messages } from '../observability.messages';
 import type { AlertClock } from './alert-clock';
 import { sleep } from './alert-clock';
 import type { AlertNotification } from './alert.types';
@@ -7,8 +9,13 @@ import { AlertDeliveryError } from './channels/alert-channel.interface';
 /** Health of one channel, for health indicators and the admin API. */
 export interface AlertChannelState {
   channel: string;
-  /** `false` while the channel's circuit is open. */
+  /**
+   * `false` while the channel's circuit is open, or while it waits out a receiver's
+   * `Retry-After` (then `degraded` is set too).
+   */
   healthy: boolean;
+  /** `true` while deliveries are held back by the receiver's `Retry-After`, not failing. */
+  degraded?: boolean;
   reason?: string;
   enabled: boolean;
   /** Deliveries waiting or in flight. */
@@ -18,7 +25,16 @@ export interface AlertChannelState {
 /** What the dispatcher reports, so the service can count it. */
 export interface DispatcherHooks {
   delivered(notification: AlertNotification, status: 'success' | 'failed', reason?: string): void;
-  dropped(reason: 'queue_full' | 'shutdown', channel: string, count: number): void;
+  /**
+   * Deliveries not made. `lost` is the notification refused because the dispatcher had already
+   * shut down (the others were queued, then dropped).
+   */
+  dropped(
+    reason: 'queue_full' | 'shutdown',
+    channel: string,
+    count: number,
+    lost?: AlertNotification,
+  ): void;
   duration(channel: string, seconds: number): void;
   retrying(channel: string, attempt: number, delayMs: number, reason: string): void;
   circuitOpened(channel: string, failures: number): void;
@@ -45,6 +61,8 @@ class Lane {
   enabled = true;
   consecutiveFailures = 0;
   openUntil = 0;
+  /** Set while the worker waits out a receiver's `Retry-After`. */
+  held: { until: number; reason: string } | undefined;
   readonly recent: number[] = [];
   constructor(readonly channel: AlertChannel) {}
 }
@@ -56,8 +74,13 @@ const messageOf = (error: unknown): string =>
  * Delivers notifications to channels in the background. Each channel has its own bounded FIFO
  * (overflow drops the oldest waiting delivery) and one worker, so a slow or failing channel
  * never delays another. Each attempt has a timeout; network errors, timeouts, 5xx and 429 are
- * retried with exponential backoff and jitter (429 waits its `Retry-After`); consecutive
- * failures open the channel's circuit for a cooldown, after which one trial delivery decides.
+ * retried with exponential backoff and jitter (429 waits its `Retry-After`, at most
+ * `maxBackoffMs`, so one answer cannot stall the channel's only worker); consecutive failures
+ * open the channel's circuit for a cooldown, after which one trial delivery decides.
+ *
+ * The workers run in the async context the dispatcher was created in (at bootstrap), never in
+ * that of the request whose alert happened to start one: a worker serves every later alert, and
+ * its log lines must not carry that request's id.
  *
  * @internal
  */
@@ -66,6 +89,7 @@ export class AlertDispatcher {
   private readonly stop = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
   private readonly random: () => number;
+  private readonly startWorker: (lane: Lane) => void;
 
   constructor(
     channels: readonly AlertChannel[],
@@ -74,6 +98,7 @@ export class AlertDispatcher {
   ) {
     for (const channel of channels) this.lanes.set(channel.name, new Lane(channel));
     this.random = settings.random ?? Math.random;
+    this.startWorker = AsyncResource.bind((lane: Lane) => void this.pump(lane));
   }
 
   /** Names of the channels. */
@@ -97,13 +122,17 @@ export class AlertDispatcher {
   /** Queues `notification` for its channel. Synchronous; never throws. */
   enqueue(notification: AlertNotification): void {
     const lane = this.lanes.get(notification.channel);
-    if (!lane || this.stop.signal.aborted) return;
+    if (!lane) return;
+    if (this.stop.signal.aborted) {
+      this.hooks.dropped('shutdown', lane.channel.name, 1, notification);
+      return;
+    }
     if (lane.queue.length >= this.settings.queueMaxSize) {
       lane.queue.shift();
       this.hooks.dropped('queue_full', lane.channel.name, 1);
     }
     lane.queue.push(notification);
-    void this.pump(lane);
+    if (!lane.running) this.startWorker(lane);
   }
 
   /** One attempt, now, outside the queue (admin test). Throws the delivery error. */
@@ -117,14 +146,18 @@ export class AlertDispatcher {
     const now = this.settings.clock.now();
     return [...this.lanes.values()].map((lane) => {
       const open = lane.openUntil > now;
+      const held =
+        !open && lane.held !== undefined && lane.held.until > now ? lane.held : undefined;
       return {
         channel: lane.channel.name,
-        healthy: !open,
+        healthy: !open && !held,
         ...(open
           ? {
               reason: `circuit open after ${lane.consecutiveFailures} consecutive failed deliveries`,
             }
-          : {}),
+          : held
+            ? { degraded: true, reason: held.reason }
+            : {}),
         enabled: lane.enabled,
         pending: lane.queue.length + (lane.current ? 1 : 0),
       };
@@ -224,21 +257,37 @@ export class AlertDispatcher {
           this.hooks.delivered(notification, 'failed', `${reason} (${attempt + 1} attempts)`);
           return;
         }
-        const delay = this.backoff(lane, attempt, error);
+        const { delay, retryAfterMs } = this.backoff(lane, attempt, error);
+        if (retryAfterMs !== undefined) {
+          lane.held = {
+            until: clock.now() + delay,
+            reason: Messages.alertChannelRetryAfter(retryAfterMs, delay),
+          };
+        }
         this.hooks.retrying(lane.channel.name, attempt + 1, delay, reason);
         await sleep(clock, delay, this.stop.signal);
+        lane.held = undefined;
         if (this.stop.signal.aborted) return;
       }
     }
   }
 
-  private backoff(lane: Lane, attempt: number, error: unknown): number {
+  /**
+   * The wait before retry `attempt + 1`: the receiver's `Retry-After` when it sent one, else
+   * exponential backoff with jitter; both capped at `maxBackoffMs`, and never before the circuit
+   * closes.
+   */
+  private backoff(
+    lane: Lane,
+    attempt: number,
+    error: unknown,
+  ): { delay: number; retryAfterMs: number | undefined } {
     const { backoffMs, maxBackoffMs, clock } = this.settings;
-    const retryAfter = error instanceof AlertDeliveryError ? error.retryAfterMs : undefined;
+    const retryAfterMs = error instanceof AlertDeliveryError ? error.retryAfterMs : undefined;
     const exponential = Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
     const jittered = Math.round(exponential * (0.5 + this.random() / 2));
-    const wait = retryAfter ?? jittered;
-    return Math.max(wait, lane.openUntil - clock.now(), 0);
+    const wait = retryAfterMs === undefined ? jittered : Math.min(retryAfterMs, maxBackoffMs);
+    return { delay: Math.max(wait, lane.openUntil - clock.now(), 0), retryAfterMs };
   }
 
   /** One attempt with the channel's timeout; updates the circuit breaker. */

@@ -2,6 +2,7 @@ import type { ActiveAlerts, TrackedAlert } from './active-alerts';
 import type { AlertClock } from './alert-clock';
 import type { AlertDispatcher } from './alert-dispatcher';
 import { type AlertOrigin, buildNotification } from './alert-notification';
+import type { AlertRoute } from './alerting-options.interface';
 
 /**
  * Escalates critical alerts nobody acknowledges. Each `escalateTo` entry of the alert's first
@@ -17,6 +18,16 @@ export class AlertEscalation {
     private readonly origin: AlertOrigin,
     private readonly clock: AlertClock,
   ) {}
+
+  /**
+   * How long the escalation chain of a critical alert on `routes` runs, plus one step: an alert
+   * must stay active at least that long, or forgetting it would cut its chain short.
+   */
+  static spanMs(routes: readonly AlertRoute[]): number {
+    const route = routes.find((r) => r.escalateAfterMs && r.escalateTo?.length);
+    if (!route) return 0;
+    return (route.escalateAfterMs as number) * ((route.escalateTo?.length ?? 0) + 1);
+  }
 
   /** Arms the timer of escalation level `level` of `tracked`, when it has one. */
   schedule(tracked: TrackedAlert, level = 0): void {

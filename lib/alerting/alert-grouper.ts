@@ -22,6 +22,8 @@ interface Group {
  */
 export class AlertGrouper {
   private readonly groups = new Map<string, Group>();
+  /** Set by {@link closeWindows}: from then on every notification goes out at once. */
+  private closed = false;
 
   constructor(
     private readonly dispatcher: Pick<AlertDispatcher, 'isEnabled' | 'enqueue'>,
@@ -39,7 +41,7 @@ export class AlertGrouper {
     tracked.routes.forEach((route) => {
       const channels = route.channels.filter((name) => this.dispatcher.isEnabled(name));
       if (channels.length === 0) return;
-      const wait = route.groupWaitMs ?? this.defaultGroupWaitMs;
+      const wait = this.closed ? 0 : (route.groupWaitMs ?? this.defaultGroupWaitMs);
       if (wait <= 0) {
         for (const channel of channels)
           this.dispatcher.enqueue(
@@ -64,8 +66,13 @@ export class AlertGrouper {
     });
   }
 
-  /** Sends every open group now, without waiting for its window (shutdown). */
-  flushAll(): void {
+  /**
+   * Sends every open group now, without waiting for its window, and opens no new window
+   * (shutdown: the alerts raised during the final flush must not wait for a timer that would
+   * fire after it).
+   */
+  closeWindows(): void {
+    this.closed = true;
     for (const key of [...this.groups.keys()]) this.flush(key);
   }
 

@@ -46,7 +46,10 @@ export interface AlertChannelCommonOptions {
 
 /** Generic webhook: a JSON body with the alerts. */
 export interface WebhookChannelOptions extends AlertChannelCommonOptions {
-  /** Target URL (http or https). @default process.env.ALERT_WEBHOOK_URL */
+  /**
+   * Target URL (http or https, without `user:password@`: give credentials in `headers`).
+   * @default process.env.ALERT_WEBHOOK_URL
+   */
   url?: string;
   /** Extra request headers (e.g. `Authorization`). @default {} */
   headers?: Record<string, string>;
@@ -58,7 +61,7 @@ export interface WebhookChannelOptions extends AlertChannelCommonOptions {
   secret?: string;
   /**
    * Body format: the generic JSON, or Slack's Block Kit.
-   * @default 'slack' for a hooks.slack.com URL (seed 000), else 'json'
+   * @default 'slack' for a hooks.slack.com URL, else 'json'
    */
   format?: 'json' | 'slack';
 }
@@ -67,8 +70,16 @@ export interface WebhookChannelOptions extends AlertChannelCommonOptions {
 export interface SlackChannelOptions extends AlertChannelCommonOptions {
   /** @default process.env.SLACK_WEBHOOK_URL */
   webhookUrl?: string;
-  /** Overrides the webhook's channel where the workspace allows it. */
+  /**
+   * @deprecated Slack app incoming webhooks ignore it: a webhook always posts to the channel
+   * chosen when it was created. Only legacy custom-integration webhooks honour it; it is still
+   * sent for them, with a warning at boot. Create a webhook per channel instead.
+   */
   channel?: string;
+  /**
+   * @deprecated Slack app incoming webhooks ignore it (they post under the app's name); only
+   * legacy custom-integration webhooks honour it. Sent for them, with a warning at boot.
+   */
   username?: string;
 }
 
@@ -192,7 +203,12 @@ export interface AlertDeliveryOptions {
   breakerThreshold?: number;
   /** How long an open circuit waits before one trial delivery. @default 30000 */
   breakerCooldownMs?: number;
-  /** On shutdown, how long pending deliveries may take before they are dropped. @default 5000 */
+  /**
+   * On shutdown, how long pending deliveries may take before they are dropped. The flush runs
+   * after the health grace period (`health.shutdownGracePeriodMs`) and the HTTP server's close,
+   * so alerts raised while the application still serves are delivered.
+   * @default 5000
+   */
   shutdownTimeoutMs?: number;
 }
 
@@ -202,7 +218,12 @@ export interface AlertDeliveryOptions {
  */
 export type AdminGuardClass = new (...args: never[]) => { canActivate(context: never): unknown };
 
-/** Admin HTTP API (`GET /alerts`, `POST /alerts/test`, `POST /alerts/configure`) of the Nest module. */
+/**
+ * Admin HTTP API of the Nest module (`GET /alerts`, `GET /alerts/history`, `POST /alerts/test`,
+ * `POST /alerts/configure`, `POST /alerts/:fingerprint/acknowledge`,
+ * `POST /alerts/:fingerprint/resolve`). Its routes exist only when `token` or `guard` protects
+ * them, with `forRoot()` and `forRootAsync()` alike.
+ */
 export interface AlertAdminOptions {
   /** Bearer token. @default process.env.ALERT_ADMIN_TOKEN */
   token?: string;
@@ -210,6 +231,28 @@ export interface AlertAdminOptions {
   guard?: AdminGuardClass;
   /** @default '/alerts' */
   path?: string;
+  /**
+   * Requests each client IP may make per minute (a token bucket holding one minute's worth),
+   * counted before authentication so that tokens cannot be guessed quickly. Past it the API
+   * answers `429` with `Retry-After`.
+   * @default 60
+   */
+  rateLimitPerMinute?: number;
+  /**
+   * Origins (`https://hooks.example.com`) `POST /alerts/configure` may move a channel to,
+   * besides the origin the channel was configured with. A move to another origin must give the
+   * channel's credentials again (`headers`/`secret`, `accountSid`/`authToken`, `routingKey`):
+   * stored credentials are never sent to a new origin.
+   * @default [] (only the configured origin)
+   */
+  allowedOrigins?: string[];
+  /**
+   * Let `POST /alerts/configure` set plain `http://` targets on a loopback host (`127.0.0.1`,
+   * `localhost`, `[::1]`), for tests against local receivers. Every other runtime target must
+   * be https.
+   * @default false
+   */
+  allowLoopbackHttp?: boolean;
 }
 
 /** Options of the alerting pipeline. */
@@ -225,8 +268,20 @@ export interface AlertingOptions {
   groupWaitMs?: number;
   /** Bounded queue of each channel; overflow drops the oldest. */
   queue?: { maxSize?: number };
-  /** Active alerts kept at most; new fingerprints past it are dropped. @default 10000 */
+  /**
+   * Active alerts kept at most. When full, a new alert makes room by forgetting the least
+   * recently raised non-critical alert (or, for a new critical alert, the least recently raised
+   * one), counted in `alerts_expired_total{reason="evicted"}`; only a non-critical alert finding
+   * every slot critical is dropped (`alerts_dropped_total{reason="too_many_active"}`).
+   * @default 10000
+   */
   maxActiveAlerts?: number;
+  /**
+   * How long an alert stays active without being raised again (`send()`) nor resolved. It is
+   * then forgotten (`alerts_expired_total{reason="ttl"}`), so its next firing is sent at once.
+   * @default 3 x the alert's repeat interval, and never before its escalation chain has run
+   */
+  activeAlertTtlMs?: number;
   delivery?: AlertDeliveryOptions;
   /** Off unless `token` or `guard` is set. */
   admin?: AlertAdminOptions;
@@ -256,8 +311,18 @@ export interface ResolvedAlertingOptions {
   groupWaitMs: number;
   queueMaxSize: number;
   maxActiveAlerts: number;
+  /** `undefined`: from each alert's repeat interval. */
+  activeAlertTtlMs: number | undefined;
   delivery: Required<AlertDeliveryOptions>;
-  admin: { token: string | undefined; guard: AdminGuardClass | undefined; path: string };
+  admin: {
+    token: string | undefined;
+    guard: AdminGuardClass | undefined;
+    path: string;
+    rateLimitPerMinute: number;
+    /** Origins only (`scheme://host[:port]`). */
+    allowedOrigins: string[];
+    allowLoopbackHttp: boolean;
+  };
   templates: Record<string, AlertTemplate>;
   clock: AlertClock | undefined;
 }

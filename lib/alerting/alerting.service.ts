@@ -6,7 +6,7 @@ import { MetricsRegistry } from '../metrics/metrics-registry';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
-import { ActiveAlerts, type TrackedAlert } from './active-alerts';
+import { ActiveAlerts, HISTORY_SIZE, type TrackedAlert } from './active-alerts';
 import { costSpikeAlert, paymentFailureAlert, queueFailureAlert } from './alert-builders';
 import { type AlertClock, systemClock } from './alert-clock';
 import { type AlertChannelState, AlertDispatcher } from './alert-dispatcher';
@@ -16,15 +16,16 @@ import { AlertGrouper } from './alert-grouper';
 import { buildNotification } from './alert-notification';
 import { AlertNormalizer } from './alert-normalizer';
 import { AlertRouter } from './alert-router';
-import { type Alert, alertFingerprint, type AlertInput } from './alert.types';
+import { type Alert, alertFingerprint, type AlertInput, type AlertSeverity } from './alert.types';
 import type { ResolvedAlertingOptions } from './alerting-options.interface';
-import { isHttpUrl } from './resolve-alerting-options';
+import { type AlertChannelPatch, configureChannel, publicDeliveryError } from './channel-admin';
 
-/** What `POST /alerts/configure` may change on a channel. */
-export interface AlertChannelPatch {
-  enabled?: boolean;
-  url?: string;
-}
+export type { AlertChannelPatch } from './channel-admin';
+
+/** How often at most the active set is scanned for alerts past their TTL while alerts arrive. */
+const SWEEP_INTERVAL_MS = 60_000;
+/** The active-alert TTL, in repeat intervals, when `alerting.activeAlertTtlMs` is not set. */
+const TTL_REPEAT_INTERVALS = 3;
 
 /**
  * Sends alerts to the configured channels with Alertmanager's semantics: routes by labels and
@@ -34,6 +35,11 @@ export interface AlertChannelPatch {
  *
  * Every method returns at once and never throws into the caller: delivery happens in the
  * background and never adds latency to a request.
+ *
+ * Alerting never goes dark: an alert nobody resolves leaves the active set after its TTL, and a
+ * full set makes room by forgetting the least recently raised alert (non-critical ones first),
+ * so a new critical alert is always delivered. On shutdown it keeps accepting and delivering
+ * alerts until its flush (see {@link close}); what comes later is counted and logged as lost.
  *
  * @example
  * ```ts
@@ -65,7 +71,14 @@ export class AlertingService {
   private readonly warned = new Set<string>();
   private readonly sent: Counter<string>;
   private readonly dropped: Counter<string>;
+  private readonly expired: Counter<string>;
   private readonly durations: Histogram<string>;
+  /** When the active set is next scanned for stale alerts. */
+  private nextSweepAt = 0;
+  /** Set when {@link close} starts: no new grouping window or escalation. */
+  private closing = false;
+  /** Set once the dispatcher stopped: alerts raised from then on are lost. */
+  private closed = false;
   private unsubscribe: (() => void) | undefined;
   private readonly duplicates: { inc(value?: number): void };
 
@@ -80,6 +93,7 @@ export class AlertingService {
     this.clock = this.options.clock ?? systemClock;
     this.sent = metrics.fromCatalog(MetricCatalog.alertsSent);
     this.dropped = metrics.fromCatalog(MetricCatalog.alertsDropped);
+    this.expired = metrics.fromCatalog(MetricCatalog.alertsExpired);
     this.durations = metrics.fromCatalog(MetricCatalog.alertDeliveryDuration);
     // The dedup path runs on every repeated send: a pre-admitted child skips label checks.
     this.duplicates = (this.dropped as unknown as GuardedCounter).bind({ reason: 'duplicate' });
@@ -95,9 +109,11 @@ export class AlertingService {
             this.logger.error(Messages.alertDeliveryFailed(notification.channel, reason ?? ''));
           }
         },
-        dropped: (reason, channel, count) => {
+        dropped: (reason, channel, count, lost) => {
           this.dropped.inc({ reason }, count);
-          if (reason === 'queue_full') {
+          if (lost) {
+            this.warnOnce('lost', Messages.alertLostAfterShutdown(lost.alerts[0]?.name ?? ''));
+          } else if (reason === 'queue_full') {
             this.warnOnce(
               `queue_full:${channel}`,
               Messages.alertQueueFull(channel, this.options.queueMaxSize),
@@ -136,13 +152,23 @@ export class AlertingService {
     );
   }
 
-  /** Flushes pending deliveries, for at most `alerting.delivery.shutdownTimeoutMs`. */
+  /**
+   * Flushes pending deliveries, for at most `alerting.delivery.shutdownTimeoutMs`. Alerts raised
+   * during the flush are still delivered (grouping windows close at once); deliveries left at
+   * its deadline, and every alert raised after it, are counted as
+   * `alerts_dropped_total{reason="shutdown"}` and logged.
+   *
+   * The Nest module calls it in `onApplicationShutdown`, after the health grace period and the
+   * HTTP server's close, so alerts raised while the application still serves are delivered.
+   */
   async close(): Promise<void> {
     this.unsubscribe?.();
+    this.closing = true;
     for (const tracked of this.alerts.values()) this.escalation.cancel(tracked);
-    this.grouper.flushAll();
+    this.grouper.closeWindows();
     const timeout = this.options.delivery.shutdownTimeoutMs;
     const dropped = await this.dispatcher.shutdown(timeout);
+    this.closed = true;
     if (dropped > 0) this.logger.warn(Messages.alertShutdownDropped(dropped, timeout));
   }
 
@@ -156,8 +182,18 @@ export class AlertingService {
     try {
       const alert = this.normalizer.normalize(input);
       if (!alert) return;
+      if (this.closed) {
+        this.dropped.inc({ reason: 'shutdown' });
+        this.warnOnce('lost', Messages.alertLostAfterShutdown(alert.name));
+        return;
+      }
       const now = this.clock.now();
-      const existing = this.alerts.get(alert.fingerprint);
+      if (now >= this.nextSweepAt) this.sweep(now);
+      let existing = this.alerts.get(alert.fingerprint);
+      if (existing && this.alerts.isStale(existing, now)) {
+        this.expire(existing, 'ttl');
+        existing = undefined;
+      }
       if (existing) {
         // Refresh in place: queued notifications hold copies, never this object.
         const current = existing.alert;
@@ -165,6 +201,7 @@ export class AlertingService {
         current.summary = alert.summary;
         current.description = alert.description;
         current.annotations = alert.annotations;
+        this.alerts.touch(existing, now);
         if (now - existing.lastSentAt < existing.repeatIntervalMs) {
           this.duplicates.inc();
           return;
@@ -173,22 +210,27 @@ export class AlertingService {
         this.grouper.notify(existing);
         return;
       }
-      if (this.alerts.size >= this.options.maxActiveAlerts) {
+      if (this.alerts.size >= this.options.maxActiveAlerts && !this.makeRoom(alert.severity)) {
         this.dropped.inc({ reason: 'too_many_active' });
         this.warnOnce('too_many_active', Messages.alertTooManyActive(this.options.maxActiveAlerts));
         return;
       }
       const routes = this.router.route(alert);
+      const repeatIntervalMs = this.router.repeatIntervalMs(routes);
       const tracked: TrackedAlert = {
         alert,
         routes,
         lastSentAt: now,
-        repeatIntervalMs: this.router.repeatIntervalMs(routes),
+        lastSeenAt: now,
+        repeatIntervalMs,
+        ttlMs:
+          this.options.activeAlertTtlMs ??
+          Math.max(TTL_REPEAT_INTERVALS * repeatIntervalMs, AlertEscalation.spanMs(routes)),
         escalation: undefined,
       };
       this.alerts.add(tracked);
       this.grouper.notify(tracked);
-      this.escalation.schedule(tracked);
+      if (!this.closing) this.escalation.schedule(tracked);
     } catch (error) {
       this.invalid((error as Error)?.message ?? String(error));
     }
@@ -225,14 +267,20 @@ export class AlertingService {
     return true;
   }
 
-  /** The firing alerts. */
+  /** The firing alerts (those past their TTL are forgotten first). */
   getActive(): Alert[] {
+    this.sweep(this.clock.now());
     return this.alerts.firing();
   }
 
   /** The firing alerts, then (unless `activeOnly`) the last 100 resolved ones. */
   list(activeOnly: boolean): Alert[] {
     return activeOnly ? this.getActive() : [...this.getActive(), ...this.alerts.resolved()];
+  }
+
+  /** The last `limit` (at most 100) resolved alerts, newest first. */
+  history(limit = HISTORY_SIZE): Alert[] {
+    return this.alerts.resolved().reverse().slice(0, Math.max(0, limit));
   }
 
   /** Health of each channel: unhealthy while its circuit breaker is open. */
@@ -246,32 +294,34 @@ export class AlertingService {
   }
 
   /**
-   * A failed queue job (seed 001): `QueueJobFailed`, `warning`, labels `queue` and
+   * A failed queue job: `QueueJobFailed`, `warning`, labels `queue` and
    * `error_type`; the job data goes to the `job` annotation (truncated).
    */
   alertQueueFailure(queueName: string, error: unknown, jobData?: unknown): void {
-    this.send(queueFailureAlert(queueName, error, jobData));
+    this.raise(() => queueFailureAlert(queueName, error, jobData));
   }
 
   /**
-   * A failed payment (seed 001): `PaymentFailure`, `critical`, labels `error_type` (and
+   * A failed payment: `PaymentFailure`, `critical`, labels `error_type` (and
    * `payment_method` when `meta.paymentMethod` is set); the payment id and `meta` are
    * annotations, so failures of one kind dedup into one page.
    */
   alertPaymentFailure(paymentId: string, error: unknown, meta?: Record<string, unknown>): void {
-    this.send(paymentFailureAlert(paymentId, error, meta));
+    this.raise(() => paymentFailureAlert(paymentId, error, meta));
   }
 
   /**
-   * AI cost above its baseline (seed 003, `CostSpikeDetected`): `warning`, or `critical` from
-   * 5x the baseline; labels `provider` and `model` when given.
+   * AI cost above its baseline (`CostSpikeDetected`): `warning`, or `critical` from
+   * 5x the baseline; labels `provider` and `model` when given. Amounts that are not finite
+   * numbers >= 0 (a string, `NaN`) are dropped and counted
+   * (`alerts_dropped_total{reason="invalid"}`), never thrown and never paged.
    */
   alertCostSpike(
     currentCost: number,
     baselineCost: number,
     meta: { provider?: string; model?: string; window?: string; currency?: string } = {},
   ): void {
-    this.send(costSpikeAlert(currentCost, baselineCost, meta));
+    this.raise(() => costSpikeAlert(currentCost, baselineCost, meta ?? {}), 'cost_spike');
   }
 
   /** Descriptions of the channels, secrets masked (admin API). */
@@ -285,24 +335,12 @@ export class AlertingService {
   }
 
   /**
-   * Enables/disables a channel or changes its target URL (admin API). Returns the field errors,
-   * empty when applied.
+   * Enables/disables a channel, or changes its target URL and credentials (admin API), within
+   * the rules of `alerting.admin`: https, the configured origin or `allowedOrigins`, and the
+   * credentials given again with a new origin. Returns the field errors, empty when applied.
    */
   configureChannel(name: string, patch: AlertChannelPatch): Record<string, string> {
-    const errors: Record<string, string> = {};
-    const channel = this.dispatcher.channel(name);
-    if (!channel) errors.channel = `expected one of ${this.dispatcher.channelNames().join(', ')}`;
-    if (patch.enabled !== undefined && typeof patch.enabled !== 'boolean') {
-      errors.enabled = 'expected a boolean';
-    }
-    if (patch.url !== undefined) {
-      if (!isHttpUrl(patch.url)) errors.url = 'expected an http(s) URL';
-      else if (channel && !channel.setTarget) errors.url = `channel "${name}" has no URL target`;
-    }
-    if (Object.keys(errors).length > 0 || !channel) return errors;
-    if (patch.url !== undefined) channel.setTarget?.(patch.url);
-    if (patch.enabled !== undefined) this.dispatcher.setEnabled(name, patch.enabled);
-    return errors;
+    return configureChannel(this.dispatcher, this.options.admin, name, patch);
   }
 
   /** Delivers a test alert to `channel` now, bypassing routes and dedup (admin API). */
@@ -318,9 +356,11 @@ export class AlertingService {
       startsAt: now,
       fingerprint: alertFingerprint('TestAlert', { channel }),
     };
-    return this.dispatcher.deliverNow(
-      buildNotification(this.root, channel, [alert], 'test', { test: true }),
-    );
+    return this.dispatcher
+      .deliverNow(buildNotification(this.root, channel, [alert], 'test', { test: true }))
+      .catch((error: unknown) => {
+        throw publicDeliveryError(error);
+      });
   }
 
   /** Names of the configured channels. */
@@ -328,9 +368,54 @@ export class AlertingService {
     return this.dispatcher.channelNames();
   }
 
-  private invalid(detail: string): void {
+  /** Forgets every alert past its TTL at `now`, and schedules the next periodic scan. */
+  private sweep(now: number): void {
+    this.nextSweepAt = now + SWEEP_INTERVAL_MS;
+    for (const tracked of this.alerts.stale(now)) this.expire(tracked, 'ttl');
+  }
+
+  /** Forgets `tracked` without a resolve (its TTL ran out, or it makes room) and counts it. */
+  private expire(tracked: TrackedAlert, reason: 'ttl' | 'evicted'): void {
+    this.escalation.cancel(tracked);
+    this.alerts.forget(tracked.alert.fingerprint);
+    this.expired.inc({ reason });
+  }
+
+  /**
+   * Frees one slot of the full active set for a new alert of `severity`: the least recently
+   * raised non-critical alert goes first; a critical alert may also replace the least recently
+   * raised critical one, so alerting never goes dark for pages. False when nothing may go.
+   */
+  private makeRoom(severity: AlertSeverity): boolean {
+    const victim = this.alerts.leastRecent(severity === 'critical');
+    if (!victim) return false;
+    this.expire(victim, 'evicted');
+    this.warnOnce('evicted', Messages.alertEvicted(this.options.maxActiveAlerts));
+    return true;
+  }
+
+  /**
+   * Sends the alert `build` returns. A builder throws on input it cannot turn into an alert:
+   * that is counted and logged like any invalid alert, never thrown into the caller.
+   */
+  private raise(build: () => AlertInput, kind: 'alert' | 'cost_spike' = 'alert'): void {
+    if (!this.options.enabled) return;
+    let alert: AlertInput;
+    try {
+      alert = build();
+    } catch (error) {
+      this.invalid(error instanceof Error ? error.message : 'unreadable input', kind);
+      return;
+    }
+    this.send(alert);
+  }
+
+  private invalid(detail: string, kind: 'alert' | 'cost_spike' = 'alert'): void {
     this.dropped.inc({ reason: 'invalid' });
-    this.warnOnce('invalid', Messages.invalidAlert(detail));
+    this.warnOnce(
+      `invalid:${kind}`,
+      kind === 'cost_spike' ? Messages.invalidCostSpike(detail) : Messages.invalidAlert(detail),
+    );
   }
 
   private warnOnce(key: string, message: string): void {

@@ -27,7 +27,14 @@ describe('alerting options', () => {
       breakerCooldownMs: 30000,
       shutdownTimeoutMs: 5000,
     });
-    expect(alerting.admin).toEqual({ token: undefined, guard: undefined, path: '/alerts' });
+    expect(alerting.admin).toMatchObject({
+      token: undefined,
+      guard: undefined,
+      path: '/alerts',
+      rateLimitPerMinute: 60,
+    });
+    expect(alerting.maxActiveAlerts).toBe(10_000);
+    expect(alerting.activeAlertTtlMs).toBeUndefined();
   });
 
   it('accepts the log channel configured explicitly, and names its unknown keys', () => {
@@ -135,9 +142,159 @@ describe('alerting options', () => {
     expect(message).toContain('alerting.typo: unknown option; expected one of enabled, channels');
   });
 
+  it('refuses timers above 2^31-1 ms (Node would fire them at once), naming each field', () => {
+    const tooLong = 3e9;
+    let message = '';
+    try {
+      resolveOptions(
+        {
+          alerting: {
+            channels: { log: { timeoutMs: tooLong } },
+            routes: [
+              { channels: ['log'], escalateAfterMs: tooLong, escalateTo: ['log'] },
+              { channels: ['log'], groupWaitMs: tooLong, repeatIntervalMs: tooLong },
+            ],
+            delivery: {
+              timeoutMs: tooLong,
+              backoffMs: tooLong,
+              maxBackoffMs: tooLong,
+              breakerCooldownMs: tooLong,
+              shutdownTimeoutMs: tooLong,
+            },
+          },
+        },
+        env,
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const field of [
+      'alerting.channels.log.timeoutMs: expected a positive integer',
+      'alerting.routes[0].escalateAfterMs: expected a positive integer',
+      'alerting.routes[1].groupWaitMs: expected an integer 0-2147483647',
+      'alerting.routes[1].repeatIntervalMs: expected a positive integer',
+      'alerting.delivery.timeoutMs: expected a positive integer',
+      'alerting.delivery.backoffMs: expected an integer 0-2147483647',
+      'alerting.delivery.maxBackoffMs: expected an integer 0-2147483647',
+      'alerting.delivery.breakerCooldownMs: expected an integer 0-2147483647',
+      'alerting.delivery.shutdownTimeoutMs: expected an integer 0-2147483647',
+    ]) {
+      expect(message).toContain(`${field}`);
+    }
+    expect(message).toContain(
+      'alerting.delivery.timeoutMs: expected a positive integer <= 2147483647, got 3000000000',
+    );
+    expect(message).toContain(
+      'alerting.routes[0].escalateAfterMs: expected a positive integer <= 2147483647, got 3000000000',
+    );
+  });
+
+  it('reads the active-alert TTL and the admin rate limit', () => {
+    const { alerting } = resolveOptions(
+      { alerting: { activeAlertTtlMs: 3_600_000, admin: { rateLimitPerMinute: 5 } } },
+      env,
+    );
+    expect(alerting.activeAlertTtlMs).toBe(3_600_000);
+    expect(alerting.admin.rateLimitPerMinute).toBe(5);
+    expect(() =>
+      resolveOptions({ alerting: { activeAlertTtlMs: 0, admin: { rateLimitPerMinute: 0 } } }, env),
+    ).toThrow(
+      /alerting\.activeAlertTtlMs: expected a positive integer, got 0[\s\S]*alerting\.admin\.rateLimitPerMinute: expected a positive integer, got 0/,
+    );
+  });
+
   it('refuses a non-http(s) URL from the environment, naming the variable', () => {
     expect(() => resolveOptions({}, { ...env, ALERT_WEBHOOK_URL: 'javascript:alert(1)' })).toThrow(
       'ALERT_WEBHOOK_URL (environment): expected an http(s) URL, got "javascript:alert(1)"',
+    );
+  });
+  it('refuses URLs with user:password@ at boot, naming the field, never the password', () => {
+    let message = '';
+    try {
+      resolveOptions(
+        {
+          alerting: {
+            channels: {
+              webhook: { url: 'https://ops:hunter2@hooks.example.com/in' },
+              sms: {
+                accountSid: 'AC1',
+                authToken: 't',
+                from: '+1',
+                to: '+2',
+                baseUrl: 'https://AC1:hunter2@api.twilio.com',
+              },
+              pagerduty: {
+                routingKey: 'k',
+                url: 'https://x:hunter2@events.pagerduty.com/v2/enqueue',
+              },
+              alertmanager: {
+                url: 'http://admin:hunter2@alertmanager:9093',
+                generatorUrl: 'https://u:hunter2@grafana/x',
+              },
+            },
+          },
+        },
+        { ...env, SLACK_WEBHOOK_URL: 'https://u:hunter2@hooks.slack.com/services/T/B/X' },
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(
+      'alerting.channels.webhook.url: expected an http(s) URL without "user:password@" (fetch refuses credentials in URLs; put them in "headers", e.g. { Authorization: "Basic …" }), got "https://***@hooks.example.com/***"',
+    );
+    for (const field of [
+      'alerting.channels.sms.baseUrl',
+      'alerting.channels.pagerduty.url',
+      'alerting.channels.alertmanager.url',
+      'alerting.channels.alertmanager.generatorUrl',
+      'SLACK_WEBHOOK_URL (environment)',
+    ]) {
+      expect(message).toContain(`${field}: expected an http(s) URL without "user:password@"`);
+    }
+    expect(message).not.toContain('hunter2');
+  });
+
+  it("reads the admin API's allowed origins and loopback http, refusing anything but an origin", () => {
+    const { alerting } = resolveOptions(
+      {
+        alerting: {
+          admin: {
+            allowedOrigins: ['https://hooks.example.com', 'https://api.eu.twilio.com:8443/'],
+            allowLoopbackHttp: true,
+          },
+        },
+      },
+      env,
+    );
+    expect(alerting.admin).toMatchObject({
+      allowedOrigins: ['https://hooks.example.com', 'https://api.eu.twilio.com:8443'],
+      allowLoopbackHttp: true,
+    });
+    expect(resolveOptions({}, env).alerting.admin).toMatchObject({
+      allowedOrigins: [],
+      allowLoopbackHttp: false,
+    });
+    expect(() =>
+      resolveOptions(
+        {
+          alerting: {
+            admin: {
+              allowedOrigins: [
+                'https://hooks.example.com/services',
+                'https://u:hunter2@x.example',
+                'ftp://x',
+              ],
+            },
+          },
+        },
+        env,
+      ),
+    ).toThrow(
+      [
+        '  - alerting.admin.allowedOrigins[0]: expected an origin like "https://hooks.example.com" (scheme, host and port only), got "https://hooks.example.com/services"',
+        '  - alerting.admin.allowedOrigins[1]: expected an origin like "https://hooks.example.com" (scheme, host and port only), got "https://***@x.example"',
+        '  - alerting.admin.allowedOrigins[2]: expected an origin like "https://hooks.example.com" (scheme, host and port only), got "ftp://x"',
+      ].join('\n'),
     );
   });
 });

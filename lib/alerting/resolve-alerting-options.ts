@@ -1,6 +1,7 @@
-import type { Problems } from '../config/problems';
+import { maskUrl, type Problems } from '../config/problems';
 import {
   EnvReader,
+  isHttpUrl,
   isPlainObject,
   NON_NEGATIVE,
   OptionReader,
@@ -44,6 +45,7 @@ const ALERTING_KEYS = optionKeys({
   groupWaitMs: true,
   queue: true,
   maxActiveAlerts: true,
+  activeAlertTtlMs: true,
   delivery: true,
   admin: true,
   templates: true,
@@ -130,6 +132,9 @@ const ADMIN_KEYS = optionKeys({
   token: true,
   guard: true,
   path: true,
+  rateLimitPerMinute: true,
+  allowedOrigins: true,
+  allowLoopbackHttp: true,
 } satisfies Record<keyof AlertAdminOptions, true>);
 
 const QUEUE_KEYS = optionKeys({
@@ -170,9 +175,14 @@ export function resolveAlertingOptions(
     groupWaitMs: alerting.integer('groupWaitMs', TIMER_OR_ZERO) ?? 0,
     queueMaxSize: queue.integer('maxSize', POSITIVE) ?? 1000,
     maxActiveAlerts: alerting.integer('maxActiveAlerts', POSITIVE) ?? 10_000,
+    activeAlertTtlMs: alerting.integer('activeAlertTtlMs', POSITIVE),
     delivery: resolveDelivery(alerting.object('delivery', DELIVERY_KEYS)),
     admin: resolveAdmin(
-      alerting.object('admin', ADMIN_KEYS, 'an object { token?, guard?, path? }'),
+      alerting.object(
+        'admin',
+        ADMIN_KEYS,
+        'an object { token?, guard?, path?, rateLimitPerMinute? }',
+      ),
       vars,
     ),
     templates: resolveTemplates(alerting),
@@ -207,6 +217,30 @@ function requireAll(channel: OptionReader, found: Record<string, unknown>): void
   }
 }
 
+/**
+ * The http(s) URL at `key` (else in the variable `envName`), refused with `user:password@`:
+ * fetch refuses credentials in URLs, so such a target would pass here and never deliver.
+ * `hint` says where the credentials go instead.
+ */
+function targetUrl(
+  channel: OptionReader,
+  key: string,
+  hint: string,
+  env?: { vars: EnvReader; name: string },
+): string | undefined {
+  const fromOption = channel.has(key);
+  const url = fromOption ? channel.url(key) : env?.vars.url(env.name);
+  if (!url) return url;
+  const { username, password } = new URL(url);
+  if (!username && !password) return url;
+  channel.problems.add(
+    fromOption || !env ? channel.at(key) : EnvReader.path(env.name),
+    `an http(s) URL without "user:password@" (fetch refuses credentials in URLs; ${hint})`,
+    url,
+  );
+  return undefined;
+}
+
 /** `to`: one recipient or a list, else the comma-separated variable. */
 function recipients(channel: OptionReader, vars: EnvReader, envName: string): string[] | undefined {
   if (!channel.has('to')) return vars.list(envName);
@@ -221,7 +255,15 @@ function recipients(channel: OptionReader, vars: EnvReader, envName: string): st
 
 function webhook(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
   const base = common(channel, 'webhook');
-  const url = channel.has('url') ? channel.url('url') : vars.url('ALERT_WEBHOOK_URL');
+  const url = targetUrl(
+    channel,
+    'url',
+    'put them in "headers", e.g. { Authorization: "Basic …" }',
+    {
+      vars,
+      name: 'ALERT_WEBHOOK_URL',
+    },
+  );
   let headers: Record<string, string> | undefined;
   const rawHeaders = channel.get('headers');
   if (rawHeaders !== undefined) {
@@ -246,9 +288,10 @@ function chat(
   name: 'slack' | 'discord',
 ): ResolvedChannelOptions | undefined {
   const base = common(channel, name);
-  const webhookUrl = channel.has('webhookUrl')
-    ? channel.url('webhookUrl')
-    : vars.url(name === 'slack' ? 'SLACK_WEBHOOK_URL' : 'DISCORD_WEBHOOK_URL');
+  const webhookUrl = targetUrl(channel, 'webhookUrl', 'use the webhook URL as given', {
+    vars,
+    name: name === 'slack' ? 'SLACK_WEBHOOK_URL' : 'DISCORD_WEBHOOK_URL',
+  });
   const extra = {
     username: channel.string('username'),
     ...(name === 'slack' ? { channel: channel.string('channel') } : {}),
@@ -275,7 +318,7 @@ function sms(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | u
   const authToken = channel.string('authToken') ?? vars.string('TWILIO_AUTH_TOKEN');
   const from = channel.string('from') ?? vars.string('TWILIO_FROM');
   const to = recipients(channel, vars, 'ALERT_SMS_TO');
-  const baseUrl = channel.url('baseUrl');
+  const baseUrl = targetUrl(channel, 'baseUrl', 'Twilio\'s go in "accountSid" and "authToken"');
   requireAll(channel, { accountSid, authToken, from, to });
   return accountSid && authToken && from && to
     ? { ...base, accountSid, authToken, from, to, baseUrl }
@@ -285,7 +328,7 @@ function sms(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | u
 function pagerduty(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
   const base = common(channel, 'pagerduty');
   const routingKey = channel.string('routingKey') ?? vars.string('PAGERDUTY_ROUTING_KEY');
-  const url = channel.url('url');
+  const url = targetUrl(channel, 'url', 'the routing key goes in "routingKey"');
   const source = channel.string('source');
   requireAll(channel, { routingKey });
   return routingKey ? { ...base, routingKey, url, source } : undefined;
@@ -293,8 +336,10 @@ function pagerduty(channel: OptionReader, vars: EnvReader): ResolvedChannelOptio
 
 function alertmanager(channel: OptionReader, vars: EnvReader): ResolvedChannelOptions | undefined {
   const base = common(channel, 'alertmanager');
-  const url = channel.has('url') ? channel.url('url') : vars.url('ALERTMANAGER_URL');
-  const generatorUrl = channel.url('generatorUrl');
+  const noAuth = 'this channel sends no credentials';
+  const url = targetUrl(channel, 'url', noAuth, { vars, name: 'ALERTMANAGER_URL' });
+  // A link shown to whoever reads the alert: credentials in it would be published.
+  const generatorUrl = targetUrl(channel, 'generatorUrl', 'it is a link shown with the alert');
   requireAll(channel, { url });
   return url ? { ...base, url, generatorUrl } : undefined;
 }
@@ -455,7 +500,47 @@ function resolveDelivery(delivery: OptionReader): Required<AlertDeliveryOptions>
 function resolveAdmin(admin: OptionReader, vars: EnvReader): ResolvedAlertingOptions['admin'] {
   const guard = admin.function<AdminGuardClass>('guard', 'a guard class (CanActivate)');
   const path = admin.urlPath('path') ?? '/alerts';
-  return { token: admin.string('token') ?? vars.string('ALERT_ADMIN_TOKEN'), guard, path };
+  return {
+    token: admin.string('token') ?? vars.string('ALERT_ADMIN_TOKEN'),
+    guard,
+    path,
+    rateLimitPerMinute: admin.integer('rateLimitPerMinute', POSITIVE) ?? 60,
+    allowedOrigins: readOrigins(admin),
+    allowLoopbackHttp: admin.boolean('allowLoopbackHttp') ?? false,
+  };
+}
+
+/** `admin.allowedOrigins`: http(s) origins, without path, query or credentials. */
+function readOrigins(admin: OptionReader): string[] {
+  const value = admin.get('allowedOrigins');
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    admin.problems.add(admin.at('allowedOrigins'), 'an array of origins', value);
+    return [];
+  }
+  const expected = 'an origin like "https://hooks.example.com" (scheme, host and port only)';
+  const origins: string[] = [];
+  value.forEach((item, i) => {
+    const origin = isHttpUrl(item) ? new URL(item) : undefined;
+    if (
+      origin &&
+      !origin.username &&
+      !origin.password &&
+      origin.pathname === '/' &&
+      !origin.search &&
+      !origin.hash
+    ) {
+      origins.push(origin.origin);
+    } else {
+      // Shown masked as a URL: an origin given with credentials must not print them.
+      admin.problems.add(
+        `${admin.at('allowedOrigins')}[${i}]`,
+        expected,
+        typeof item === 'string' ? maskUrl(item) : item,
+      );
+    }
+  });
+  return origins;
 }
 
 function readTemplate(value: unknown, path: string, problems: Problems): AlertTemplate | undefined {

@@ -59,8 +59,10 @@ export function joinPath(parent: string, key: string): string {
 
 // Words that make a key's value secret when they end one of the path's segments: "token",
 // "authToken", "routingKey", "SENTRY_DSN", "ALERT_WEBHOOK_SECRET", and every header value.
+// "sid" is Twilio's "accountSid", the user half of its basic-auth credential.
 const SECRET_WORDS = new Set([
   'token',
+  'sid',
   'tokens',
   'password',
   'passwd',
@@ -93,6 +95,19 @@ function segmentWords(path: string): string[][] {
         .filter(Boolean)
         .map((word) => word.toLowerCase()),
     );
+}
+
+/**
+ * Whether the value at `path` is secret by the name of its key: a token, password, secret, key,
+ * DSN, `authToken`, `routingKey`, `accountSid`, or anything under `headers`.
+ */
+export function isSecretPath(path: string): boolean {
+  return segmentWords(path).some((segment) => SECRET_WORDS.has(segment[segment.length - 1] ?? ''));
+}
+
+/** Whether a URL at `path` is a webhook URL, whose path is its secret (Slack, Discord). */
+export function isWebhookPath(path: string): boolean {
+  return segmentWords(path).some((segment) => segment.includes('webhook'));
 }
 
 /**
@@ -140,12 +155,11 @@ function describeAt(value: unknown, path: string, seen: Set<object>): string {
   const words = segmentWords(path);
   const last = words[words.length - 1] ?? [];
   const lastWord = last[last.length - 1] ?? '';
-  const secret = words.some((segment) => SECRET_WORDS.has(segment[segment.length - 1] ?? ''));
+  const secret = isSecretPath(path);
   if (URL_WORDS.has(lastWord) && typeof value === 'string') {
     // A DSN carries its key in the userinfo; without a "://" it may be the bare key.
     if (secret && !value.includes('://')) return kindOf(value);
-    const webhook = words.some((segment) => segment.includes('webhook'));
-    return JSON.stringify(maskUrl(value, webhook));
+    return JSON.stringify(maskUrl(value, isWebhookPath(path)));
   }
   if (secret) return kindOf(value);
   if (typeof value === 'string') return JSON.stringify(value);

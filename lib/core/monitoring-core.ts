@@ -36,8 +36,9 @@ export interface MonitoringCoreSettings {
  * `createMonitoring()` are two doors onto it, so the same call records the same series
  * through either.
  *
- * Its lifecycle has the phases of a Nest application, which the module maps one to one and
- * `Monitoring` runs in order: {@link init}, {@link bootstrap}, {@link drain}, {@link shutdown}.
+ * Its lifecycle has the phases of a Nest application, run in order: {@link init}
+ * (`onModuleInit`), {@link bootstrap} (`onApplicationBootstrap`), then {@link close}
+ * ({@link drain} and {@link shutdown}, in `onApplicationShutdown`).
  *
  * @internal Reached through `Monitoring` or the Nest module's services.
  */
@@ -115,13 +116,17 @@ export class MonitoringCore {
     await Promise.all([this.queues.start(), this.server.start()]);
   }
 
-  /** Delivers the alerts still pending (Nest: `onModuleDestroy`). */
+  /**
+   * Delivers the alerts still pending, for at most `alerting.delivery.shutdownTimeoutMs`. The
+   * Nest module runs it in `onApplicationShutdown`, after the health grace period and the HTTP
+   * server's close, so alerts raised while the application still serves are delivered.
+   */
   drain(): Promise<void> {
     return this.alerting.close();
   }
 
   /**
-   * Releases everything (Nest: `onApplicationShutdown`): the metrics server closes first and
+   * Releases everything (after {@link drain}): the metrics server closes first and
    * the registry is emptied last, so scrapes during a graceful shutdown still see every series.
    */
   async shutdown(): Promise<void> {

@@ -197,7 +197,13 @@ export const MetricCatalog = {
   alertsDropped: define({
     name: 'alerts_dropped_total',
     type: 'counter',
-    help: 'Alerts not delivered, by reason: duplicate, queue_full, invalid, too_many_active, shutdown, disabled.',
+    help: 'Alerts not delivered, by reason: duplicate, queue_full, invalid, too_many_active, shutdown.',
+    labelNames: ['reason'],
+  }),
+  alertsExpired: define({
+    name: 'alerts_expired_total',
+    type: 'counter',
+    help: 'Active alerts forgotten without resolve(), by reason: ttl (not raised again within alerting.activeAlertTtlMs), evicted (to make room past alerting.maxActiveAlerts).',
     labelNames: ['reason'],
   }),
   alertDeliveryDuration: define({

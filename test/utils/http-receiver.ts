@@ -13,12 +13,16 @@ export interface ReceivedRequest {
   form: Record<string, string> | undefined;
 }
 
-/** How the receiver answers one request; `hang` never answers. */
+/**
+ * How the receiver answers one request; `hang` never answers; `echo` answers with what it got
+ * (URL, `Authorization`, every header and the body), as a misbehaving receiver would.
+ */
 export interface ReceiverResponse {
   status?: number;
   headers?: Record<string, string>;
   body?: string;
   hang?: boolean;
+  echo?: boolean;
 }
 
 /**
@@ -118,7 +122,16 @@ export class HttpReceiver {
       const response = this.script.shift() ?? this.defaultResponse;
       if (response.hang) return;
       res.writeHead(response.status ?? 200, response.headers ?? {});
-      res.end(response.body ?? '');
+      res.end(
+        response.echo
+          ? JSON.stringify({
+              url: req.url,
+              authorization: req.headers.authorization,
+              headers: req.headers,
+              body,
+            })
+          : (response.body ?? ''),
+      );
     });
   }
 }

@@ -17,19 +17,48 @@ function decodeQuotedPrintable(text: string): string {
     .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
+/** How the SMTP receiver behaves beyond accepting everything. */
+export interface SmtpReceiverOptions {
+  /** Require `AUTH` with these credentials (over plain SMTP, as in tests). */
+  auth?: { user: string; pass: string };
+  /**
+   * Called for each `RCPT TO`: a reply `{ code, message }` refuses that recipient (a 4xx is
+   * temporary, a 5xx permanent); `undefined` accepts it.
+   */
+  onRecipient?: (address: string) => { code: number; message: string } | undefined;
+}
+
 /** A real SMTP server (the `smtp-server` package) on 127.0.0.1 that keeps what it receives. */
 export class SmtpReceiver {
   private constructor(
     private readonly server: SMTPServer,
     readonly messages: ReceivedMail[],
+    /** Every `RCPT TO` address, accepted or not, in order. */
+    readonly recipientAttempts: string[],
   ) {}
 
-  static async start(): Promise<SmtpReceiver> {
+  static async start(options: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
     const messages: ReceivedMail[] = [];
+    const attempts: string[] = [];
     const server = new SMTPServer({
-      authOptional: true,
+      authOptional: !options.auth,
+      allowInsecureAuth: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onAuth(auth, _session, callback) {
+        const expected = options.auth;
+        if (expected && auth.username === expected.user && auth.password === expected.pass) {
+          callback(null, { user: auth.username });
+        } else {
+          callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }));
+        }
+      },
+      onRcptTo(address, _session, callback) {
+        attempts.push(address.address);
+        const refusal = options.onRecipient?.(address.address);
+        if (!refusal) return callback();
+        callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+      },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -52,7 +81,7 @@ export class SmtpReceiver {
         });
       },
     });
-    const receiver = new SmtpReceiver(server, messages);
+    const receiver = new SmtpReceiver(server, messages, attempts);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return receiver;
   }

@@ -31,7 +31,12 @@ export interface AlertChannel {
   readonly rateLimitPerMinute?: number;
   /** What the admin API and logs show about the target, secrets masked. */
   describe?(): Record<string, unknown>;
-  /** Changes the target at runtime (admin API `POST /alerts/configure`). */
+  /**
+   * Changes the target at runtime (admin API `POST /alerts/configure` with `url`). The admin API
+   * calls it only with an https URL (or loopback http with `alerting.admin.allowLoopbackHttp`)
+   * on an origin listed in `alerting.admin.allowedOrigins`, since it cannot know which
+   * credentials your channel would carry there.
+   */
   setTarget?(url: string): void;
 }
 

@@ -5,16 +5,38 @@ import { Messages } from '../../observability.messages';
 import { AlertDeliveryError, type AlertChannel } from './alert-channel.interface';
 import type { ChannelContext } from './channel-context';
 import { maskUrl } from './http-delivery';
+import { RecipientProgress } from './recipient-progress';
+
+/** What nodemailer reports about one recipient it could not deliver to. */
+interface RejectedRecipient {
+  recipient?: string;
+  responseCode?: number;
+}
+
+/** The bare address of `Name <a@example.com>` or `a@example.com`, lower case. */
+const addressOf = (recipient: string): string =>
+  (/<([^>]+)>\s*$/.exec(recipient)?.[1] ?? recipient).trim().toLowerCase();
+
+/** SMTP 5xx replies are permanent; connection errors and 4xx are worth a retry. */
+function smtpError(code: number | undefined, fallback: string | undefined): AlertDeliveryError {
+  return new AlertDeliveryError(`SMTP ${code ?? fallback ?? 'error'}`, {
+    retryable: !(code !== undefined && code >= 500),
+    status: code,
+  });
+}
 
 /**
  * Email over SMTP with nodemailer (an optional peer dependency, loaded on first delivery):
- * subject = the rendered title, plain-text body = the rendered text.
+ * subject = the rendered title, plain-text body = the rendered text, one mail to every
+ * recipient. A recipient the server refuses for now is retried alone: the others do not get the
+ * mail twice.
  */
 export class EmailChannel implements AlertChannel {
   readonly name = 'email';
   readonly timeoutMs?: number;
   readonly rateLimitPerMinute?: number;
   private transport: Promise<Transporter> | undefined;
+  private readonly progress = new RecipientProgress();
 
   constructor(
     private readonly options: {
@@ -33,28 +55,50 @@ export class EmailChannel implements AlertChannel {
   async send(notification: AlertNotification, signal: AbortSignal): Promise<void> {
     const transport = await this.getTransport();
     const { title, text } = renderAlert(notification, this.context.template);
-    const sending = transport.sendMail({
-      from: this.options.from,
-      to: this.options.to,
-      subject: title,
-      text,
-    });
+    const recipients = this.options.to;
+    const to = this.progress.remaining(notification, recipients);
+    const failures = new Map<string, unknown>();
+    const sending = transport.sendMail({ from: this.options.from, to, subject: title, text });
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = () => reject(new AlertDeliveryError('timed out', { retryable: true }));
       if (signal.aborted) onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      await Promise.race([sending, aborted]);
+      const info = (await Promise.race([sending, aborted])) as {
+        rejectedErrors?: RejectedRecipient[];
+      };
+      this.refused(to, info?.rejectedErrors, failures);
     } catch (error) {
-      if (error instanceof AlertDeliveryError) throw error;
-      const code = (error as { responseCode?: number }).responseCode;
-      // SMTP 5xx replies are permanent; connection errors and 4xx are worth a retry.
-      throw new AlertDeliveryError(`SMTP ${code ?? (error as { code?: string }).code ?? 'error'}`, {
-        retryable: !(code !== undefined && code >= 500),
-        status: code,
-      });
+      if (error instanceof AlertDeliveryError) {
+        for (const recipient of to) failures.set(recipient, error);
+      } else {
+        const { responseCode, code, rejectedErrors } = error as {
+          responseCode?: number;
+          code?: string;
+          rejectedErrors?: RejectedRecipient[];
+        };
+        // Every recipient refused: each with its own reply. Anything else failed them all.
+        if (!this.refused(to, rejectedErrors, failures)) {
+          for (const recipient of to) failures.set(recipient, smtpError(responseCode, code));
+        }
+      }
     }
+    this.progress.record(notification, recipients, to, failures);
+  }
+
+  /** Records each recipient of `rejected` in `failures`; false when there is none. */
+  private refused(
+    to: readonly string[],
+    rejected: RejectedRecipient[] | undefined,
+    failures: Map<string, unknown>,
+  ): boolean {
+    if (!rejected?.length) return false;
+    for (const { recipient, responseCode } of rejected) {
+      const match = to.find((candidate) => addressOf(candidate) === addressOf(recipient ?? ''));
+      if (match) failures.set(match, smtpError(responseCode, undefined));
+    }
+    return true;
   }
 
   describe(): Record<string, unknown> {

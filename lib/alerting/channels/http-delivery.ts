@@ -1,4 +1,8 @@
 import { AlertDeliveryError } from './alert-channel.interface';
+import type { SecretScrubber } from './secret-scrubber';
+
+// The masks live with the scrubber; channels and specs import them from here.
+export { maskSecret, maskUrl } from './secret-scrubber';
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -12,12 +16,15 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 /**
  * Sends one HTTP request with the global fetch and turns every failure into an
  * {@link AlertDeliveryError}: network errors, timeouts, 5xx and 429 are retryable (429 with its
- * `Retry-After`), other 4xx are not. Messages never contain the URL, which often holds a secret.
+ * `Retry-After`), other 4xx are not. Messages never contain the URL, which often holds a secret,
+ * nor the receiver's answer as it is: only its status and an excerpt `secrets` scrubbed (some
+ * receivers echo the request, credentials included).
  */
 export async function httpDeliver(
   url: string,
   init: { method?: string; headers: Record<string, string>; body: string },
   signal: AbortSignal,
+  secrets: SecretScrubber,
 ): Promise<void> {
   let response: Response;
   try {
@@ -36,34 +43,16 @@ export async function httpDeliver(
   const text = await response.text().catch(() => '');
   if (response.ok) return;
   const status = response.status;
-  const detail = text.slice(0, 200).replace(/\s+/g, ' ');
+  const message = `HTTP ${status} ${secrets.excerpt(text)}`.trim();
   if (status === 429) {
-    throw new AlertDeliveryError(`HTTP 429 ${detail}`.trim(), {
+    throw new AlertDeliveryError(message, {
       retryable: true,
       status,
       retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
     });
   }
-  throw new AlertDeliveryError(`HTTP ${status} ${detail}`.trim(), {
+  throw new AlertDeliveryError(message, {
     retryable: status >= 500 || status === 408,
     status,
   });
-}
-
-/** `https://hooks.slack.com/***`: the origin only; paths and queries often carry tokens. */
-export function maskUrl(url: string | undefined): string | undefined {
-  if (!url) return url;
-  try {
-    const parsed = new URL(url);
-    const rest = parsed.pathname.length > 1 || parsed.search ? '/***' : '';
-    return `${parsed.protocol}//${parsed.host}${rest}`;
-  } catch {
-    return '***';
-  }
-}
-
-/** `ab***yz` for a secret of 8 characters or more, `***` otherwise. */
-export function maskSecret(secret: string | undefined): string | undefined {
-  if (!secret) return secret;
-  return secret.length >= 8 ? `${secret.slice(0, 2)}***${secret.slice(-2)}` : '***';
 }

@@ -2,6 +2,10 @@ import type { AlertNotification } from '../alert.types';
 import type { AlertChannel } from './alert-channel.interface';
 import type { ChannelContext } from './channel-context';
 import { httpDeliver, maskSecret, maskUrl } from './http-delivery';
+import type { RuntimeConfig, RuntimeConfigurable } from './runtime-config';
+import { SecretScrubber } from './secret-scrubber';
+
+const PATH = 'alerting.channels.pagerduty';
 
 /** The Events API v2 endpoint. */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -12,12 +16,14 @@ export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
  * `dedup_key` = the alert's fingerprint (so PagerDuty dedups repeats and the resolve closes the
  * incident), `payload.summary/severity/source/timestamp/class/custom_details` on triggers.
  */
-export class PagerDutyChannel implements AlertChannel {
+export class PagerDutyChannel implements AlertChannel, RuntimeConfigurable {
   readonly name = 'pagerduty';
   readonly notifiesAcknowledgements = true;
   readonly timeoutMs?: number;
   readonly rateLimitPerMinute?: number;
   private url: string;
+  private routingKey: string;
+  private readonly secrets = new SecretScrubber();
 
   constructor(
     private readonly options: {
@@ -30,6 +36,8 @@ export class PagerDutyChannel implements AlertChannel {
     private readonly context: ChannelContext,
   ) {
     this.url = options.url ?? PAGERDUTY_EVENTS_URL;
+    this.routingKey = options.routingKey;
+    this.secrets.addOptions(options, PATH);
     this.timeoutMs = options.timeoutMs;
     this.rateLimitPerMinute = options.rateLimitPerMinute;
   }
@@ -39,7 +47,7 @@ export class PagerDutyChannel implements AlertChannel {
       const resolve = alert.status === 'resolved';
       const acknowledge = !resolve && notification.acknowledged === true;
       const event = {
-        routing_key: this.options.routingKey,
+        routing_key: this.routingKey,
         event_action: resolve ? 'resolve' : acknowledge ? 'acknowledge' : 'trigger',
         dedup_key: alert.fingerprint,
         ...(resolve || acknowledge
@@ -67,6 +75,7 @@ export class PagerDutyChannel implements AlertChannel {
         this.url,
         { headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) },
         signal,
+        this.secrets,
       );
     }
   }
@@ -75,11 +84,22 @@ export class PagerDutyChannel implements AlertChannel {
     return {
       type: 'pagerduty',
       url: maskUrl(this.url),
-      routingKey: maskSecret(this.options.routingKey),
+      routingKey: maskSecret(this.routingKey),
     };
   }
 
-  setTarget(url: string): void {
-    this.url = url;
+  runtimeConfig(): RuntimeConfig {
+    return {
+      targetKey: 'url',
+      target: this.url,
+      configuredTarget: this.options.url ?? PAGERDUTY_EVENTS_URL,
+      credentials: { routingKey: true },
+    };
+  }
+
+  reconfigure(change: Readonly<Record<string, unknown>>): void {
+    this.secrets.addOptions({ ...change }, PATH);
+    if (typeof change.url === 'string') this.url = change.url;
+    if (typeof change.routingKey === 'string') this.routingKey = change.routingKey;
   }
 }

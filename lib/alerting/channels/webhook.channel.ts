@@ -4,7 +4,11 @@ import { renderAlert } from '../alert-template';
 import type { AlertChannel } from './alert-channel.interface';
 import type { ChannelContext } from './channel-context';
 import { httpDeliver, maskSecret, maskUrl } from './http-delivery';
+import type { RuntimeConfig, RuntimeConfigurable } from './runtime-config';
+import { SecretScrubber } from './secret-scrubber';
 import { slackPayload } from './slack.channel';
+
+const PATH = 'alerting.channels.webhook';
 
 /** Header carrying the HMAC-SHA256 signature of a webhook body. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-alert-signature';
@@ -26,16 +30,18 @@ export function signWebhookBody(secret: string, body: string, timestampSeconds: 
 
 /**
  * Generic webhook: POSTs a JSON body with the rendered `title`/`text` and every alert
- * (`ALERT_WEBHOOK_URL`, seed 000), with custom headers and an optional HMAC signature.
+ * (`ALERT_WEBHOOK_URL`), with custom headers and an optional HMAC signature.
  */
-export class WebhookChannel implements AlertChannel {
+export class WebhookChannel implements AlertChannel, RuntimeConfigurable {
   readonly name = 'webhook';
   readonly timeoutMs?: number;
   readonly rateLimitPerMinute?: number;
   private url: string;
-  private readonly headers: Record<string, string>;
-  private readonly secret: string | undefined;
+  private headers: Record<string, string>;
+  private secret: string | undefined;
   private readonly format: 'json' | 'slack' | undefined;
+  private readonly configuredUrl: string;
+  private readonly secrets = new SecretScrubber();
 
   constructor(
     options: {
@@ -49,6 +55,8 @@ export class WebhookChannel implements AlertChannel {
     private readonly context: ChannelContext,
   ) {
     this.url = options.url;
+    this.configuredUrl = options.url;
+    this.secrets.addOptions(options, PATH);
     this.headers = options.headers ?? {};
     this.secret = options.secret;
     this.format = options.format;
@@ -75,11 +83,11 @@ export class WebhookChannel implements AlertChannel {
         Math.floor(Date.now() / 1000),
       );
     }
-    await httpDeliver(this.url, { headers, body }, signal);
+    await httpDeliver(this.url, { headers, body }, signal, this.secrets);
   }
 
   /**
-   * `format`, or `slack` for a `hooks.slack.com` URL: seed 000 points ALERT_WEBHOOK_URL at a
+   * `format`, or `slack` for a `hooks.slack.com` URL: `ALERT_WEBHOOK_URL` often points at a
    * Slack incoming webhook, which rejects other bodies.
    */
   private isSlack(): boolean {
@@ -127,7 +135,19 @@ export class WebhookChannel implements AlertChannel {
     };
   }
 
-  setTarget(url: string): void {
-    this.url = url;
+  runtimeConfig(): RuntimeConfig {
+    return {
+      targetKey: 'url',
+      target: this.url,
+      configuredTarget: this.configuredUrl,
+      credentials: { headers: Object.keys(this.headers).length > 0, secret: !!this.secret },
+    };
+  }
+
+  reconfigure(change: Readonly<Record<string, unknown>>): void {
+    this.secrets.addOptions({ ...change }, PATH);
+    if (typeof change.url === 'string') this.url = change.url;
+    if (change.headers !== undefined) this.headers = { ...(change.headers as object) };
+    if (change.secret !== undefined) this.secret = (change.secret as string | null) ?? undefined;
   }
 }
