@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     }
     console.log(
       `\nThe recorder's own cost, in this process without a server (median of 5): ` +
-        `${(hotPathNanos() / 1000).toFixed(2)} µs per request.`,
+        `${((await hotPathNanos()) / 1000).toFixed(2)} µs per request.`,
     );
     console.log(
       `The request log line's own cost, in this process, into a stream that drops it (median of 5): ` +

@@ -16,7 +16,8 @@ interface AdapterLike {
  * from the first middleware (Express) or `onRequest` hook (Fastify) they install: before the
  * body parser, CORS, middleware and routing. Installed there, the recorder sees every
  * response, including those an interceptor never sees (guards, pipes, 404s, body-parser
- * errors, middleware errors).
+ * errors, middleware errors). Should the adapter stop calling that hook, a public-API
+ * fallback takes over (see `prepareRequestHook`).
  *
  * @internal Users configure it through the `http` options.
  */
@@ -57,7 +58,7 @@ export class HttpMetricsHook implements OnModuleDestroy {
         : type === 'fastify'
           ? fastifyObserver(recorder, http.ignoreMatcher())
           : undefined;
-    if (!observe || !installFirst(adapter, observe)) {
+    if (!observe || !installFirst(adapter, observe, this.logger)) {
       this.logger.warn(Messages.httpAdapterUnsupported(String(type)));
       return;
     }

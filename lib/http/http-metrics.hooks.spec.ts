@@ -14,6 +14,8 @@ class FakeAdapter {
   }
 }
 
+const logger = { warn: jest.fn() };
+
 describe('installFirst', () => {
   it('observes every request first and keeps the hook already set', () => {
     const adapter = new FakeAdapter();
@@ -22,7 +24,7 @@ describe('installFirst', () => {
       seen.push(`user:${String(req)}`);
       next();
     });
-    expect(installFirst(adapter, (req) => seen.push(`metrics:${String(req)}`))).toBe(true);
+    expect(installFirst(adapter, (req) => seen.push(`metrics:${String(req)}`), logger)).toBe(true);
     expect(adapter.handle('a')).toEqual(['next']);
     expect(seen).toEqual(['metrics:a', 'user:a']);
   });
@@ -30,7 +32,7 @@ describe('installFirst', () => {
   it('keeps observing when the application sets its own hook afterwards', () => {
     const adapter = new FakeAdapter();
     const seen: string[] = [];
-    installFirst(adapter, () => seen.push('metrics'));
+    installFirst(adapter, () => seen.push('metrics'), logger);
     expect(adapter.handle('a')).toEqual(['next']);
     adapter.setOnRequestHook((_req, _res, next) => {
       seen.push('user');
@@ -41,6 +43,7 @@ describe('installFirst', () => {
   });
 
   it('refuses an adapter without a request hook', () => {
-    expect(installFirst({}, () => undefined)).toBe(false);
+    expect(installFirst({}, () => undefined, logger)).toBe(false);
+    expect(logger.warn).not.toHaveBeenCalled();
   });
 });

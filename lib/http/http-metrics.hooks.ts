@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { installAround, type RequestHookLogger } from './adapter-request-hook';
 import type { HeaderSource, HttpMetricsRecorder } from './http-metrics.recorder';
 import { UNMATCHED_ROUTE } from './http-metrics.recorder';
 import type { PathMatcher } from './path-matcher';
@@ -68,54 +69,21 @@ export function fastifyObserver(
   };
 }
 
-type RequestHook = (
-  request: unknown,
-  response: unknown,
-  next: (error?: unknown) => void,
-) => unknown;
-
-interface HookableAdapter {
-  onRequestHook?: RequestHook;
-  setOnRequestHook(hook: RequestHook): void;
-}
-
-/** Runs around the rest of one request's hook chain; it must call `proceed` exactly once. */
-export type RequestAround = (request: any, response: any, proceed: () => void) => void;
-
 /**
- * Runs `around` first for every request through the adapter's own request hook
- * (`setOnRequestHook`): Nest's Express and Fastify adapters call it from the first middleware
- * / `onRequest` hook they install in their constructor, so it runs before the body parser,
- * CORS, Nest middleware and routing. A hook the application (or another capability) sets later
- * still runs, inside `around`. Returns `false` when the adapter has no such hook.
+ * Runs `observe` first for every request of the adapter (see `installAround`).
  * @internal
  */
-export function installAround(adapter: unknown, around: RequestAround): boolean {
-  const target = adapter as Partial<HookableAdapter>;
-  if (typeof target.setOnRequestHook !== 'function') return false;
-  const chain =
-    (other: RequestHook | undefined): RequestHook =>
-    (request, response, next) =>
-      around(request, response, () => (other ? other(request, response, next) : next()));
-  let current = chain(target.onRequestHook);
-  Object.defineProperty(target, 'onRequestHook', {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set: (hook: RequestHook | undefined) => {
-      current = chain(hook);
+export function installFirst(
+  adapter: unknown,
+  observe: RequestObserver,
+  logger: RequestHookLogger,
+): boolean {
+  return installAround(
+    adapter,
+    (request, response, proceed) => {
+      observe(request, response);
+      proceed();
     },
-  });
-  return true;
-}
-
-/**
- * Runs `observe` first for every request (see {@link installAround}).
- * @internal
- */
-export function installFirst(adapter: unknown, observe: RequestObserver): boolean {
-  return installAround(adapter, (request, response, proceed) => {
-    observe(request, response);
-    proceed();
-  });
+    logger,
+  );
 }

@@ -1,6 +1,13 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { installAround } from '../http/http-metrics.hooks';
+import type { Subscription } from 'rxjs';
+import { installAround, prepareRequestHook } from '../http/adapter-request-hook';
 import { OBSERVABILITY_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { ContextStore, RequestContext } from './request-context';
@@ -12,15 +19,32 @@ import { StructuredLogger } from './structured-logger';
  * The per-request part of logging, in the adapter's first request hook (before the body parser
  * and every middleware): assigns the request id (echoed in the response), opens the
  * {@link RequestContext} and watches the response for the request log line. A Nest middleware
- * would do the same for more CPU per request (on Fastify it runs through middie).
+ * would do the same for more CPU per request (on Fastify it runs through middie). Should the
+ * adapter stop calling that hook, a public-API fallback takes over (see `prepareRequestHook`).
  */
 @Injectable()
-export class RequestContextHook implements OnModuleInit {
+export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Observability');
+  private readonly subscription: Subscription | undefined;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly structured: StructuredLogger,
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
-  ) {}
+  ) {
+    // The request hook's public-API fallback must be in place before Nest registers the body
+    // parsers and routes; `init$` fires when the adapter is known, before both.
+    const { logging } = options;
+    if (logging.requestContext || logging.requestLogs) {
+      this.subscription = adapterHost?.init$?.subscribe(() =>
+        prepareRequestHook(adapterHost.httpAdapter, this.logger),
+      );
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
 
   onModuleInit(): void {
     const adapter = this.adapterHost?.httpAdapter;
@@ -40,21 +64,25 @@ export class RequestContextHook implements OnModuleInit {
         })
       : undefined;
     if (!context && !log) return;
-    installAround(adapter, (request, response, proceed) => {
-      let store: ContextStore | undefined;
-      try {
-        if (context) {
-          const requestId = ensureRequestId(request, response, header);
-          // Fastify's own `request.id` follows ours.
-          if (request?.raw) request.id = requestId;
-          store = new ContextStore(root, requestId, request);
+    installAround(
+      adapter,
+      (request, response, proceed) => {
+        let store: ContextStore | undefined;
+        try {
+          if (context) {
+            const requestId = ensureRequestId(request, response, header);
+            // Fastify's own `request.id` follows ours.
+            if (request?.raw) request.id = requestId;
+            store = new ContextStore(root, requestId, request);
+          }
+          log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
+        } catch {
+          // observability never breaks the request it observes
         }
-        log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
-      } catch {
-        // observability never breaks the request it observes
-      }
-      if (!store) return proceed();
-      RequestContext.run(store, proceed);
-    });
+        if (!store) return proceed();
+        RequestContext.run(store, proceed);
+      },
+      this.logger,
+    );
   }
 }

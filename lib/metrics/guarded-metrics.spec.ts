@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { GuardedCounter, GuardedGauge, GuardedHistogram, GuardedSummary } from './guarded-metrics';
+import { counterFastPath, histogramFastPath } from './prom-client-fast-path';
 import type { DropReason, GuardHooks } from './series-guard';
 
 function hooks(maxSeries = 1000) {
@@ -19,6 +20,11 @@ async function lines(registry: Registry): Promise<string[]> {
 
 describe('guarded metrics', () => {
   let registry: Registry;
+  // Bound children update series in place once prom-client passed the self-check.
+  beforeAll(async () => {
+    expect(await counterFastPath().verdict).toBeUndefined();
+    expect(await histogramFastPath().verdict).toBeUndefined();
+  });
   beforeEach(() => (registry = new Registry()));
 
   it('counts like a prom-client counter', async () => {
@@ -209,7 +215,6 @@ describe('guarded metrics', () => {
     guarded.remove('x', 'y');
     plain.remove('x', 'y');
     step(3);
-    expect(() => children[0].observe(NaN)).toThrow(TypeError);
     expect(await registry.metrics()).toBe(await other.metrics());
   });
 
@@ -259,5 +264,44 @@ describe('guarded metrics', () => {
     expect(after).toContain('h_seconds_count{a="1",b="2"} 2');
     expect(after).toContain('h_seconds_bucket{le="1",a="1",b="2"} 2');
     expect(after).toContain('c_total{a="1",b="2"} 3');
+  });
+
+  it('drops and counts the bad values of bound children, as the slow path does', async () => {
+    const { h, drops } = hooks();
+    const histogram = new GuardedHistogram(
+      { name: 'h_seconds', help: 'h', labelNames: ['a'], buckets: [1], registers: [registry] },
+      h,
+    );
+    const counter = new GuardedCounter(
+      { name: 'c_total', help: 'h', labelNames: ['a'], registers: [registry] },
+      h,
+    );
+    const boundHistogram = histogram.bind({ a: 'x' });
+    const boundCounter = counter.bind({ a: 'x' });
+    const bad = () => {
+      boundCounter.inc(-1);
+      boundCounter.inc(NaN);
+      boundCounter.inc(Infinity);
+      boundCounter.inc('2' as unknown as number);
+      boundHistogram.observe(NaN);
+      boundHistogram.observe(Infinity);
+      boundHistogram.observe(-Infinity);
+      boundHistogram.observe('2' as unknown as number);
+    };
+    // Before the series exists (prom-client's path) and once it does (the in-place path).
+    expect(bad).not.toThrow();
+    boundCounter.inc();
+    boundHistogram.observe(0.5);
+    expect(bad).not.toThrow();
+    expect(drops.map(([reason]) => reason)).toEqual(Array(16).fill('invalid_value'));
+    expect(drops[0][1]).toBe('"c_total" expects a finite number >= 0, got -1');
+    expect(drops[4][1]).toBe('"h_seconds" expects a finite number, got NaN');
+    expect(await lines(registry)).toEqual([
+      'h_seconds_bucket{le="1",a="x"} 1',
+      'h_seconds_bucket{le="+Inf",a="x"} 1',
+      'h_seconds_sum{a="x"} 0.5',
+      'h_seconds_count{a="x"} 1',
+      'c_total{a="x"} 1',
+    ]);
   });
 });

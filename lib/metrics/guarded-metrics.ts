@@ -9,47 +9,36 @@ import {
   Summary,
   type SummaryConfiguration,
 } from 'prom-client';
+import {
+  boundCounterInc,
+  boundHistogramObserve,
+  counterFastPath,
+  type FastPath,
+  histogramFastPath,
+  type RecordEvent,
+} from './prom-client-fast-path';
 import type { GuardHooks } from './series-guard';
 import { SeriesGuard } from './series-guard';
 
 type Labels = Record<string, unknown>;
 
-/** prom-client's implementations behind `inc`/`observe`, which it binds per instance. */
-interface RawCounter {
-  incWithoutExemplar(labels: Labels, value: number): void;
-}
-interface RawHistogram {
-  observeWithoutExemplar(labels: Labels, value: number): void;
-}
-/** prom-client's per-series state of a counter, keyed by its label hash. */
-interface RawCounterState {
-  hashMap: Record<string, { value: number } | undefined>;
-  sortedLabelNames: readonly string[];
-}
-/** prom-client's per-series state of a histogram, keyed by its label hash. */
-interface RawHistogramSeries {
-  sum: number;
-  count: number;
-  bucketValues: Record<string, number>;
-}
-interface RawHistogramState {
-  hashMap: Record<string, RawHistogramSeries | undefined>;
-  upperBounds: readonly number[];
-  sortedLabelNames: readonly string[];
-  enableExemplars: boolean;
+/**
+ * Takes prom-client's public `name` method off the instance: prom-client assigns `inc` and
+ * `observe` on each instance, which would hide the guarded prototype methods. Falls back to
+ * the inherited method should prom-client define it on its prototype instead.
+ */
+function takePublicMethod(metric: object, name: string, inherited: unknown): RecordEvent {
+  const own = Object.getOwnPropertyDescriptor(metric, name);
+  if (own) delete (metric as Record<string, unknown>)[name];
+  return (typeof own?.value === 'function' ? own.value : inherited) as RecordEvent;
 }
 
-/**
- * The key prom-client files a series under (its `hashObject`), computed once for a bound child.
- * Should prom-client change its format, the bound child only loses its fast path: a lookup that
- * misses falls back to prom-client's own method.
- */
-function seriesKey(sortedLabelNames: readonly string[], labels: Record<string, string>): string {
-  let key = '';
-  for (const name of sortedLabelNames) {
-    if (labels[name] !== undefined) key += `${name}:${labels[name]},`;
-  }
-  return key;
+function dropInvalid(hooks: GuardHooks, name: string, expected: string, value: unknown): void {
+  hooks.drop('invalid_value', `"${name}" expects ${expected}, got ${String(value)}`);
+}
+
+function dropFailure(hooks: GuardHooks, name: string, error: unknown): void {
+  hooks.drop('internal_error', `"${name}": ${(error as Error)?.message ?? String(error)}`);
 }
 
 /**
@@ -68,7 +57,7 @@ function split(
   const hasLabels = typeof a === 'object' && a !== null;
   const value = hasLabels ? (b ?? defaultValue) : (a ?? defaultValue);
   if (typeof value !== 'number' || !valueOk(value)) {
-    hooks.drop('invalid_value', `"${guard.metricName}" expects ${expected}, got ${String(value)}`);
+    dropInvalid(hooks, guard.metricName, expected, value);
     return undefined;
   }
   const labels = guard.admit(hasLabels ? a : undefined);
@@ -77,62 +66,62 @@ function split(
 
 const nonNegative = (v: number): boolean => Number.isFinite(v) && v >= 0;
 const finite = (v: number): boolean => Number.isFinite(v);
+const NON_NEGATIVE = 'a finite number >= 0';
+const FINITE = 'a finite number';
 
 /** Runs `fn`; any error becomes a counted drop instead of reaching the caller. */
 function safely(hooks: GuardHooks, name: string, fn: () => void): void {
   try {
     fn();
   } catch (error) {
-    hooks.drop('internal_error', `"${name}": ${(error as Error)?.message ?? String(error)}`);
+    dropFailure(hooks, name, error);
   }
 }
 
 /** A prom-client `Counter` whose events are validated and bounded; it never throws. */
 export class GuardedCounter<T extends string = string> extends Counter<T> {
   private readonly guard: SeriesGuard;
+  private readonly publicInc: RecordEvent;
 
+  /**
+   * @param config prom-client's configuration
+   * @param hooks where drops and overflows are reported
+   * @param fastPath whether bound children update series in place (see {@link counterFastPath})
+   */
   constructor(
     config: CounterConfiguration<T>,
     private readonly hooks: GuardHooks,
+    private readonly fastPath: Pick<FastPath, 'enabled'> = counterFastPath(),
   ) {
     super(config);
     this.guard = new SeriesGuard(config.name, config.labelNames ?? [], hooks);
-    // prom-client assigns `inc` on the instance, which would hide the guarded prototype method.
-    delete (this as Partial<this>).inc;
-  }
-
-  private rawInc(labels: Record<string, string>, value: number): void {
-    (this as unknown as RawCounter).incWithoutExemplar(labels, value);
+    this.publicInc = takePublicMethod(this, 'inc', (Counter.prototype as { inc?: unknown }).inc);
   }
 
   override inc(a?: any, b?: number): void {
     safely(this.hooks, this.guard.metricName, () => {
-      const event = split(this.guard, this.hooks, a, b, 1, nonNegative, 'a finite number >= 0');
-      if (event) this.rawInc(event.labels, event.value);
+      const event = split(this.guard, this.hooks, a, b, 1, nonNegative, NON_NEGATIVE);
+      if (event) this.publicInc(event.labels, event.value);
     });
   }
 
   /**
    * A child for a fixed label set, admitted once: for hot paths that resolve their labels at
-   * bootstrap. Its `inc` skips per-call label checks; values must be valid.
+   * bootstrap. Its `inc` skips per-call label checks; bad values are dropped and counted as
+   * by `inc`. Once prom-client passed the self-check ({@link counterFastPath}), it updates the
+   * series in place.
    * @internal
    */
   bind(labels: Record<string, unknown>): { inc(value?: number): void } {
     const admitted = this.guard.admit(labels);
     if (!admitted) return { inc: () => undefined };
-    const raw = this as unknown as RawCounterState;
-    // prom-client's own path hashes and validates the labels on every call; for a bound
-    // child they are fixed, so the series is updated in place once it exists.
-    const key = seriesKey(raw.sortedLabelNames, admitted);
+    const { hooks } = this;
+    const name = this.guard.metricName;
     return {
-      inc: (value = 1) => {
-        const series = raw.hashMap[key];
-        if (series === undefined || !(value >= 0) || value === Infinity) {
-          this.rawInc(admitted, value);
-        } else {
-          series.value += value;
-        }
-      },
+      inc: boundCounterInc(this, admitted, this.fastPath, this.publicInc, {
+        invalid: (value) => dropInvalid(hooks, name, NON_NEGATIVE, value),
+        failed: (error) => dropFailure(hooks, name, error),
+      }),
     };
   }
 
@@ -166,7 +155,7 @@ export class GuardedGauge<T extends string = string> extends Gauge<T> {
   private apply(op: 'inc' | 'dec' | 'set', a: unknown, b: unknown): void {
     safely(this.hooks, this.guard.metricName, () => {
       const fallback = op === 'set' ? undefined : 1;
-      const event = split(this.guard, this.hooks, a, b, fallback, finite, 'a finite number');
+      const event = split(this.guard, this.hooks, a, b, fallback, finite, FINITE);
       if (event) super[op](event.labels as LabelValues<T>, event.value);
     });
   }
@@ -217,7 +206,7 @@ function observeGuarded(
   record: (labels: Labels, value: number) => void,
 ): void {
   safely(hooks, guard.metricName, () => {
-    const event = split(guard, hooks, a, b, undefined, finite, 'a finite number');
+    const event = split(guard, hooks, a, b, undefined, finite, FINITE);
     if (event) record(event.labels, event.value);
   });
 }
@@ -225,57 +214,50 @@ function observeGuarded(
 /** A prom-client `Histogram` whose events are validated and bounded; it never throws. */
 export class GuardedHistogram<T extends string = string> extends Histogram<T> {
   private readonly guard: SeriesGuard;
+  private readonly publicObserve: RecordEvent;
 
+  /**
+   * @param config prom-client's configuration
+   * @param hooks where drops and overflows are reported
+   * @param fastPath whether bound children update series in place (see {@link histogramFastPath})
+   */
   constructor(
     config: HistogramConfiguration<T>,
     private readonly hooks: GuardHooks,
+    private readonly fastPath: Pick<FastPath, 'enabled'> = histogramFastPath(),
   ) {
     super(config);
     this.guard = new SeriesGuard(config.name, config.labelNames ?? [], hooks);
-    // prom-client assigns `observe` on the instance, which would hide the guarded prototype method.
-    delete (this as Partial<this>).observe;
+    this.publicObserve = takePublicMethod(
+      this,
+      'observe',
+      (Histogram.prototype as { observe?: unknown }).observe,
+    );
   }
 
   override observe(a: any, b?: number): void {
     observeGuarded(this.guard, this.hooks, a, b, (labels, value) =>
-      (this as unknown as RawHistogram).observeWithoutExemplar(labels, value),
+      this.publicObserve(labels, value),
     );
   }
 
   /**
    * A child for a fixed label set, admitted once: for hot paths that resolve their labels at
-   * bootstrap. Its `observe` skips per-call label checks; values must be finite.
+   * bootstrap. Its `observe` skips per-call label checks; bad values are dropped and counted as
+   * by `observe`. Once prom-client passed the self-check ({@link histogramFastPath}), it
+   * updates the series in place.
    * @internal
    */
   bind(labels: Record<string, unknown>): { observe(value: number): void } {
     const admitted = this.guard.admit(labels);
     if (!admitted) return { observe: () => undefined };
-    const raw = this as unknown as RawHistogram & RawHistogramState;
-    // prom-client's own path rebuilds the series key and turns each bucket bound into a
-    // property key on every call (~400 ns); both are fixed for a bound child.
-    const bounds = raw.upperBounds;
-    const bucketKeys = bounds.map(String);
-    const key = seriesKey(raw.sortedLabelNames, admitted);
-    let fast = !raw.enableExemplars;
+    const { hooks } = this;
+    const name = this.guard.metricName;
     return {
-      observe: (value: number) => {
-        const series = fast ? raw.hashMap[key] : undefined;
-        if (!series || !Number.isFinite(value)) {
-          // First call, after reset()/remove(), or an invalid value: prom-client's path
-          // creates the series (or throws); the fast path stays on only if the key matches.
-          raw.observeWithoutExemplar(admitted, value);
-          fast = !raw.enableExemplars && raw.hashMap[key] !== undefined;
-          return;
-        }
-        series.sum += value;
-        series.count += 1;
-        for (let i = 0; i < bounds.length; i++) {
-          if (value <= bounds[i]) {
-            series.bucketValues[bucketKeys[i]] += 1;
-            return;
-          }
-        }
-      },
+      observe: boundHistogramObserve(this, admitted, this.fastPath, this.publicObserve, {
+        invalid: (value) => dropInvalid(hooks, name, FINITE, value),
+        failed: (error) => dropFailure(hooks, name, error),
+      }),
     };
   }
 

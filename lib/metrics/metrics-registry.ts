@@ -17,6 +17,7 @@ import { Messages } from '../observability.messages';
 import { GuardedCounter, GuardedGauge, GuardedHistogram, GuardedSummary } from './guarded-metrics';
 import type { MetricDefinition, MetricKind } from './metric-catalog';
 import { MetricCatalog } from './metric-catalog';
+import { counterFastPath, histogramFastPath, promClientVersion } from './prom-client-fast-path';
 import type { DropReason, GuardHooks } from './series-guard';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -94,6 +95,7 @@ export class MetricsRegistry implements GuardHooks {
     // by construction, and guarding them would report drops into themselves.
     this.droppedEvents = this.createRaw(MetricCatalog.droppedEvents) as Counter<'reason'>;
     this.overflowEvents = this.createRaw(MetricCatalog.labelOverflow) as Counter<'metric'>;
+    this.reportFastPath();
   }
 
   /** `name` with the configured prefix. */
@@ -205,6 +207,21 @@ export class MetricsRegistry implements GuardHooks {
   dispose(): void {
     this.registry.clear();
     this.shapes.clear();
+  }
+
+  /**
+   * Warns once when prom-client failed the self-check of the fast path (checked once per
+   * process; see `counterFastPath`): the metrics stay exact, for more CPU per event.
+   */
+  private reportFastPath(): void {
+    const verdicts = [counterFastPath().verdict, histogramFastPath().verdict];
+    void Promise.all(verdicts).then((results) => {
+      const failures = results.filter((failure): failure is string => failure !== undefined);
+      if (failures.length === 0) return;
+      this.warnOnce('fast-path', () =>
+        Messages.promClientFastPathOff(promClientVersion(), failures),
+      );
+    });
   }
 
   private warnOnce(key: string, message: () => string): void {
