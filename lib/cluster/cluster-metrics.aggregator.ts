@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen } from '../metrics/http-listener';
 import type { AddressInfo } from 'node:net';
 import { Counter, type Metric, Registry } from 'prom-client';
 import { ActiveUsersTracker } from '../metrics/active-users.tracker';
@@ -254,29 +255,13 @@ export class ClusterMetricsAggregator {
     if (this.server) return;
     const { port, host, path } = resolveClusterServerOptions(options);
     this.serverPath = path;
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        server.removeListener('listening', onListening);
-        reject(
-          new Error(
-            error.code === 'EADDRINUSE'
-              ? Messages.clusterServerPortInUse(host, port)
-              : Messages.clusterServerFailed(host, port, error.message),
-          ),
-        );
-      };
-      const onListening = (): void => {
-        server.removeListener('error', onError);
-        resolve();
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen(port, host);
-    });
-    server.on('error', (error) => this.options.logger.error(error.message));
-    this.server = server;
+    this.server = await listen(
+      (req, res) => void this.handle(req, res),
+      host,
+      port,
+      { portInUse: Messages.clusterServerPortInUse, failed: Messages.clusterServerFailed },
+      (error) => this.options.logger.error(error.message),
+    );
   }
 
   /**
@@ -293,12 +278,7 @@ export class ClusterMetricsAggregator {
     }
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    await closeServer(server);
   }
 
   /** Asks every exposing worker for its metrics; resolves with the answers by `timeoutMs`. */

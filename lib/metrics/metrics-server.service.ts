@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen } from './http-listener';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
@@ -77,28 +78,13 @@ export class MetricsServer {
   async start(): Promise<void> {
     if (!this.options.metrics.enabled || this.server) return;
     const { host, port, path } = this.options.metrics;
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        server.removeListener('listening', onListening);
-        reject(
-          new Error(
-            error.code === 'EADDRINUSE'
-              ? Messages.metricsPortInUse(host, port)
-              : Messages.metricsServerFailed(host, port, error.message),
-          ),
-        );
-      };
-      const onListening = (): void => {
-        server.removeListener('error', onError);
-        resolve();
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen(port, host);
-    });
-    server.on('error', (error) => this.logger.error(error.message));
+    const server = await listen(
+      (req, res) => void this.handle(req, res),
+      host,
+      port,
+      { portInUse: Messages.metricsPortInUse, failed: Messages.metricsServerFailed },
+      (error) => this.logger.error(error.message),
+    );
     this.server = server;
     const bound = this.address();
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
@@ -109,12 +95,7 @@ export class MetricsServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    await closeServer(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
