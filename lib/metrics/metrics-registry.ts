@@ -19,6 +19,7 @@ import type { MetricDefinition, MetricKind } from './metric-catalog';
 import { MetricCatalog } from './metric-catalog';
 import { counterFastPath, histogramFastPath, promClientVersion } from './prom-client-fast-path';
 import type { DropReason, GuardHooks } from './series-guard';
+import { type ExpositionFormat, renderExposition } from './exposition';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -197,6 +198,15 @@ export class MetricsRegistry implements GuardHooks {
   /** The exposition text in the Prometheus format. */
   metrics(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /**
+   * The same bytes as {@link metrics} (or their OpenMetrics form), rendered in slices of about
+   * a millisecond with a turn of the event loop between them, so that a scrape of a large
+   * registry does not hold up the requests the process serves meanwhile. `/metrics` serves this.
+   */
+  exposition(format: ExpositionFormat): Promise<string> {
+    return renderExposition(this.registry, format);
   }
 
   /**

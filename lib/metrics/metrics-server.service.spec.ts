@@ -4,7 +4,10 @@ import type { MetricsRegistry } from './metrics-registry';
 
 type Auth = ResolvedObservabilityOptions['metrics']['auth'];
 
-const registry = { metrics: async () => 'up 1\n' } as unknown as MetricsRegistry;
+const registry = {
+  metrics: async () => 'up 1\n',
+  exposition: async () => 'up 1\n',
+} as unknown as MetricsRegistry;
 const quiet = () => ({ log: () => undefined, warn: () => undefined, error: () => undefined });
 
 async function serve(auth: Auth): Promise<{ server: MetricsServer; url: string }> {

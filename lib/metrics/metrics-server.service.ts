@@ -6,12 +6,7 @@ import type { ResolvedObservabilityOptions } from '../observability-options.inte
 import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
 import { MetricsRegistry } from './metrics-registry';
-import {
-  OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
-  toOpenMetrics,
-  wantsOpenMetrics,
-} from './openmetrics';
+import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, wantsOpenMetrics } from './openmetrics';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
@@ -123,17 +118,11 @@ export class MetricsServer {
         );
         return this.reply(res, 401, 'text/plain; charset=utf-8', 'Unauthorized\n');
       }
-      const text = await this.metrics.metrics();
-      if (wantsOpenMetrics(req.headers.accept)) {
-        return this.reply(
-          res,
-          200,
-          OPENMETRICS_CONTENT_TYPE,
-          toOpenMetrics(text),
-          req.method === 'HEAD',
-        );
-      }
-      return this.reply(res, 200, PROMETHEUS_CONTENT_TYPE, text, req.method === 'HEAD');
+      // Rendered with pauses for the event loop, so a large scrape does not stall the app.
+      const openMetrics = wantsOpenMetrics(req.headers.accept);
+      const body = await this.metrics.exposition(openMetrics ? 'openmetrics' : 'prometheus');
+      const type = openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE;
+      return this.reply(res, 200, type, body, req.method === 'HEAD');
     } catch (error) {
       this.logger.error(`Scrape failed: ${(error as Error)?.message ?? String(error)}`);
       return this.reply(res, 500, 'text/plain; charset=utf-8', 'Internal Server Error\n');

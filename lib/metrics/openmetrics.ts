@@ -18,6 +18,51 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
  * corrupt the Prometheus output served from the same metrics; this rewrite leaves them alone.
  */
 export function toOpenMetrics(prometheusText: string): string {
+  const out = convertLines(prometheusText);
+  out.push('# EOF');
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * Rewrites one metric family, as prom-client's `getSingleMetricAsString` renders it, the way
+ * {@link toOpenMetrics} rewrites it within a whole exposition; the result ends with a line
+ * break. Joining the families' results and appending `# EOF\n` gives `toOpenMetrics` of the
+ * whole text, byte for byte.
+ *
+ * Only the `# HELP` and `# TYPE` lines usually change, so when the samples need no rewrite
+ * (not a counter, or a counter already named `..._total`) they are copied as one string
+ * instead of being split into lines: this keeps OpenMetrics about as cheap as the text form.
+ */
+export function familyToOpenMetrics(family: string): string {
+  const helpEnd = family.indexOf('\n');
+  const typeEnd = helpEnd < 0 ? -1 : family.indexOf('\n', helpEnd + 1);
+  if (typeEnd < 0 || !family.startsWith('# HELP ') || !family.startsWith('# TYPE ', helpEnd + 1)) {
+    return generalFamily(family);
+  }
+  const typeLine = family.slice(helpEnd + 1, typeEnd);
+  if (typeLine.endsWith(' counter') && !typeLine.split(' ')[2].endsWith('_total')) {
+    return generalFamily(family);
+  }
+  const samples = family.slice(typeEnd + 1);
+  const plain =
+    samples !== '' &&
+    !samples.startsWith('\n') &&
+    !samples.endsWith('\n') &&
+    !samples.includes('\n\n') &&
+    !samples.startsWith('#') &&
+    !samples.includes('\n#');
+  if (!plain) return generalFamily(family);
+  const header = convertLines(family.slice(0, typeEnd));
+  return `${header.join('\n')}\n${samples}\n`;
+}
+
+function generalFamily(family: string): string {
+  const out = convertLines(family);
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+/** The line-by-line rewrite behind {@link toOpenMetrics}, without the closing `# EOF`. */
+function convertLines(prometheusText: string): string[] {
   const lines = prometheusText.split('\n').filter((line) => line !== '');
   const counters = new Set<string>();
   for (const line of lines) {
@@ -46,6 +91,5 @@ export function toOpenMetrics(prometheusText: string): string {
       out.push(line);
     }
   }
-  out.push('# EOF');
-  return `${out.join('\n')}\n`;
+  return out;
 }
