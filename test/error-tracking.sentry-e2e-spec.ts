@@ -19,6 +19,8 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import * as Sentry from '@sentry/nestjs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import {
   AlertingService,
   ErrorTrackingService,
@@ -146,6 +148,12 @@ function appModule(options: ObservabilityModuleOptions) {
 }
 
 const receiver = new SentryReceiver();
+
+/** The `transaction` items received so far (Sentry's tracing). */
+const transactions = () =>
+  receiver.envelopes.flatMap((envelope) =>
+    envelope.items.filter((item) => item.header.type === 'transaction'),
+  );
 
 const options = (
   errors: ObservabilityModuleOptions['errors'] = {},
@@ -419,6 +427,14 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
     expect(receiver.events).toHaveLength(1);
   });
 
+  it('leaves Sentry tracing off without a sample rate: no tracesSampleRate, no transactions', async () => {
+    await start();
+    expect(Sentry.getClient()?.getOptions().tracesSampleRate).toBeUndefined();
+    for (let i = 0; i < 5; i++) expect((await fetch(`${url}/missing`)).status).toBe(404);
+    await Sentry.flush(5000);
+    expect(transactions()).toEqual([]);
+  });
+
   it('sends nothing when the module disables error tracking, and still answers and counts', async () => {
     await start(options({ enabled: false }));
     expect(app!.get(ErrorTrackingService).sentryEnabled).toBe(false);
@@ -439,4 +455,47 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
       }),
     ).toBe(1);
   });
+});
+
+describe('tracing, in a process of its own (Sentry patches HTTP once, with the first client’s choice)', () => {
+  /** This process's environment without the sample rates. */
+  const untraced = () => {
+    const env = { ...process.env };
+    delete env.SENTRY_TRACES_SAMPLE_RATE;
+    delete env.SENTRY_PROFILES_SAMPLE_RATE;
+    return env;
+  };
+  /** Runs the tracing fixture with `env`; resolves with the client's tracesSampleRate. */
+  const runApp = (env: Record<string, string>) =>
+    new Promise<{ tracesSampleRate: number | null }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', 'test/fixtures/sentry-tracing-app/main.ts'],
+        {
+          cwd: join(__dirname, '..'),
+          env: { ...untraced(), SENTRY_DSN: receiver.dsn, ...env },
+          stdio: 'pipe',
+        },
+      );
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => {
+        const line = /^DONE (.*)$/m.exec(output);
+        if (line) resolve(JSON.parse(line[1]));
+        else reject(new Error(`The tracing app exited (${code}) without DONE:\n${output}`));
+      });
+    });
+
+  it('sends no transactions without a sample rate', async () => {
+    receiver.clear();
+    expect(await runApp({})).toEqual({ tracesSampleRate: null });
+    expect(transactions()).toEqual([]);
+  }, 60_000);
+
+  it('sends transactions with SENTRY_TRACES_SAMPLE_RATE set', async () => {
+    receiver.clear();
+    expect(await runApp({ SENTRY_TRACES_SAMPLE_RATE: '1' })).toEqual({ tracesSampleRate: 1 });
+    expect(transactions().length).toBeGreaterThan(0);
+  }, 60_000);
 });

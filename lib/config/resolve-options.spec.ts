@@ -52,8 +52,8 @@ describe('resolveOptions', () => {
       errors: {
         enabled: false,
         dsn: undefined,
-        tracesSampleRate: 0,
-        profilesSampleRate: 0,
+        tracesSampleRate: undefined,
+        profilesSampleRate: undefined,
         reportClientErrors: false,
         shouldReport: undefined,
         severity: undefined,

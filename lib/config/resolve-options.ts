@@ -70,7 +70,7 @@ export function resolveOptions(
   const metrics = resolveMetricsOptions(options.get('metrics'), env, problems);
   const kpi = resolveKpiOptions(options.get('kpi'), problems);
   const alerting = resolveAlertingOptions(options.get('alerting'), env, problems);
-  const health = resolveHealthOptions(options.get('health'), problems, environment);
+  const health = resolveHealthOptions(options.get('health'), problems, environment, env);
   const queues = resolveQueueOptions(options.get('queues'), problems);
   const logging = resolveLoggingOptions(options.get('logging'), env, problems);
   const errors = resolveErrorsOptions(options.get('errors'), env, problems);

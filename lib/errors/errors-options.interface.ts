@@ -13,13 +13,14 @@ export interface ErrorsOptions {
    */
   dsn?: string;
   /**
-   * Share of transactions traced (0-1).
-   * @default process.env.SENTRY_TRACES_SAMPLE_RATE ?? 0
+   * Share of transactions traced (0-1). Unset, Sentry's tracing stays off; any number, `0`
+   * included, turns it on (every request is then instrumented, which costs time).
+   * @default process.env.SENTRY_TRACES_SAMPLE_RATE ?? undefined (no tracing)
    */
   tracesSampleRate?: number;
   /**
    * Share of traced transactions profiled (0-1); needs `@sentry/profiling-node` installed.
-   * @default process.env.SENTRY_PROFILES_SAMPLE_RATE ?? 0
+   * @default process.env.SENTRY_PROFILES_SAMPLE_RATE ?? undefined (no profiling)
    */
   profilesSampleRate?: number;
   /**
@@ -51,8 +52,10 @@ export interface ResolvedErrorsOptions {
   /** True only when enabled and a DSN is set. */
   enabled: boolean;
   dsn: string | undefined;
-  tracesSampleRate: number;
-  profilesSampleRate: number;
+  /** `undefined` when not configured: Sentry's tracing stays off. */
+  tracesSampleRate: number | undefined;
+  /** `undefined` when not configured. */
+  profilesSampleRate: number | undefined;
   reportClientErrors: boolean;
   shouldReport: ((exception: unknown) => boolean | undefined) | undefined;
   severity: ((exception: unknown) => ErrorSeverity | undefined) | undefined;

@@ -22,6 +22,12 @@ describe('errors options', () => {
     });
   });
 
+  it('leaves the sample rates unset unless configured: any number turns Sentry tracing on', () => {
+    const { errors } = resolveOptions({ errors: { dsn: 'https://key@sentry.example.com/1' } }, env);
+    expect(errors.tracesSampleRate).toBeUndefined();
+    expect(errors.profilesSampleRate).toBeUndefined();
+  });
+
   it('is disabled without a DSN, and by SENTRY_ENABLED=false even with one', () => {
     expect(resolveOptions({}, env).errors.enabled).toBe(false);
     const off = resolveOptions(

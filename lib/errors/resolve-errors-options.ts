@@ -48,8 +48,13 @@ export function resolveErrorsOptions(
       : errors.string('dsn', DSN)
     : vars.string('SENTRY_DSN', DSN);
   const flushTimeoutMs = errors.integer('flushTimeoutMs', TIMER_OR_ZERO) ?? 2000;
-  const rate = (key: 'tracesSampleRate' | 'profilesSampleRate', envName: string): number =>
-    (errors.has(key) ? errors.number(key, RATE) : vars.number(envName, RATE)) ?? 0;
+  // Unset stays undefined: Sentry treats any number, 0 included, as "tracing on", which
+  // instruments every request (measured 2.3-2.75x slower on a bare Nest app).
+  const rate = (
+    key: 'tracesSampleRate' | 'profilesSampleRate',
+    envName: string,
+  ): number | undefined =>
+    errors.has(key) ? errors.number(key, RATE) : vars.number(envName, RATE);
   return {
     enabled: (enabled ?? true) && dsn !== undefined,
     dsn,

@@ -139,8 +139,11 @@ export function initSentryFromOptions(
     dsn: errors.dsn,
     environment: options.environment,
     release: options.version,
-    tracesSampleRate: errors.tracesSampleRate,
-    profilesSampleRate: errors.profilesSampleRate,
+    // Only when configured: Sentry reads the key's presence, `0` included, as "tracing on".
+    ...(errors.tracesSampleRate !== undefined && { tracesSampleRate: errors.tracesSampleRate }),
+    ...(errors.profilesSampleRate !== undefined && {
+      profilesSampleRate: errors.profilesSampleRate,
+    }),
     sendDefaultPii: false,
     integrations: (defaults) =>
       profiling?.nodeProfilingIntegration
