@@ -12,6 +12,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import {
   AlertingService,
+  CustomMetricsService,
   HealthService,
   ObservabilityModule,
   type ObservabilityModuleOptions,
@@ -412,6 +413,72 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     }
     expect((await get(plain, '/hc')).status).toBe(404);
     expect((await get(plain, '/health')).body.service).toBe('api');
+  });
+
+  it('shares one evaluation among 50 concurrent /health/detailed calls at 10k series; /live stays 200', async () => {
+    const indicators = new HealthIndicatorService();
+    const app = await start({
+      ...base,
+      health: {
+        // Long enough that every call of the flood arrives while the first evaluation runs.
+        checks: [
+          {
+            name: 'slow_dependency',
+            timeoutMs: 5000,
+            check: async () => {
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              return indicators.check('slow_dependency').up();
+            },
+          },
+        ],
+      },
+    });
+    const gauge = app.get(CustomMetricsService).createGauge({
+      name: 'tenant_items',
+      help: 'Items per tenant',
+      labelNames: ['tenant'],
+    });
+    for (let i = 0; i < 10_000; i++) gauge.set({ tenant: `t${i}` }, i);
+
+    const detailed = Array.from({ length: 50 }, () => get(app, '/health/detailed'));
+    const live: Array<Promise<Reply>> = [];
+    for (let i = 0; i < 10; i++) {
+      live.push(get(app, '/live'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await Promise.all(detailed)).map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect((await Promise.all(live)).map((r) => r.status)).toEqual(Array(10).fill(200));
+
+    const { exposition: e } = await scrape(app);
+    const count = (check: string) =>
+      sampleValue(e, 'health_check_duration_seconds_count', { service: 'api', check });
+    expect(count('metrics_registry')).toBe(1);
+    expect(count('slow_dependency')).toBe(1);
+  });
+
+  it('protects /health/detailed with health.detailedToken; /health, /live and /ready stay open', async () => {
+    const token = 'detailed-s3cret-token';
+    const app = await start({ ...base, health: { detailedToken: token } });
+    const address = app.getHttpServer().address();
+    const detailed = (authorization?: string) =>
+      fetch(`http://127.0.0.1:${address.port}/health/detailed`, {
+        headers: authorization === undefined ? {} : { authorization },
+      });
+
+    const anonymous = await detailed();
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await anonymous.text()).not.toContain('metrics_registry');
+    expect((await detailed('Bearer wrong-token-value')).status).toBe(401);
+    expect((await detailed(token)).status).toBe(401);
+    const allowed = await detailed(`bearer ${token}`);
+    expect(allowed.status).toBe(200);
+    expect(((await allowed.json()) as { details: object }).details).toHaveProperty(
+      'metrics_registry',
+    );
+    for (const path of ['/health', '/live', '/ready']) {
+      expect((await get(app, path)).status).toBe(200);
+    }
   });
 
   it('registers nothing with health.enabled: false', async () => {

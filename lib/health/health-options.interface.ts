@@ -165,6 +165,13 @@ export interface HealthOptions {
    * @default []
    */
   readiness?: HealthCheckDefinition[];
+  /**
+   * A bearer token `/health/detailed` requires (`Authorization: Bearer <token>`; 401 without it).
+   * The detailed report names every dependency and runs every check, so keep it off the public
+   * internet; `/health`, `/live` and `/ready` stay open for probes and load balancers.
+   * @default process.env.HEALTH_DETAILED_TOKEN (unset: open)
+   */
+  detailedToken?: string;
 }
 
 /** A user check after validation. */
@@ -188,4 +195,5 @@ export interface ResolvedHealthOptions {
   queues: Required<QueueHealthOptions> | false;
   /** Every user check, `health.checks` then `health.readiness`. */
   checks: ResolvedHealthCheck[];
+  detailedToken: string | undefined;
 }

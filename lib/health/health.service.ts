@@ -101,6 +101,14 @@ export class HealthService
   private eventLoop: EventLoopHealthIndicator | undefined;
   private checks: ScopedCheck[] = [];
   private shuttingDown = false;
+  /**
+   * Concurrent calls share one evaluation: a flood of `/health/detailed` or `/ready` runs (and
+   * records) each check once, not once per caller.
+   */
+  private readonly detailedFlight = singleFlight(() => this.run(this.checks));
+  private readonly readinessFlight = singleFlight(() =>
+    this.run(this.checks.filter((check) => check.readiness)),
+  );
 
   constructor(
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
@@ -196,13 +204,13 @@ export class HealthService
   /** `GET /ready`: critical checks, and 503 `shutting_down` as soon as shutdown begins. */
   async readiness(): Promise<HealthReport> {
     if (this.shuttingDown) return this.shuttingDownReport();
-    const report = await this.run(this.checks.filter((check) => check.readiness));
+    const report = await this.readinessFlight();
     return this.shuttingDown ? this.shuttingDownReport() : report;
   }
 
-  /** `GET /health/detailed`: every registered check. */
+  /** `GET /health/detailed`: every registered check; concurrent calls share one evaluation. */
   detailed(): Promise<HealthReport> {
-    return this.run(this.checks);
+    return this.detailedFlight();
   }
 
   /** Readiness fails from the first shutdown hook, before any other module closes. */

@@ -16,6 +16,25 @@ describe('health options', () => {
     ).toBe(0);
   });
 
+  it('reads health.detailedToken, else HEALTH_DETAILED_TOKEN, and never echoes a bad one', () => {
+    expect(resolveOptions({}, env).health.detailedToken).toBeUndefined();
+    expect(
+      resolveOptions({}, { ...env, HEALTH_DETAILED_TOKEN: 'from-the-env-1' }).health.detailedToken,
+    ).toBe('from-the-env-1');
+    expect(
+      resolveOptions(
+        { health: { detailedToken: 'from-options-1' } },
+        { ...env, HEALTH_DETAILED_TOKEN: 'from-the-env-1' },
+      ).health.detailedToken,
+    ).toBe('from-options-1');
+    const bad = () => resolveOptions({ health: { detailedToken: 'has space s3cret' } }, env);
+    expect(bad).toThrow(/health\.detailedToken: expected a token of at least 8 visible ASCII/);
+    expect(bad).not.toThrow(/s3cret/);
+    const badEnv = () => resolveOptions({}, { ...env, HEALTH_DETAILED_TOKEN: 'short' });
+    expect(badEnv).toThrow(/HEALTH_DETAILED_TOKEN/);
+    expect(badEnv).not.toThrow(/short/);
+  });
+
   it('defaults the heap threshold to 90% of the V8 heap limit', () => {
     const { memory } = resolveOptions({}, env).health;
     expect(memory && memory.heapUsedThresholdBytes).toBe(
@@ -85,7 +104,7 @@ describe('health options', () => {
     expect(attempt).toThrow(
       [
         'Invalid nestjs-observability options:',
-        '  - health.extra: unknown option; expected one of enabled, paths, timeoutMs, shutdownGracePeriodMs, memory, disk, eventLoop, queues, checks, readiness',
+        '  - health.extra: unknown option; expected one of enabled, paths, timeoutMs, shutdownGracePeriodMs, memory, disk, eventLoop, queues, checks, readiness, detailedToken',
         '  - health.enabled: expected a boolean, got "yes"',
         '  - health.paths.health: expected a path starting with "/", got "health"',
         '  - health.paths.live: expected a path not already used by health.paths.ready, got "/live"',

@@ -3,8 +3,10 @@ import { parse } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { Problems } from '../config/problems';
 import {
+  EnvReader,
   isPlainObject,
   OptionReader,
+  type Env,
   optionKeys,
   POSITIVE,
   TIMER,
@@ -34,6 +36,7 @@ const HEALTH_KEYS = optionKeys({
   queues: true,
   checks: true,
   readiness: true,
+  detailedToken: true,
 } satisfies Record<keyof HealthOptions, true>);
 
 const PATH_KEYS = optionKeys({
@@ -181,16 +184,27 @@ function checkNames(checks: readonly ResolvedHealthCheck[], problems: Problems):
   }
 }
 
+/** A bearer token: visible ASCII, no spaces (it travels in an `Authorization` header). */
+const TOKEN_RULE = {
+  test: /^[\x21-\x7e]{8,}$/,
+  expected: 'a token of at least 8 visible ASCII characters without spaces',
+};
+
 /**
- * Applies defaults to the `health` options and validates them, recording every problem.
- * `environment` sets the default grace period (5 s in production).
+ * Applies defaults to the `health` options and `HEALTH_DETAILED_TOKEN`, and validates them,
+ * recording every problem (a token is never echoed). `environment` sets the default grace period
+ * (5 s in production).
  */
 export function resolveHealthOptions(
   raw: unknown,
   problems: Problems,
   environment: string,
+  env: Env = {},
 ): ResolvedHealthOptions {
   const health = OptionReader.of(raw, 'health', HEALTH_KEYS, problems);
+  const detailedToken = health.has('detailedToken')
+    ? health.string('detailedToken', TOKEN_RULE)
+    : new EnvReader(env, problems).string('HEALTH_DETAILED_TOKEN', TOKEN_RULE);
   const enabled = health.boolean('enabled') ?? true;
   const paths = resolvePaths(health);
   const timeoutMs = health.integer('timeoutMs', TIMER) ?? 1000;
@@ -234,5 +248,6 @@ export function resolveHealthOptions(
       maxOldestWaitSeconds: queues.number('maxOldestWaitSeconds', { min: 0, above: true }) ?? 300,
     },
     checks,
+    detailedToken,
   };
 }
