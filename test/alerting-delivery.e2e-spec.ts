@@ -177,7 +177,8 @@ describe('Alert delivery guarantees against real HTTP receivers', () => {
     receiver.respondWith({ hang: true });
     const { app, alerting } = await start(receiver.url('/hook'), {
       queue: { maxSize: 3 },
-      delivery: { timeoutMs: 1000, maxRetries: 0 },
+      // One delivery at a time, so the first one holds the queue while the others arrive.
+      delivery: { timeoutMs: 1000, maxRetries: 0, concurrency: 1 },
     });
     for (let i = 0; i < 10; i++) alerting.send(alert(String(i)));
     await alerting.whenIdle();

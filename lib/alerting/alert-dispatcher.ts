@@ -5,6 +5,7 @@ import { sleep } from './alert-clock';
 import type { AlertNotification } from './alert.types';
 import type { AlertChannel } from './channels/alert-channel.interface';
 import { AlertDeliveryError } from './channels/alert-channel.interface';
+import { isBatchChannel } from './channels/batch-channel';
 
 /** Health of one channel, for health indicators and the admin API. */
 export interface AlertChannelState {
@@ -49,15 +50,31 @@ export interface DispatcherSettings {
   breakerThreshold: number;
   breakerCooldownMs: number;
   queueMaxSize: number;
+  /**
+   * Deliveries in flight at once per healthy channel (a failing channel falls back to one, so
+   * retries, backoff and the circuit's single trial stay sequential).
+   * @default 8
+   */
+  concurrency?: number;
   clock: AlertClock;
   /** Returns a number in [0, 1); jitter source (tests pin it). */
   random?: () => number;
 }
 
+/** Default of {@link DispatcherSettings.concurrency}. */
+export const DEFAULT_DELIVERY_CONCURRENCY = 8;
+
 class Lane {
   readonly queue: AlertNotification[] = [];
-  current: AlertNotification | undefined;
-  running = false;
+  /** Notifications taken from the queue and not yet settled. */
+  inFlight = 0;
+  /**
+   * Groups with a delivery in flight: a group's next notification waits for it, so with several
+   * workers a resolve never overtakes its firing (PagerDuty keys both on one dedup key).
+   */
+  readonly busyGroups = new Set<string>();
+  /** Workers running. */
+  workers = 0;
   enabled = true;
   consecutiveFailures = 0;
   openUntil = 0;
@@ -72,9 +89,12 @@ const messageOf = (error: unknown): string =>
 
 /**
  * Delivers notifications to channels in the background. Each channel has its own bounded FIFO
- * (overflow drops the oldest waiting delivery) and one worker, so a slow or failing channel
- * never delays another. Each attempt has a timeout; network errors, timeouts, 5xx and 429 are
- * retried with exponential backoff and jitter (429 waits its `Retry-After`, at most
+ * (overflow drops the oldest waiting delivery) and its own workers, so a slow or failing channel
+ * never delays another. A healthy channel runs up to `concurrency` workers (a burst to a healthy
+ * receiver is not lost to the queue bound); after a failure it falls back to one worker until a
+ * delivery succeeds. A batch channel ({@link isBatchChannel}) gets up to its `maxBatchSize`
+ * waiting notifications per request. Each attempt has a timeout; network errors, timeouts, 5xx
+ * and 429 are retried with exponential backoff and jitter (429 waits its `Retry-After`, at most
  * `maxBackoffMs`, so one answer cannot stall the channel's only worker); consecutive failures
  * open the channel's circuit for a cooldown, after which one trial delivery decides.
  *
@@ -90,6 +110,7 @@ export class AlertDispatcher {
   private readonly idleWaiters = new Set<() => void>();
   private readonly random: () => number;
   private readonly startWorker: (lane: Lane) => void;
+  private readonly concurrency: number;
 
   constructor(
     channels: readonly AlertChannel[],
@@ -98,6 +119,7 @@ export class AlertDispatcher {
   ) {
     for (const channel of channels) this.lanes.set(channel.name, new Lane(channel));
     this.random = settings.random ?? Math.random;
+    this.concurrency = Math.max(1, settings.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY);
     this.startWorker = AsyncResource.bind((lane: Lane) => void this.pump(lane));
   }
 
@@ -132,14 +154,26 @@ export class AlertDispatcher {
       this.hooks.dropped('queue_full', lane.channel.name, 1);
     }
     lane.queue.push(notification);
-    if (!lane.running) this.startWorker(lane);
+    this.spawn(lane);
+  }
+
+  /**
+   * Starts workers for `lane` up to its limit: `concurrency` while the channel is healthy, one
+   * while it fails (one worker then retries, backs off and makes the circuit's single trial).
+   */
+  private spawn(lane: Lane): void {
+    const limit = lane.consecutiveFailures > 0 ? 1 : this.concurrency;
+    while (lane.workers < limit && lane.workers < lane.queue.length) {
+      lane.workers++;
+      this.startWorker(lane);
+    }
   }
 
   /** One attempt, now, outside the queue (admin test). Throws the delivery error. */
   async deliverNow(notification: AlertNotification): Promise<void> {
     const lane = this.lanes.get(notification.channel);
     if (!lane) throw new Error(`unknown channel "${notification.channel}"`);
-    await this.attempt(lane, notification);
+    await this.attempt(lane, [notification]);
   }
 
   states(): AlertChannelState[] {
@@ -159,7 +193,7 @@ export class AlertDispatcher {
             ? { degraded: true, reason: held.reason }
             : {}),
         enabled: lane.enabled,
-        pending: lane.queue.length + (lane.current ? 1 : 0),
+        pending: lane.queue.length + lane.inFlight,
       };
     });
   }
@@ -167,7 +201,7 @@ export class AlertDispatcher {
   /** Deliveries waiting or in flight, over all channels. */
   pending(): number {
     let total = 0;
-    for (const lane of this.lanes.values()) total += lane.queue.length + (lane.current ? 1 : 0);
+    for (const lane of this.lanes.values()) total += lane.queue.length + lane.inFlight;
     return total;
   }
 
@@ -195,7 +229,7 @@ export class AlertDispatcher {
     this.stop.abort();
     let dropped = 0;
     for (const lane of this.lanes.values()) {
-      const count = lane.queue.length + (lane.current ? 1 : 0);
+      const count = lane.queue.length + lane.inFlight;
       lane.queue.length = 0;
       if (count > 0) {
         dropped += count;
@@ -205,13 +239,14 @@ export class AlertDispatcher {
     return dropped;
   }
 
+  /** One worker: takes the lane's waiting notifications until none is left. */
   private async pump(lane: Lane): Promise<void> {
-    if (lane.running) return;
-    lane.running = true;
     const { clock } = this.settings;
     const signal = this.stop.signal;
     try {
       while (lane.queue.length > 0 && !signal.aborted) {
+        // A failing channel keeps a single worker: the others stand down, the last one stays.
+        if (lane.consecutiveFailures > 0 && lane.workers > 1) break;
         const now = clock.now();
         if (lane.openUntil > now) {
           await sleep(clock, lane.openUntil - now, signal);
@@ -225,14 +260,22 @@ export class AlertDispatcher {
             continue;
           }
         }
-        const notification = lane.queue.shift() as AlertNotification;
-        lane.current = notification;
-        await this.deliver(lane, notification);
-        lane.current = undefined;
+        const size = isBatchChannel(lane.channel) ? lane.channel.maxBatchSize : 1;
+        const batch = this.take(lane, size);
+        // Everything waiting belongs to groups in flight: their workers take it next.
+        if (batch.length === 0) break;
+        lane.inFlight += batch.length;
+        try {
+          await this.deliver(lane, batch);
+        } finally {
+          lane.inFlight -= batch.length;
+          for (const notification of batch) lane.busyGroups.delete(notification.groupKey);
+        }
+        // Healthy again (or still): scale back up to the waiting work.
+        if (lane.consecutiveFailures === 0) this.spawn(lane);
       }
     } finally {
-      lane.current = undefined;
-      lane.running = false;
+      lane.workers--;
       if (this.pending() === 0) {
         for (const resolve of this.idleWaiters) resolve();
         this.idleWaiters.clear();
@@ -240,21 +283,42 @@ export class AlertDispatcher {
     }
   }
 
+  /**
+   * Takes up to `size` waiting notifications in queue order, skipping groups with a delivery in
+   * flight (their order is kept: a group is either wholly skipped or taken in order), and marks
+   * the taken groups busy.
+   */
+  private take(lane: Lane, size: number): AlertNotification[] {
+    const batch: AlertNotification[] = [];
+    const { queue, busyGroups } = lane;
+    for (let i = 0; i < queue.length && batch.length < size;) {
+      if (busyGroups.has(queue[i].groupKey)) {
+        i++;
+        continue;
+      }
+      batch.push(queue.splice(i, 1)[0]);
+    }
+    for (const notification of batch) busyGroups.add(notification.groupKey);
+    return batch;
+  }
+
   /** Attempts with retries until success, a permanent error, the retry budget or shutdown. */
-  private async deliver(lane: Lane, notification: AlertNotification): Promise<void> {
+  private async deliver(lane: Lane, batch: AlertNotification[]): Promise<void> {
     const { clock, maxRetries } = this.settings;
     for (let attempt = 0; ; attempt++) {
       if (lane.channel.rateLimitPerMinute) lane.recent.push(clock.now());
       try {
-        await this.attempt(lane, notification);
-        this.hooks.delivered(notification, 'success');
+        await this.attempt(lane, batch);
+        for (const notification of batch) this.hooks.delivered(notification, 'success');
         return;
       } catch (error) {
         if (this.stop.signal.aborted) return; // counted as a shutdown drop
         const reason = messageOf(error);
         const retryable = !(error instanceof AlertDeliveryError) || error.retryable;
         if (!retryable || attempt >= maxRetries) {
-          this.hooks.delivered(notification, 'failed', `${reason} (${attempt + 1} attempts)`);
+          for (const notification of batch) {
+            this.hooks.delivered(notification, 'failed', `${reason} (${attempt + 1} attempts)`);
+          }
           return;
         }
         const { delay, retryAfterMs } = this.backoff(lane, attempt, error);
@@ -290,8 +354,8 @@ export class AlertDispatcher {
     return { delay: Math.max(wait, lane.openUntil - clock.now(), 0), retryAfterMs };
   }
 
-  /** One attempt with the channel's timeout; updates the circuit breaker. */
-  private async attempt(lane: Lane, notification: AlertNotification): Promise<void> {
+  /** One attempt (one request) with the channel's timeout; updates the circuit breaker. */
+  private async attempt(lane: Lane, batch: AlertNotification[]): Promise<void> {
     const { clock, breakerThreshold, breakerCooldownMs } = this.settings;
     const timeoutMs = lane.channel.timeoutMs ?? this.settings.timeoutMs;
     const controller = new AbortController();
@@ -303,7 +367,12 @@ export class AlertDispatcher {
     this.stop.signal.addEventListener('abort', onStop, { once: true });
     const started = process.hrtime.bigint();
     try {
-      await lane.channel.send(notification, controller.signal);
+      const { channel } = lane;
+      if (batch.length > 1 && isBatchChannel(channel)) {
+        await channel.sendBatch(batch, controller.signal);
+      } else {
+        await channel.send(batch[0], controller.signal);
+      }
       lane.consecutiveFailures = 0;
       lane.openUntil = 0;
     } catch (error) {

@@ -210,6 +210,14 @@ export interface AlertDeliveryOptions {
    * @default 5000
    */
   shutdownTimeoutMs?: number;
+  /**
+   * Deliveries in flight at once per healthy channel, so a burst to a healthy receiver is
+   * delivered rather than lost to the queue bound (`alerting.queue.maxSize`). A failing channel
+   * falls back to one delivery at a time until one succeeds, so retries, backoff and the
+   * circuit's single trial stay sequential.
+   * @default 8
+   */
+  concurrency?: number;
 }
 
 /**

@@ -26,6 +26,7 @@ describe('alerting options', () => {
       breakerThreshold: 5,
       breakerCooldownMs: 30000,
       shutdownTimeoutMs: 5000,
+      concurrency: 8,
     });
     expect(alerting.admin).toMatchObject({
       token: undefined,

@@ -126,6 +126,7 @@ const DELIVERY_KEYS = optionKeys({
   breakerThreshold: true,
   breakerCooldownMs: true,
   shutdownTimeoutMs: true,
+  concurrency: true,
 } satisfies Record<keyof AlertDeliveryOptions, true>);
 
 const ADMIN_KEYS = optionKeys({
@@ -494,6 +495,7 @@ function resolveDelivery(delivery: OptionReader): Required<AlertDeliveryOptions>
     breakerThreshold: delivery.integer('breakerThreshold', POSITIVE) ?? 5,
     breakerCooldownMs: delivery.integer('breakerCooldownMs', TIMER_OR_ZERO) ?? 30_000,
     shutdownTimeoutMs: delivery.integer('shutdownTimeoutMs', TIMER_OR_ZERO) ?? 5000,
+    concurrency: delivery.integer('concurrency', { min: 1, max: 256 }) ?? 8,
   };
 }
 

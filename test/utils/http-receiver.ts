@@ -23,6 +23,8 @@ export interface ReceiverResponse {
   body?: string;
   hang?: boolean;
   echo?: boolean;
+  /** Answers after this many milliseconds, as a remote receiver would. */
+  delayMs?: number;
 }
 
 /**
@@ -121,18 +123,31 @@ export class HttpReceiver {
       for (const wake of this.waiters.splice(0)) wake();
       const response = this.script.shift() ?? this.defaultResponse;
       if (response.hang) return;
-      res.writeHead(response.status ?? 200, response.headers ?? {});
-      res.end(
-        response.echo
-          ? JSON.stringify({
-              url: req.url,
-              authorization: req.headers.authorization,
-              headers: req.headers,
-              body,
-            })
-          : (response.body ?? ''),
-      );
+      if (response.delayMs) {
+        setTimeout(() => this.answer(req, res, response, body), response.delayMs);
+        return;
+      }
+      this.answer(req, res, response, body);
     });
+  }
+
+  private answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: ReceiverResponse,
+    body: string,
+  ): void {
+    res.writeHead(response.status ?? 200, response.headers ?? {});
+    res.end(
+      response.echo
+        ? JSON.stringify({
+            url: req.url,
+            authorization: req.headers.authorization,
+            headers: req.headers,
+            body,
+          })
+        : (response.body ?? ''),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import type { AlertNotification } from '../alert.types';
-import type { AlertChannel } from './alert-channel.interface';
+import type { BatchAlertChannel } from './batch-channel';
 import type { ChannelContext } from './channel-context';
 import { httpDeliver, maskUrl } from './http-delivery';
 import type { RuntimeConfig, RuntimeConfigurable } from './runtime-config';
@@ -38,10 +38,12 @@ export function toLabelNames(entries: Record<string, string>): Record<string, st
  * ({@link toLabelNames}). Several replicas sending the same alert are deduplicated and grouped by
  * Alertmanager itself. A firing alert carries `endsAt` = now + the longest repeat interval + 5
  * minutes: each repeat extends it, so Alertmanager keeps it active while it fires and resolves it
- * on its own if this process dies.
+ * on its own if this process dies. Waiting notifications go in one request, up to
+ * `maxBatchSize` (the endpoint takes an array), so a burst costs few requests.
  */
-export class AlertmanagerChannel implements AlertChannel, RuntimeConfigurable {
+export class AlertmanagerChannel implements BatchAlertChannel, RuntimeConfigurable {
   readonly name = 'alertmanager';
+  readonly maxBatchSize = 64;
   readonly timeoutMs?: number;
   readonly rateLimitPerMinute?: number;
   private url: string;
@@ -64,8 +66,23 @@ export class AlertmanagerChannel implements AlertChannel, RuntimeConfigurable {
     this.secrets.addOptions(options, 'alerting.channels.alertmanager');
   }
 
-  async send(notification: AlertNotification, signal: AbortSignal): Promise<void> {
-    const alerts = notification.alerts.map((alert) => ({
+  send(notification: AlertNotification, signal: AbortSignal): Promise<void> {
+    return this.sendBatch([notification], signal);
+  }
+
+  async sendBatch(notifications: readonly AlertNotification[], signal: AbortSignal): Promise<void> {
+    const alerts = notifications.flatMap((notification) => this.postable(notification));
+    await httpDeliver(
+      `${this.url}/api/v2/alerts`,
+      { headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) },
+      signal,
+      this.secrets,
+    );
+  }
+
+  /** The postable alerts of `notification`. */
+  private postable(notification: AlertNotification): Array<Record<string, unknown>> {
+    return notification.alerts.map((alert) => ({
       labels: toLabelNames({
         ...alert.labels,
         alertname: alert.name,
@@ -85,12 +102,6 @@ export class AlertmanagerChannel implements AlertChannel, RuntimeConfigurable {
           : {}),
       ...(this.options.generatorUrl ? { generatorURL: this.options.generatorUrl } : {}),
     }));
-    await httpDeliver(
-      `${this.url}/api/v2/alerts`,
-      { headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) },
-      signal,
-      this.secrets,
-    );
   }
 
   describe(): Record<string, unknown> {
