@@ -7,6 +7,8 @@
  *     bench/http-server.ts <express|fastify> <variant>
  */
 import 'reflect-metadata';
+// First, as a user's `import 'nestjs-observability/instrument'`: Sentry must patch before Nest loads.
+import { BENCH_DSN } from './http-sentry-preload';
 import {
   type CallHandler,
   Controller,
@@ -135,6 +137,8 @@ function variantModule(variant: Variant): DynamicModule {
       });
     case 'lib-default':
       return ObservabilityModule.forRoot({ service: 'bench', metrics });
+    case 'lib-dsn':
+      return ObservabilityModule.forRoot({ service: 'bench', metrics, errors: { dsn: BENCH_DSN } });
     case 'peer':
       return {
         module: class PeerModule {},

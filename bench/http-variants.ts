@@ -10,6 +10,7 @@ export const VARIANTS = {
   'lib-noreqlog': 'nestjs-observability, process metrics and request log lines off',
   'lib-noprocess': 'nestjs-observability, process metrics off',
   'lib-default': 'nestjs-observability, default configuration',
+  'lib-dsn': 'nestjs-observability, default configuration + a Sentry DSN (no error thrown)',
   peer: 'hand-written peer (@willsoto + interceptor)',
   // Investigation of the process metrics' cost (not in the default run):
   'bare+process-no-gc': 'bare + default process metrics without the GC observer',

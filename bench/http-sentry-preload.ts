@@ -1,0 +1,13 @@
+/**
+ * Loaded by bench/http-server.ts before Nest: for the `lib-dsn` variant, initialises Sentry
+ * the way `nestjs-observability/instrument` does in a user's `main.ts` (before the application
+ * is imported, so its HTTP instrumentation is in place), with the module's default options and
+ * a DSN. The DSN points at a closed port on 127.0.0.1: no error is thrown in the benchmark, so
+ * nothing should be sent anyway.
+ */
+import { initSentry } from 'nestjs-observability';
+
+/** The DSN of the `lib-dsn` variant. */
+export const BENCH_DSN = 'http://k@127.0.0.1:9/1';
+
+if (process.argv[3] === 'lib-dsn') initSentry({ service: 'bench', errors: { dsn: BENCH_DSN } });
