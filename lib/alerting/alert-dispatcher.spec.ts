@@ -63,4 +63,47 @@ describe('AlertDispatcher', () => {
     }
     await dispatcher.shutdown(100);
   });
+
+  it('starts no worker for notifications whose group is in flight (no spin while they wait)', async () => {
+    let release: () => void = () => undefined;
+    const sent: string[] = [];
+    const channel: AlertChannel = {
+      name: 'ordered',
+      async send(n) {
+        sent.push(`${n.groupKey}:${n.status}`);
+        if (sent.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+    };
+    const dispatcher = new AlertDispatcher(
+      [channel],
+      {
+        timeoutMs: 1000,
+        maxRetries: 0,
+        backoffMs: 1,
+        maxBackoffMs: 1,
+        breakerThreshold: 100,
+        breakerCooldownMs: 1,
+        queueMaxSize: 1000,
+        concurrency: 8,
+        clock: systemClock,
+      },
+      {
+        delivered: () => undefined,
+        dropped: () => undefined,
+        duration: () => undefined,
+        retrying: () => undefined,
+        circuitOpened: () => undefined,
+      },
+    );
+    dispatcher.enqueue(notification('g', 'firing')); // in flight until released
+    // Two more of the same group wait: enqueuing them must return (it used to spin forever).
+    dispatcher.enqueue(notification('g', 'resolved'));
+    dispatcher.enqueue(notification('g', 'firing'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent).toEqual(['g:firing']);
+    release();
+    await dispatcher.whenIdle();
+    expect(sent).toEqual(['g:firing', 'g:resolved', 'g:firing']);
+    await dispatcher.shutdown(100);
+  });
 });

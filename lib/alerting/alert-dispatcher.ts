@@ -163,10 +163,24 @@ export class AlertDispatcher {
    */
   private spawn(lane: Lane): void {
     const limit = lane.consecutiveFailures > 0 ? 1 : this.concurrency;
-    while (lane.workers < limit && lane.workers < lane.queue.length) {
+    // One new worker per waiting group that is not in flight: a worker started for a group in
+    // flight would find nothing to take and end at once (and this loop would start it again).
+    let startable = this.waitingGroups(lane);
+    while (lane.workers < limit && startable > 0) {
+      startable--;
       lane.workers++;
       this.startWorker(lane);
     }
+  }
+
+  /** How many distinct groups wait in `lane`'s queue with no delivery in flight. */
+  private waitingGroups(lane: Lane): number {
+    const groups = new Set<string>();
+    for (const notification of lane.queue) {
+      if (!lane.busyGroups.has(notification.groupKey)) groups.add(notification.groupKey);
+      if (groups.size >= this.concurrency) break;
+    }
+    return groups.size;
   }
 
   /** One attempt, now, outside the queue (admin test). Throws the delivery error. */
