@@ -13,6 +13,30 @@ const notification = (groupKey: string, status: 'firing' | 'resolved'): AlertNot
   environment: 'test',
 });
 
+/** A dispatcher of `channel` with 8 workers, no retries and silent hooks. */
+const dispatcherFor = (channel: AlertChannel): AlertDispatcher =>
+  new AlertDispatcher(
+    [channel],
+    {
+      timeoutMs: 1000,
+      maxRetries: 0,
+      backoffMs: 1,
+      maxBackoffMs: 1,
+      breakerThreshold: 100,
+      breakerCooldownMs: 1,
+      queueMaxSize: 1000,
+      concurrency: 8,
+      clock: systemClock,
+    },
+    {
+      delivered: () => undefined,
+      dropped: () => undefined,
+      duration: () => undefined,
+      retrying: () => undefined,
+      circuitOpened: () => undefined,
+    },
+  );
+
 describe('AlertDispatcher', () => {
   it('never delivers two notifications of one group at once, so a resolve never overtakes its firing', async () => {
     const delivered: string[] = [];
@@ -30,27 +54,7 @@ describe('AlertDispatcher', () => {
         delivered.push(`${n.groupKey}:${n.status}`);
       },
     };
-    const dispatcher = new AlertDispatcher(
-      [channel],
-      {
-        timeoutMs: 1000,
-        maxRetries: 0,
-        backoffMs: 1,
-        maxBackoffMs: 1,
-        breakerThreshold: 100,
-        breakerCooldownMs: 1,
-        queueMaxSize: 1000,
-        concurrency: 8,
-        clock: systemClock,
-      },
-      {
-        delivered: () => undefined,
-        dropped: () => undefined,
-        duration: () => undefined,
-        retrying: () => undefined,
-        circuitOpened: () => undefined,
-      },
-    );
+    const dispatcher = dispatcherFor(channel);
     for (let i = 0; i < 20; i++) {
       dispatcher.enqueue(notification(`g${i}`, 'firing'));
       dispatcher.enqueue(notification(`g${i}`, 'resolved'));
@@ -74,27 +78,7 @@ describe('AlertDispatcher', () => {
         if (sent.length === 1) await new Promise<void>((resolve) => (release = resolve));
       },
     };
-    const dispatcher = new AlertDispatcher(
-      [channel],
-      {
-        timeoutMs: 1000,
-        maxRetries: 0,
-        backoffMs: 1,
-        maxBackoffMs: 1,
-        breakerThreshold: 100,
-        breakerCooldownMs: 1,
-        queueMaxSize: 1000,
-        concurrency: 8,
-        clock: systemClock,
-      },
-      {
-        delivered: () => undefined,
-        dropped: () => undefined,
-        duration: () => undefined,
-        retrying: () => undefined,
-        circuitOpened: () => undefined,
-      },
-    );
+    const dispatcher = dispatcherFor(channel);
     dispatcher.enqueue(notification('g', 'firing')); // in flight until released
     // Two more of the same group wait: enqueuing them must return (it used to spin forever).
     dispatcher.enqueue(notification('g', 'resolved'));

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen } from '../metrics/http-listener';
+import { closeServer, listen, reply } from '../metrics/http-listener';
 import type { AddressInfo } from 'node:net';
 import { Counter, type Metric, Registry } from 'prom-client';
 import { ActiveUsersTracker } from '../metrics/active-users.tracker';
@@ -376,18 +376,4 @@ export class ClusterMetricsAggregator {
  */
 function asMetric(metric: AggregatedMetric): Metric {
   return { ...metric, get: async () => metric } as unknown as Metric;
-}
-
-function reply(
-  res: ServerResponse,
-  status: number,
-  type: string,
-  body: string,
-  head = false,
-): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', type);
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.setHeader('Cache-Control', 'no-store');
-  res.end(head ? undefined : body);
 }

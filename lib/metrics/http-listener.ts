@@ -51,3 +51,18 @@ export function closeServer(server: Server | undefined): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** Answers `res` with `body` of `type`, uncached (for `HEAD`, the headers alone). */
+export function reply(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  head = false,
+): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(head ? undefined : body);
+}

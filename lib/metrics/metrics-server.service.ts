@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen } from './http-listener';
+import { closeServer, listen, reply } from './http-listener';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
@@ -99,15 +99,15 @@ export class MetricsServer {
     const { path } = this.options.metrics;
     try {
       if (pathname !== path && pathname !== '/health') {
-        return this.reply(res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
+        return reply(res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
-        return this.reply(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');
+        return reply(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');
       }
       if (pathname === '/health') {
         const body = JSON.stringify({ status: 'ok', service: this.options.service });
-        return this.reply(res, 200, 'application/json; charset=utf-8', body, req.method === 'HEAD');
+        return reply(res, 200, 'application/json; charset=utf-8', body, req.method === 'HEAD');
       }
       if (this.expectedAuth && !authorizes(req.headers.authorization, this.expectedAuth)) {
         res.setHeader(
@@ -116,30 +116,16 @@ export class MetricsServer {
             ? 'Basic realm="metrics"'
             : 'Bearer realm="metrics"',
         );
-        return this.reply(res, 401, 'text/plain; charset=utf-8', 'Unauthorized\n');
+        return reply(res, 401, 'text/plain; charset=utf-8', 'Unauthorized\n');
       }
       // Rendered with pauses for the event loop, so a large scrape does not stall the app.
       const openMetrics = wantsOpenMetrics(req.headers.accept);
       const body = await this.metrics.exposition(openMetrics ? 'openmetrics' : 'prometheus');
       const type = openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE;
-      return this.reply(res, 200, type, body, req.method === 'HEAD');
+      return reply(res, 200, type, body, req.method === 'HEAD');
     } catch (error) {
       this.logger.error(`Scrape failed: ${(error as Error)?.message ?? String(error)}`);
-      return this.reply(res, 500, 'text/plain; charset=utf-8', 'Internal Server Error\n');
+      return reply(res, 500, 'text/plain; charset=utf-8', 'Internal Server Error\n');
     }
-  }
-
-  private reply(
-    res: ServerResponse,
-    status: number,
-    type: string,
-    body: string,
-    head = false,
-  ): void {
-    res.statusCode = status;
-    res.setHeader('Content-Type', type);
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(head ? undefined : body);
   }
 }
