@@ -95,7 +95,7 @@ export const Messages = {
     `Invalid monitoring artifacts options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
     'Fix the options of generateMonitoringArtifacts() or the flags of `nestjs-observability generate`.',
   unknownMetric: (name: string): string =>
-    `metrics.${name}: unknown metric "${name}"; name a built-in metric without the prefix, as listed in the README's metrics reference`,
+    `metrics.${name}: unknown metric "${name}"; name a built-in metric without the prefix, as listed in the metrics reference (docs/metrics.md)`,
   cliUsage: (): string =>
     [
       'Usage: nestjs-observability generate --out <dir> [--prefix <prefix>] [--service <service>]',

@@ -12,6 +12,7 @@
  *     declare const app: INestApplication;
  *     -->
  *
+ * The context is compiled in front of the sample; `./app.module` resolves to an empty `AppModule`.
  * The context is compiled in front of the sample. External links are not fetched (CI has no
  * internet); they are listed by `npm run docs:check -- --external`.
  *
@@ -102,6 +103,11 @@ export function compileSamples(samples: DocSample[], root = ROOT): DocProblem[] 
   const outDir = join(root, '.docs-samples');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  // Samples of a `main.ts` import the application's root module, as every Nest app does.
+  writeFileSync(
+    join(outDir, 'app.module.ts'),
+    "import { Module } from '@nestjs/common';\n@Module({})\nexport class AppModule {}\n",
+  );
   const where = new Map<string, { sample: DocSample; offset: number }>();
   samples.forEach((sample, index) => {
     const body = [...sample.context, ...sample.code];

@@ -4,9 +4,10 @@ import { METRIC_DEFINITIONS } from '../lib/metrics/metric-catalog';
 
 const START = '<!-- metrics-reference:start -->';
 const END = '<!-- metrics-reference:end -->';
-export const README_PATH = join(__dirname, '..', 'README.md');
+/** The page that holds the metrics reference. */
+export const REFERENCE_PATH = join(__dirname, '..', 'docs', 'metrics.md');
 
-/** The README's metrics reference table, rendered from the metric catalog. */
+/** The metrics reference table, rendered from the metric catalog. */
 export function renderMetricsReference(): string {
   const rows = METRIC_DEFINITIONS.map((m) => {
     const labels = ['service', ...m.labelNames].map((l) => `\`${l}\``).join(', ');
@@ -16,14 +17,15 @@ export function renderMetricsReference(): string {
   return ['| Metric | Type | Labels | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** The README with its metrics reference section replaced by the rendered table. */
-export function withMetricsReference(readme: string): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the ${START} ... ${END} markers.`);
-  return `${readme.slice(0, start + START.length)}\n${renderMetricsReference()}\n${readme.slice(end)}`;
+/** The page with its metrics reference section replaced by the rendered table. */
+export function withMetricsReference(page: string): string {
+  const start = page.indexOf(START);
+  const end = page.indexOf(END);
+  if (start < 0 || end < start)
+    throw new Error(`docs/metrics.md lacks the ${START} ... ${END} markers.`);
+  return `${page.slice(0, start + START.length)}\n${renderMetricsReference()}\n${page.slice(end)}`;
 }
 
 if (require.main === module) {
-  writeFileSync(README_PATH, withMetricsReference(readFileSync(README_PATH, 'utf8')));
+  writeFileSync(REFERENCE_PATH, withMetricsReference(readFileSync(REFERENCE_PATH, 'utf8')));
 }

@@ -2,7 +2,7 @@
 export type MetricKind = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /**
- * One built-in metric, declared once as data. Registration, the README's metrics
+ * One built-in metric, declared once as data. Registration, the docs' metrics
  * reference and the generated alert rules and dashboards all read it.
  *
  * `labelNames` excludes `service`, which the registry adds to every series.

@@ -77,7 +77,7 @@ describe('resolveArtifactsOptions', () => {
         '  - alerts.ErrorRateHigh.threshold: expected a ratio between 0 and 1 (0.05 for 5 %), got 5',
         '  - alerts.ServiceDown.threshold: expected no threshold (this alert has none; remove it), got 1',
         `  - alerts.NoSuchAlert: unknown option; expected one of ${ALERT_NAMES.join(', ')}`,
-        `  - metrics.http_requests: unknown metric "http_requests"; name a built-in metric without the prefix, as listed in the README's metrics reference`,
+        `  - metrics.http_requests: unknown metric "http_requests"; name a built-in metric without the prefix, as listed in the metrics reference (docs/metrics.md)`,
         '  - metrics.errors_total.enabled: expected a boolean, got "no"',
         '  - scrapeTargets[0].targets: expected an array of "host:port", got undefined',
         'Fix the options of generateMonitoringArtifacts() or the flags of `nestjs-observability generate`.',
