@@ -1,0 +1,24 @@
+/**
+ * Spans and RED metrics of the application's non-HTTP entry points: microservice handlers,
+ * WebSocket gateway messages, GraphQL root resolvers, `@nestjs/schedule` jobs and
+ * `@nestjs/bullmq` processors.
+ *
+ * @example
+ * ```ts
+ * ObservabilityModule.forRoot({ contexts: { enabled: false } });
+ * ```
+ */
+export interface ContextsOptions {
+  /**
+   * Instrument microservice, WebSocket, GraphQL, scheduled and BullMQ processor handlers. The
+   * global interceptor that does it is registered only when `@nestjs/microservices`,
+   * `@nestjs/websockets` or `@nestjs/graphql` is installed, and returns at once for HTTP.
+   * @default true
+   */
+  enabled?: boolean;
+}
+
+/** Contexts options after validation. @internal */
+export interface ResolvedContextsOptions {
+  enabled: boolean;
+}

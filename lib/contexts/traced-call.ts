@@ -1,0 +1,117 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
+import { performance } from 'node:perf_hooks';
+import type { HandlerOutcome } from './context-metrics';
+
+/** The instrumentation scope of every span the library starts. */
+export const TRACER_NAME = 'nestjs-observability';
+
+/**
+ * The library's tracer from the global OpenTelemetry API. Without a registered tracer provider
+ * its spans are non-recording and cost next to nothing; once one is registered (even later),
+ * the same tracer delegates to it.
+ */
+export const tracer = (): Tracer => trace.getTracer(TRACER_NAME);
+
+/** What a span is started with. */
+export interface SpanSpec {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly attributes: Attributes;
+  /** Start a new trace, ignoring the active context (scheduled jobs). */
+  readonly root?: boolean;
+}
+
+/** Marks `span` failed with `error` and ends it. */
+export function failSpan(span: Span, error: unknown): void {
+  if (error instanceof Error) span.recordException(error);
+  const message = (error as { message?: unknown } | null)?.message;
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: typeof message === 'string' ? message : String(error),
+  });
+  span.end();
+}
+
+/** Reports a settled call to its span and series; never throws. */
+function settle(
+  span: Span,
+  outcome: HandlerOutcome | undefined,
+  start: number,
+  failed: boolean,
+  error: unknown,
+): void {
+  try {
+    const seconds = (performance.now() - start) / 1000;
+    if (failed) {
+      outcome?.error(seconds);
+      failSpan(span, error);
+    } else {
+      outcome?.success(seconds);
+      span.end();
+    }
+  } catch {
+    // Observability never fails the call it observes.
+  }
+}
+
+/**
+ * Runs `fn` in a new span that is the active span while it runs (child of `parent`), and
+ * records its outcome in `outcome`: synchronous results and throws at once, thenables when they
+ * settle. The result or error is returned or rethrown untouched.
+ */
+export function runTraced<T>(
+  spec: SpanSpec,
+  parent: Context,
+  outcome: HandlerOutcome | undefined,
+  fn: () => T,
+): T {
+  let span: Span;
+  let active: Context;
+  try {
+    span = tracer().startSpan(
+      spec.name,
+      { kind: spec.kind, attributes: spec.attributes, root: spec.root },
+      parent,
+    );
+    active = trace.setSpan(parent, span);
+  } catch {
+    return fn();
+  }
+  const start = performance.now();
+  let result: T;
+  try {
+    result = context.with(active, fn);
+  } catch (error) {
+    settle(span, outcome, start, true, error);
+    throw error;
+  }
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as unknown as PromiseLike<unknown>).then === 'function'
+  ) {
+    return (result as unknown as PromiseLike<unknown>).then(
+      (value) => {
+        settle(span, outcome, start, false, undefined);
+        return value;
+      },
+      (error: unknown) => {
+        settle(span, outcome, start, true, error);
+        throw error;
+      },
+    ) as T;
+  }
+  settle(span, outcome, start, false, undefined);
+  return result;
+}
+
+export { SpanKind };
