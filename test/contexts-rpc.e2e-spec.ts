@@ -1,11 +1,11 @@
 import { BullModule, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Controller, Module } from '@nestjs/common';
+import { type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   type ClientProxy,
   ClientProxyFactory,
   EventPattern,
-  type INestMicroservice,
   MessagePattern,
   Payload,
   RpcException,

@@ -5,6 +5,7 @@ import { context as otelContext } from '@opentelemetry/api';
 import { MonitoringCore } from '../core/monitoring-core';
 import { jobSpanAttributes, jobTraceContext, type TracedJobLike } from '../queue/job-trace-context';
 import type { ContextMetrics } from './context-metrics';
+import { patternLabel } from './pattern-label';
 import { instrumentMethod, type MethodRunner } from './instrumented-method';
 import { runTraced, SpanKind } from './traced-call';
 
@@ -13,6 +14,10 @@ const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
 const SCHEDULER_NAME = 'SCHEDULER_NAME';
 const SCHEDULE_CRON_OPTIONS = 'SCHEDULE_CRON_OPTIONS';
 const SCHEDULER_KINDS: Record<number, string> = { 1: 'cron', 2: 'timeout', 3: 'interval' };
+/** `@nestjs/websockets`' metadata keys: gateway class, `@SubscribeMessage()` method and event. */
+const GATEWAY_METADATA = 'websockets:is_gateway';
+const MESSAGE_MAPPING_METADATA = 'websockets:message_mapping';
+const MESSAGE_METADATA = 'message';
 /** `@nestjs/bullmq`'s `@Processor()` metadata key. */
 const PROCESSOR_METADATA = 'bullmq:processor_metadata';
 
@@ -29,14 +34,16 @@ interface Instrumented {
 }
 
 /**
- * Instruments the scheduled methods (`@Cron()`, `@Interval()`, `@Timeout()`) and the
- * `@nestjs/bullmq` processors of the application: each run gets a span (a new trace for a
- * scheduled job; for a job, a child of the trace it was enqueued in) and scheduled runs their
- * RED metrics (`scheduled_job_runs_total`, `scheduled_job_duration_seconds`).
+ * Instruments the WebSocket gateway handlers (`@SubscribeMessage()`), the scheduled methods
+ * (`@Cron()`, `@Interval()`, `@Timeout()`) and the `@nestjs/bullmq` processors of the
+ * application: each call gets a span (a new trace for a scheduled job; for a job, a child of
+ * the trace it was enqueued in), gateway messages their RED metrics (`ws_messages_total`,
+ * `ws_message_duration_seconds`) and scheduled runs theirs (`scheduled_job_runs_total`,
+ * `scheduled_job_duration_seconds`).
  *
- * The class methods are wrapped while the application's providers are created, before
- * `@nestjs/schedule` and `@nestjs/bullmq` read them in `onModuleInit`, whatever the order of
- * the modules; the instances are bound to this application in `onModuleInit`.
+ * The class methods are wrapped while the application's providers are created, before Nest's
+ * gateways, `@nestjs/schedule` and `@nestjs/bullmq` read them, whatever the order of the
+ * modules; the instances are bound to this application in `onModuleInit`, before any call.
  */
 @Injectable()
 export class ContextsExplorer implements OnModuleInit {
@@ -80,9 +87,16 @@ export class ContextsExplorer implements OnModuleInit {
     const found: Instrumented[] = [];
     try {
       const proto = type.prototype;
+      const gateway = getMetadata(GATEWAY_METADATA, type) === true;
       for (const key of this.scanner.getAllMethodNames(proto)) {
         const method = (proto as Record<string, unknown>)[key];
         if (typeof method !== 'function') continue;
+        if (gateway && getMetadata(MESSAGE_MAPPING_METADATA, method) === true) {
+          const runners = instrumentMethod(proto, key);
+          const event = getMetadata(MESSAGE_METADATA, method);
+          if (runners) found.push({ runners, runner: this.gatewayRunner(type.name, key, event) });
+          continue;
+        }
         const kind = SCHEDULER_KINDS[getMetadata(SCHEDULER_TYPE, method) as number];
         if (!kind) continue;
         const runners = instrumentMethod(proto, key);
@@ -116,6 +130,22 @@ export class ContextsExplorer implements OnModuleInit {
       kind: SpanKind.INTERNAL,
       root: true,
       attributes: { 'nestjs.schedule.job': job, 'nestjs.schedule.type': kind },
+    };
+    return (fn, self, args) =>
+      runTraced(spec, otelContext.active(), outcome, () => Reflect.apply(fn, self, args));
+  }
+
+  private gatewayRunner(className: string, methodName: string, declared: unknown): MethodRunner {
+    const event = patternLabel(declared);
+    const outcome = this.metrics.ws(className, event);
+    const spec = {
+      name: `${className}.${methodName}`,
+      kind: SpanKind.SERVER,
+      attributes: {
+        'messaging.system': 'websocket',
+        'nestjs.gateway': className,
+        'nestjs.event': event,
+      },
     };
     return (fn, self, args) =>
       runTraced(spec, otelContext.active(), outcome, () => Reflect.apply(fn, self, args));

@@ -15,12 +15,11 @@ import { performance } from 'node:perf_hooks';
 import { Observable } from 'rxjs';
 import { MonitoringCore } from '../core/monitoring-core';
 import type { ContextMetrics, HandlerOutcome } from './context-metrics';
+import { patternLabel } from './pattern-label';
 import { failSpan, type SpanSpec, tracer } from './traced-call';
 
 /** `@nestjs/microservices`' pattern metadata key (read without loading the package). */
 const PATTERN_METADATA = 'microservices:pattern';
-/** `@nestjs/websockets`' `@SubscribeMessage()` metadata key. */
-const MESSAGE_METADATA = 'message';
 
 /** What the interceptor computes once per handler. */
 interface HandlerInfo {
@@ -43,21 +42,11 @@ const getMetadata = (key: string, target: object): unknown =>
     target,
   );
 
-/** A pattern as a label value: strings as they are, object patterns as JSON. */
-export function patternLabel(pattern: unknown): string {
-  if (typeof pattern === 'string') return pattern;
-  if (pattern === undefined || pattern === null) return 'unknown';
-  try {
-    return JSON.stringify(pattern) ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /**
- * Starts a span and records RED metrics around every handler of a non-HTTP context:
- * microservice handlers (`rpc_requests_total`), WebSocket gateway messages
- * (`ws_messages_total`) and GraphQL root resolvers (`graphql_requests_total`, by operation).
+ * Starts a span and records RED metrics around every microservice handler
+ * (`rpc_requests_total`) and GraphQL root resolver (`graphql_requests_total`, by operation).
+ * (Nest applies no global interceptor to WebSocket gateways: `ContextsExplorer` instruments
+ * their handlers.)
  * The handler runs with its span active, so what it starts (a BullMQ job enqueued with
  * `withTraceContext()`, a nested span) joins the same trace. HTTP calls pass through at once:
  * their metrics come from the adapter's request hook.
@@ -94,12 +83,12 @@ export class ContextsInterceptor implements NestInterceptor {
     ctx: ExecutionContext,
   ): { spec: SpanSpec; outcome: HandlerOutcome } | undefined {
     if (type === 'graphql') return this.describeGraphql(ctx);
-    if (type !== 'rpc' && type !== 'ws') return undefined;
+    if (type !== 'rpc') return undefined;
     const handler = ctx.getHandler();
     const owner = ctx.getClass();
     let info = this.handlers.get(handler);
     if (!info || info.owner !== owner) {
-      info = type === 'rpc' ? this.rpcInfo(owner, handler) : this.wsInfo(owner, handler);
+      info = this.rpcInfo(owner, handler);
       this.handlers.set(handler, info);
     }
     const outcome = info.outcome ?? this.metrics.rpc(patternLabel(this.runtimePattern(ctx)));
@@ -119,23 +108,6 @@ export class ContextsInterceptor implements NestInterceptor {
       owner,
       spec: { name: `${owner.name}.${handler.name}`, kind: SpanKind.SERVER, attributes },
       outcome: patterns.length === 1 ? this.metrics.rpc(patternLabel(patterns[0])) : undefined,
-    };
-  }
-
-  private wsInfo(owner: { name: string }, handler: { name: string }): HandlerInfo {
-    const event = patternLabel(getMetadata(MESSAGE_METADATA, handler));
-    return {
-      owner,
-      spec: {
-        name: `${owner.name}.${handler.name}`,
-        kind: SpanKind.SERVER,
-        attributes: {
-          'messaging.system': 'websocket',
-          'nestjs.gateway': owner.name,
-          'nestjs.event': event,
-        },
-      },
-      outcome: this.metrics.ws(owner.name, event),
     };
   }
 

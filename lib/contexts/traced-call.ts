@@ -9,6 +9,8 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
+import type { Observable } from 'rxjs';
+import { loadOptional } from '../config/optional-module';
 import type { HandlerOutcome } from './context-metrics';
 
 /** The instrumentation scope of every span the library starts. */
@@ -64,9 +66,59 @@ function settle(
 }
 
 /**
+ * An rxjs Observable (rxjs's own `isObservable` test: `lift` and `subscribe`). rxjs is loaded
+ * only when a handler returns one, so code without Nest never loads it.
+ */
+const looksObservable = (value: object): boolean =>
+  typeof (value as { subscribe?: unknown }).subscribe === 'function' &&
+  typeof (value as { lift?: unknown }).lift === 'function';
+
+/** Times `source` to its completion or error, its subscription running in `active`. */
+function traceObservable(
+  source: Observable<unknown>,
+  span: Span,
+  active: Context,
+  outcome: HandlerOutcome | undefined,
+  start: number,
+): Observable<unknown> {
+  const rxjs = loadOptional<typeof import('rxjs')>('rxjs');
+  if (!rxjs?.isObservable(source)) {
+    settle(span, outcome, start, false, undefined);
+    return source;
+  }
+  return new rxjs.Observable((subscriber) => {
+    let settled = false;
+    const subscription = context.with(active, () =>
+      source.subscribe({
+        next: (value) => subscriber.next(value),
+        error: (error: unknown) => {
+          settled = true;
+          settle(span, outcome, start, true, error);
+          subscriber.error(error);
+        },
+        complete: () => {
+          settled = true;
+          settle(span, outcome, start, false, undefined);
+          subscriber.complete();
+        },
+      }),
+    );
+    return () => {
+      subscription.unsubscribe();
+      // Unsubscribed before it settled (the client went away): the span ends, nothing counts.
+      if (!settled) {
+        settled = true;
+        span.end();
+      }
+    };
+  });
+}
+
+/**
  * Runs `fn` in a new span that is the active span while it runs (child of `parent`), and
  * records its outcome in `outcome`: synchronous results and throws at once, thenables when they
- * settle. The result or error is returned or rethrown untouched.
+ * settle, Observables when they complete or fail. The result or error is returned or rethrown
+ * untouched (an Observable is returned wrapped, emitting the same values).
  */
 export function runTraced<T>(
   spec: SpanSpec,
@@ -108,6 +160,15 @@ export function runTraced<T>(
         settle(span, outcome, start, true, error);
         throw error;
       },
+    ) as T;
+  }
+  if (result !== null && typeof result === 'object' && looksObservable(result)) {
+    return traceObservable(
+      result as unknown as Observable<unknown>,
+      span,
+      active,
+      outcome,
+      start,
     ) as T;
   }
   settle(span, outcome, start, false, undefined);
