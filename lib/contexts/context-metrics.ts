@@ -56,18 +56,20 @@ class Family {
         },
       };
     }
-    const okCount = counter.bind(ok);
-    const failedCount = counter.bind(failed);
-    const okTime = histogram.bind(okDuration);
-    const failedTime = histogram.bind(failedDuration);
+    // Each status is bound on its first event: a series that never happened takes no room
+    // under the series guard's limit.
+    let okCount: { inc(): void } | undefined;
+    let okTime: { observe(value: number): void } | undefined;
+    let failedCount: { inc(): void } | undefined;
+    let failedTime: { observe(value: number): void } | undefined;
     const outcome: HandlerOutcome = {
       success(seconds) {
-        okCount.inc();
-        okTime.observe(seconds);
+        (okCount ??= counter.bind(ok)).inc();
+        (okTime ??= histogram.bind(okDuration)).observe(seconds);
       },
       error(seconds) {
-        failedCount.inc();
-        failedTime.observe(seconds);
+        (failedCount ??= counter.bind(failed)).inc();
+        (failedTime ??= histogram.bind(failedDuration)).observe(seconds);
       },
     };
     this.bound.set(key, outcome);
