@@ -49,6 +49,7 @@ interface Instrumented {
 export class ContextsExplorer implements OnModuleInit {
   private readonly byClass = new Map<object, Instrumented[]>();
   private readonly metrics: ContextMetrics;
+  private readonly enabled: boolean;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -56,7 +57,8 @@ export class ContextsExplorer implements OnModuleInit {
     core: MonitoringCore,
   ) {
     this.metrics = core.contexts;
-    if (!core.options.contexts.enabled) return;
+    this.enabled = core.options.contexts.enabled;
+    if (!this.enabled) return;
     for (const wrapper of this.wrappers()) {
       const metatype = wrapper.metatype as { prototype?: object; name?: string } | null;
       if (!wrapper.inject && metatype?.prototype) this.instrumentClass(metatype as never);
@@ -64,6 +66,7 @@ export class ContextsExplorer implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    if (!this.enabled) return;
     for (const wrapper of this.wrappers()) {
       const instance = wrapper.instance as object | null | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
