@@ -5,9 +5,7 @@ import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
 import { Problems } from './config/problems';
 import { MonitoringCore } from './core/monitoring-core';
-import { hasContextPackage } from './contexts/context-packages';
 import { ContextsExplorer } from './contexts/contexts.explorer';
-import { ContextsInterceptor } from './contexts/contexts.interceptor';
 import { ObservabilityLifecycle } from './observability.lifecycle';
 import { resolveOptions } from './config/resolve-options';
 import { resolveErrorsOptions } from './errors/resolve-errors-options';
@@ -124,11 +122,7 @@ import type {
 export class ObservabilityModule extends ConfigurableModuleClass {
   /** Configures the module with static options (environment variables fill the rest). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return withCapabilities(
-      super.forRoot(options),
-      mayReportErrors(options),
-      mayTraceContexts(options),
-    );
+    return withCapabilities(super.forRoot(options), mayReportErrors(options));
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -136,11 +130,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    return withCapabilities(
-      super.forRootAsync(options),
-      mayReportErrors(undefined),
-      mayTraceContexts(undefined),
-    );
+    return withCapabilities(super.forRootAsync(options), mayReportErrors(undefined));
   }
 }
 
@@ -158,11 +148,7 @@ function fromCore<T>(
  * binds its routes from the resolved options (path, and none at all when nothing protects the
  * API), so `forRoot()` and `forRootAsync()` behave the same.
  */
-function withCapabilities(
-  definition: DynamicModule,
-  reportErrors: boolean,
-  traceContexts: boolean,
-): DynamicModule {
+function withCapabilities(definition: DynamicModule, reportErrors: boolean): DynamicModule {
   return {
     ...definition,
     controllers: [...(definition.controllers ?? []), createAlertsAdminController()],
@@ -172,8 +158,6 @@ function withCapabilities(
     providers: [
       ...(definition.providers ?? []),
       ...(reportErrors ? [{ provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor }] : []),
-      // Likewise the contexts interceptor: only when a package of those contexts is installed.
-      ...(traceContexts ? [{ provide: APP_INTERCEPTOR, useClass: ContextsInterceptor }] : []),
     ],
     imports: [...(definition.imports ?? []), HealthModule.register(), ObservabilityLoggingModule],
     exports: [...(definition.exports ?? []), HealthModule],
@@ -187,13 +171,4 @@ function withCapabilities(
  */
 function mayReportErrors(options: ObservabilityModuleOptions | undefined): boolean {
   return resolveErrorsOptions(options?.errors, process.env, new Problems()).enabled;
-}
-
-/**
- * Whether the contexts interceptor is registered: `contexts.enabled` is not `false` (async
- * options are known only later, where the interceptor checks it again) and one of the packages
- * of microservices, WebSockets or GraphQL is installed.
- */
-function mayTraceContexts(options: ObservabilityModuleOptions | undefined): boolean {
-  return options?.contexts?.enabled !== false && hasContextPackage();
 }

@@ -10,9 +10,8 @@
  */
 export interface ContextsOptions {
   /**
-   * Instrument microservice, WebSocket, GraphQL, scheduled and BullMQ processor handlers. The
-   * global interceptor that does it is registered only when `@nestjs/microservices`,
-   * `@nestjs/websockets` or `@nestjs/graphql` is installed, and returns at once for HTTP.
+   * Instrument microservice, WebSocket, GraphQL, scheduled and BullMQ processor handlers (spans
+   * and RED metrics). No interceptor is involved: HTTP requests pay nothing for it.
    * @default true
    */
   enabled?: boolean;

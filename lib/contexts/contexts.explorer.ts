@@ -1,24 +1,32 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { context as otelContext } from '@opentelemetry/api';
+import { loadOptional } from '../config/optional-module';
 import { MonitoringCore } from '../core/monitoring-core';
 import { jobSpanAttributes, jobTraceContext, type TracedJobLike } from '../queue/job-trace-context';
 import type { ContextMetrics } from './context-metrics';
-import { patternLabel } from './pattern-label';
+import { type GraphqlSchemaLike, instrumentGraphqlSchema } from './graphql-schema.instrumenter';
 import { instrumentMethod, type MethodRunner } from './instrumented-method';
-import { runTraced, SpanKind } from './traced-call';
+import { patternLabel } from './pattern-label';
+import { runTraced, type SpanSpec, SpanKind } from './traced-call';
 
-/** `@nestjs/schedule`'s metadata keys (read without loading the package). */
+// The packages' metadata keys, read without loading the packages.
+/** `@nestjs/microservices`: `@MessagePattern()`/`@EventPattern()` patterns of a method. */
+const PATTERN_METADATA = 'microservices:pattern';
+/** `@nestjs/websockets`: gateway class, `@SubscribeMessage()` method and its event. */
+const GATEWAY_METADATA = 'websockets:is_gateway';
+const MESSAGE_MAPPING_METADATA = 'websockets:message_mapping';
+const MESSAGE_METADATA = 'message';
+/** `@nestjs/graphql`: root type (`Query`, `Mutation`) and field name of a resolver method. */
+const RESOLVER_TYPE_METADATA = 'graphql:resolver_type';
+const RESOLVER_NAME_METADATA = 'graphql:resolver_name';
+/** `@nestjs/schedule`: kind and name of a scheduled method. */
 const SCHEDULER_TYPE = 'SCHEDULER_TYPE';
 const SCHEDULER_NAME = 'SCHEDULER_NAME';
 const SCHEDULE_CRON_OPTIONS = 'SCHEDULE_CRON_OPTIONS';
 const SCHEDULER_KINDS: Record<number, string> = { 1: 'cron', 2: 'timeout', 3: 'interval' };
-/** `@nestjs/websockets`' metadata keys: gateway class, `@SubscribeMessage()` method and event. */
-const GATEWAY_METADATA = 'websockets:is_gateway';
-const MESSAGE_MAPPING_METADATA = 'websockets:message_mapping';
-const MESSAGE_METADATA = 'message';
-/** `@nestjs/bullmq`'s `@Processor()` metadata key. */
+/** `@nestjs/bullmq`: `@Processor()` class. */
 const PROCESSOR_METADATA = 'bullmq:processor_metadata';
 
 const getMetadata = (key: string, target: object): unknown =>
@@ -33,35 +41,42 @@ interface Instrumented {
   readonly runner: MethodRunner;
 }
 
+type ClassLike = { prototype: object; name: string };
+
 /**
- * Instruments the WebSocket gateway handlers (`@SubscribeMessage()`), the scheduled methods
- * (`@Cron()`, `@Interval()`, `@Timeout()`) and the `@nestjs/bullmq` processors of the
- * application: each call gets a span (a new trace for a scheduled job; for a job, a child of
- * the trace it was enqueued in), gateway messages their RED metrics (`ws_messages_total`,
- * `ws_message_duration_seconds`) and scheduled runs theirs (`scheduled_job_runs_total`,
- * `scheduled_job_duration_seconds`).
+ * Instruments the application's handlers outside HTTP, without any interceptor (so HTTP
+ * requests pay nothing): microservice handlers (`@MessagePattern()`, `@EventPattern()`),
+ * WebSocket gateway handlers (`@SubscribeMessage()`), GraphQL root query and mutation fields,
+ * scheduled methods (`@Cron()`, `@Interval()`, `@Timeout()`) and `@nestjs/bullmq` processors.
+ * Each call gets a span (a new trace for a scheduled run; for a job, a child of the trace it
+ * was enqueued in) and, except jobs (the queue metrics measure them), its RED metrics.
  *
- * The class methods are wrapped while the application's providers are created, before Nest's
- * gateways, `@nestjs/schedule` and `@nestjs/bullmq` read them, whatever the order of the
- * modules; the instances are bound to this application in `onModuleInit`, before any call.
+ * Handler methods are wrapped while the application's providers are created, before
+ * microservices, gateways, `@nestjs/schedule` and `@nestjs/bullmq` read them, whatever the order
+ * of the modules; the instances are bound to this application in `onModuleInit`, before any
+ * call, so two applications sharing a class record into their own registries. The GraphQL
+ * schema is instrumented at bootstrap, once `@nestjs/graphql` has built it.
  */
 @Injectable()
-export class ContextsExplorer implements OnModuleInit {
+export class ContextsExplorer implements OnModuleInit, OnApplicationBootstrap {
   private readonly byClass = new Map<object, Instrumented[]>();
+  /** `query:video` to `VideoResolver.video`, for the span names of GraphQL root fields. */
+  private readonly graphqlHandlers = new Map<string, string>();
   private readonly metrics: ContextMetrics;
   private readonly enabled: boolean;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    private readonly moduleRef: ModuleRef,
     core: MonitoringCore,
   ) {
     this.metrics = core.contexts;
     this.enabled = core.options.contexts.enabled;
     if (!this.enabled) return;
     for (const wrapper of this.wrappers()) {
-      const metatype = wrapper.metatype as { prototype?: object; name?: string } | null;
-      if (!wrapper.inject && metatype?.prototype) this.instrumentClass(metatype as never);
+      const metatype = wrapper.metatype as ClassLike | null;
+      if (!wrapper.inject && metatype?.prototype) this.instrumentClass(metatype);
     }
   }
 
@@ -70,7 +85,7 @@ export class ContextsExplorer implements OnModuleInit {
     for (const wrapper of this.wrappers()) {
       const instance = wrapper.instance as object | null | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
-      const type = instance.constructor as { prototype: object; name: string } | undefined;
+      const type = instance.constructor as ClassLike | undefined;
       if (!type?.prototype) continue;
       // Factory and value providers are known by their instance only.
       const instrumented = this.byClass.get(type) ?? this.instrumentClass(type);
@@ -80,11 +95,28 @@ export class ContextsExplorer implements OnModuleInit {
     }
   }
 
+  /** Instruments the GraphQL schema `@nestjs/graphql` built in its `onModuleInit`. */
+  onApplicationBootstrap(): void {
+    if (!this.enabled || this.graphqlHandlers.size === 0) return;
+    try {
+      const graphql = loadOptional<{ GraphQLSchemaHost?: abstract new () => unknown }>(
+        '@nestjs/graphql',
+      );
+      if (!graphql?.GraphQLSchemaHost) return;
+      const host = this.moduleRef.get(graphql.GraphQLSchemaHost, { strict: false }) as {
+        schema?: GraphqlSchemaLike;
+      };
+      if (host?.schema) instrumentGraphqlSchema(host.schema, this.metrics, this.graphqlHandlers);
+    } catch {
+      // No GraphQL module in this application (or no schema host): nothing to instrument.
+    }
+  }
+
   private wrappers(): InstanceWrapper[] {
     return [...this.discovery.getProviders(), ...this.discovery.getControllers()];
   }
 
-  private instrumentClass(type: { prototype: object; name: string }): Instrumented[] {
+  private instrumentClass(type: ClassLike): Instrumented[] {
     const known = this.byClass.get(type);
     if (known) return known;
     const found: Instrumented[] = [];
@@ -94,17 +126,10 @@ export class ContextsExplorer implements OnModuleInit {
       for (const key of this.scanner.getAllMethodNames(proto)) {
         const method = (proto as Record<string, unknown>)[key];
         if (typeof method !== 'function') continue;
-        if (gateway && getMetadata(MESSAGE_MAPPING_METADATA, method) === true) {
-          const runners = instrumentMethod(proto, key);
-          const event = getMetadata(MESSAGE_METADATA, method);
-          if (runners) found.push({ runners, runner: this.gatewayRunner(type.name, key, event) });
-          continue;
-        }
-        const kind = SCHEDULER_KINDS[getMetadata(SCHEDULER_TYPE, method) as number];
-        if (!kind) continue;
+        const runner = this.runnerOf(type.name, key, method, gateway);
+        if (!runner) continue;
         const runners = instrumentMethod(proto, key);
-        if (runners)
-          found.push({ runners, runner: this.scheduledRunner(type.name, key, kind, method) });
+        if (runners) found.push({ runners, runner });
       }
       if (getMetadata(PROCESSOR_METADATA, type) !== undefined) {
         const runners = instrumentMethod(proto, 'process');
@@ -117,39 +142,77 @@ export class ContextsExplorer implements OnModuleInit {
     return found;
   }
 
-  private scheduledRunner(
+  /** The runner of a handler method, or `undefined` for any other method. */
+  private runnerOf(
     className: string,
     methodName: string,
-    kind: string,
     method: object,
-  ): MethodRunner {
-    const options = getMetadata(SCHEDULE_CRON_OPTIONS, method) as { name?: unknown } | undefined;
-    const declared = options?.name ?? getMetadata(SCHEDULER_NAME, method);
-    const job =
-      typeof declared === 'string' && declared !== '' ? declared : `${className}.${methodName}`;
-    const outcome = this.metrics.scheduled(job);
-    const spec = {
-      name: `${className}.${methodName}`,
-      kind: SpanKind.INTERNAL,
-      root: true,
-      attributes: { 'nestjs.schedule.job': job, 'nestjs.schedule.type': kind },
-    };
-    return (fn, self, args) =>
-      runTraced(spec, otelContext.active(), outcome, () => Reflect.apply(fn, self, args));
+    gateway: boolean,
+  ): MethodRunner | undefined {
+    const name = `${className}.${methodName}`;
+    if (gateway && getMetadata(MESSAGE_MAPPING_METADATA, method) === true) {
+      const event = patternLabel(getMetadata(MESSAGE_METADATA, method));
+      return this.runner(
+        {
+          name,
+          kind: SpanKind.SERVER,
+          attributes: {
+            'messaging.system': 'websocket',
+            'nestjs.gateway': className,
+            'nestjs.event': event,
+          },
+        },
+        this.metrics.ws(className, event),
+      );
+    }
+    const patterns = getMetadata(PATTERN_METADATA, method);
+    if (patterns !== undefined) {
+      // One pattern as it is; several as their JSON list.
+      const pattern = patternLabel(
+        Array.isArray(patterns) && patterns.length === 1 ? patterns[0] : patterns,
+      );
+      return this.runner(
+        {
+          name,
+          kind: SpanKind.SERVER,
+          attributes: {
+            'rpc.system': 'nestjs',
+            'rpc.service': className,
+            'rpc.method': methodName,
+            'nestjs.pattern': pattern,
+          },
+        },
+        this.metrics.rpc(pattern),
+      );
+    }
+    const rootType = getMetadata(RESOLVER_TYPE_METADATA, method);
+    const field = getMetadata(RESOLVER_NAME_METADATA, method);
+    if (rootType === 'Query' || rootType === 'Mutation') {
+      // Instrumented through the schema, which sees the operation. The field is named after
+      // the method unless the decorator names it.
+      const fieldName = typeof field === 'string' && field !== '' ? field : methodName;
+      this.graphqlHandlers.set(`${rootType.toLowerCase()}:${fieldName}`, name);
+      return undefined;
+    }
+    const kind = SCHEDULER_KINDS[getMetadata(SCHEDULER_TYPE, method) as number];
+    if (kind) {
+      const options = getMetadata(SCHEDULE_CRON_OPTIONS, method) as { name?: unknown } | undefined;
+      const declared = options?.name ?? getMetadata(SCHEDULER_NAME, method);
+      const job = typeof declared === 'string' && declared !== '' ? declared : name;
+      return this.runner(
+        {
+          name,
+          kind: SpanKind.INTERNAL,
+          root: true,
+          attributes: { 'nestjs.schedule.job': job, 'nestjs.schedule.type': kind },
+        },
+        this.metrics.scheduled(job),
+      );
+    }
+    return undefined;
   }
 
-  private gatewayRunner(className: string, methodName: string, declared: unknown): MethodRunner {
-    const event = patternLabel(declared);
-    const outcome = this.metrics.ws(className, event);
-    const spec = {
-      name: `${className}.${methodName}`,
-      kind: SpanKind.SERVER,
-      attributes: {
-        'messaging.system': 'websocket',
-        'nestjs.gateway': className,
-        'nestjs.event': event,
-      },
-    };
+  private runner(spec: SpanSpec, outcome: ReturnType<ContextMetrics['rpc']>): MethodRunner {
     return (fn, self, args) =>
       runTraced(spec, otelContext.active(), outcome, () => Reflect.apply(fn, self, args));
   }
