@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { context as otelContext } from '@opentelemetry/api';
+import { context as otelContext, SpanKind } from '@opentelemetry/api';
 import { loadOptional } from '../config/optional-module';
 import { MonitoringCore } from '../core/monitoring-core';
 import { jobSpanAttributes, jobTraceContext, type TracedJobLike } from '../queue/job-trace-context';
@@ -9,7 +9,7 @@ import type { ContextMetrics } from './context-metrics';
 import { type GraphqlSchemaLike, instrumentGraphqlSchema } from './graphql-schema.instrumenter';
 import { instrumentMethod, type MethodRunner } from './instrumented-method';
 import { patternLabel } from './pattern-label';
-import { runTraced, type SpanSpec, SpanKind } from './traced-call';
+import { runTraced, type SpanSpec } from './traced-call';
 
 // The packages' metadata keys, read without loading the packages.
 /** `@nestjs/microservices`: `@MessagePattern()`/`@EventPattern()` patterns of a method. */

@@ -1,6 +1,6 @@
-import { context as otelContext } from '@opentelemetry/api';
+import { context as otelContext, SpanKind } from '@opentelemetry/api';
 import type { ContextMetrics } from './context-metrics';
-import { runTraced, SpanKind } from './traced-call';
+import { runTraced } from './traced-call';
 
 type Resolve = (source: unknown, args: unknown, ctx: unknown, info: unknown) => unknown;
 

@@ -190,5 +190,3 @@ export function runTraced<T>(
   settle(span, outcome, start, false, undefined);
   return result;
 }
-
-export { SpanKind };

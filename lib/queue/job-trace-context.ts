@@ -1,5 +1,5 @@
-import { type Context, context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import { runTraced, SpanKind } from '../contexts/traced-call';
+import { type Context, context, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { runTraced } from '../contexts/traced-call';
 
 /** The parts of a BullMQ job the trace continuation reads. */
 export interface TracedJobLike {
