@@ -1,6 +1,5 @@
 import { BullModule, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Controller, Module } from '@nestjs/common';
-import { type INestMicroservice } from '@nestjs/common';
+import { Controller, type INestMicroservice, Module, Scope } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   type ClientProxy,
@@ -62,6 +61,15 @@ class OrdersController {
   }
 }
 
+/** A new instance per message. */
+@Controller({ scope: Scope.REQUEST })
+class SessionController {
+  @MessagePattern('whoami')
+  whoami(): string {
+    return 'guest';
+  }
+}
+
 @Processor('renders')
 class RenderProcessor extends WorkerHost {
   async process(job: Job<{ videoId: string }>): Promise<string> {
@@ -97,7 +105,7 @@ describeWithRedis('contexts: microservice (TCP) handlers and BullMQ trace contin
         BullModule.forRoot({ connection }),
         BullModule.registerQueue({ name: 'renders' }, { name: 'plain' }),
       ],
-      controllers: [OrdersController],
+      controllers: [OrdersController, SessionController],
       providers: [RenderProcessor],
     })
     class AppModule {}
@@ -183,6 +191,20 @@ describeWithRedis('contexts: microservice (TCP) handlers and BullMQ trace contin
     expect(exposition.types.rpc_request_duration_seconds).toBe('histogram');
     // The series that never happened are not there.
     expect(exposition.samples.filter((x) => x.name === 'rpc_requests_total')).toHaveLength(4);
+  });
+
+  it('records request-scoped handlers too', async () => {
+    expect(await firstValueFrom(client.send('whoami', {}))).toBe('guest');
+    expect(await firstValueFrom(client.send('whoami', {}))).toBe('guest');
+    const { exposition } = await scrape(app);
+    expect(
+      sampleValue(exposition, 'rpc_requests_total', {
+        service: 'orders',
+        pattern: 'whoami',
+        status: 'success',
+      }),
+    ).toBe(2);
+    expect(tracing.spans('SessionController.whoami')).toHaveLength(2);
   });
 
   it('starts one server span per message, named Class.method, with RPC attributes and status', () => {

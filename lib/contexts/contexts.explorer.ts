@@ -83,14 +83,19 @@ export class ContextsExplorer implements OnModuleInit, OnApplicationBootstrap {
   onModuleInit(): void {
     if (!this.enabled) return;
     for (const wrapper of this.wrappers()) {
+      const isStatic = wrapper.isDependencyTreeStatic() && !wrapper.isTransient;
+      const metatype = wrapper.metatype as ClassLike | null;
       const instance = wrapper.instance as object | null | undefined;
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
-      const type = instance.constructor as ClassLike | undefined;
-      if (!type?.prototype) continue;
+      // Request-scoped and transient classes get a new instance per request or consumer, so
+      // they are bound through their prototype.
+      const target = isStatic ? instance : wrapper.inject ? undefined : metatype?.prototype;
+      if (!target || typeof target !== 'object') continue;
       // Factory and value providers are known by their instance only.
+      const type = (isStatic ? target.constructor : metatype) as ClassLike | undefined;
+      if (!type?.prototype) continue;
       const instrumented = this.byClass.get(type) ?? this.instrumentClass(type);
       for (const { runners, runner } of instrumented) {
-        if (!runners.has(instance)) runners.set(instance, runner);
+        if (!runners.has(target)) runners.set(target, runner);
       }
     }
   }

@@ -16,7 +16,8 @@ const RUNNERS = new WeakMap<object, WeakMap<object, MethodRunner>>();
 /**
  * Wraps method `key` of `proto` (where it is defined, up the prototype chain) once, with a
  * `Proxy` that keeps `name`, `length` and every metadata key of the original, and returns the
- * runners of its instances: an instance with a runner is run through it, any other instance
+ * runners of its instances: an instance with a runner (or whose prototype has one: request-scoped
+ * and transient classes get a new instance per request) is run through it, any other instance
  * calls the method untouched. Each application binds its own instances, so two applications
  * sharing a class never record into each other.
  *
@@ -39,7 +40,10 @@ export function instrumentMethod(
   const runners = new WeakMap<object, MethodRunner>();
   const wrapped = new Proxy(original, {
     apply(fn, self, args) {
-      const runner = self && typeof self === 'object' ? runners.get(self as object) : undefined;
+      const runner =
+        self && typeof self === 'object'
+          ? (runners.get(self as object) ?? runners.get(Object.getPrototypeOf(self) as object))
+          : undefined;
       return runner ? runner(fn, self as object, args) : Reflect.apply(fn, self, args);
     },
   });
