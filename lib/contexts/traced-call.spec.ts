@@ -81,6 +81,7 @@ describe('runTraced', () => {
       },
     };
     expect(runTraced(spec, context.active(), broken, () => 'value')).toBe('value');
+    expect(tracing.spans('Jobs.run')).toHaveLength(1);
     await expect(runTraced(spec, context.active(), broken, async () => 'async')).resolves.toBe(
       'async',
     );

@@ -65,17 +65,19 @@ function settle(
   failed: boolean,
   error: unknown,
 ): void {
+  // Observability never fails the call it observes; the span ends even if recording fails.
   try {
     const seconds = (performance.now() - start) / 1000;
-    if (failed) {
-      outcome?.error(seconds);
-      failSpan(span, error);
-    } else {
-      outcome?.success(seconds);
-      span.end();
-    }
+    if (failed) outcome?.error(seconds);
+    else outcome?.success(seconds);
   } catch {
-    // Observability never fails the call it observes.
+    // counted nowhere: the registry itself failed
+  }
+  try {
+    if (failed) failSpan(span, error);
+    else span.end();
+  } catch {
+    // a broken tracing SDK
   }
 }
 
