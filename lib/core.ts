@@ -27,6 +27,8 @@ export type {
 export { TrackDuration } from './decorators/track-duration.decorator';
 export { CountCalls } from './decorators/count-calls.decorator';
 export { TrackJob } from './queue/track-job.decorator';
+export { traceJob, withTraceContext } from './queue/job-trace-context';
+export type { TracedJobLike, WithTraceContext } from './queue/job-trace-context';
 export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';
 export type { TrackJobOptions, QueueBacklog } from './queue/queue-metrics.types';
 export type { AIRequestEvent, ErrorSeverity, KpiEvent, KpiType } from './metrics/kpi.types';

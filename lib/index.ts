@@ -18,6 +18,9 @@ export type {
 export { MetricsServer } from './metrics/metrics-server.service';
 export { QueueMetricsService } from './queue/queue-metrics.service';
 export { TrackJob } from './queue/track-job.decorator';
+export { traceJob, withTraceContext } from './queue/job-trace-context';
+export type { TracedJobLike, WithTraceContext } from './queue/job-trace-context';
+export type { ContextsOptions } from './contexts/contexts-options.interface';
 export type {
   QueueBacklog,
   TrackJobOptions,

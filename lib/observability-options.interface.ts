@@ -1,4 +1,8 @@
 import type {
+  ContextsOptions,
+  ResolvedContextsOptions,
+} from './contexts/contexts-options.interface';
+import type {
   AlertingOptions,
   ResolvedAlertingOptions,
 } from './alerting/alerting-options.interface';
@@ -145,6 +149,8 @@ export interface ObservabilityModuleOptions {
   redact?: string[];
   /** HTTP RED metrics of the application's own server (Express or Fastify). */
   http?: HttpMetricsOptions;
+  /** Spans and RED metrics of microservice, WebSocket, GraphQL, scheduled and BullMQ handlers. */
+  contexts?: ContextsOptions;
   /**
    * Pushes the metrics to a Prometheus Pushgateway (short-lived jobs): `monitoring.push()`, and
    * at close with `pushOnExit`. `jobName` defaults to `service`; `url` to `PUSHGATEWAY_URL`,
@@ -168,5 +174,6 @@ export interface ResolvedObservabilityOptions {
   errors: ResolvedErrorsOptions;
   redact: string[];
   http: ResolvedHttpMetricsOptions;
+  contexts: ResolvedContextsOptions;
   pushgateway: ResolvedPushgatewayOptions | undefined;
 }

@@ -5,6 +5,7 @@ import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
 import { Problems } from './config/problems';
 import { MonitoringCore } from './core/monitoring-core';
+import { ContextsExplorer } from './contexts/contexts.explorer';
 import { ObservabilityLifecycle } from './observability.lifecycle';
 import { resolveOptions } from './config/resolve-options';
 import { resolveErrorsOptions } from './errors/resolve-errors-options';
@@ -97,6 +98,7 @@ import type {
     fromCore(ErrorTrackingService, (core) => core.errors),
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
+    ContextsExplorer,
     { provide: ALERTING_SERVICE_TOKEN, useExisting: AlertingService },
     AlertsAdminGuard,
     // The health `queues` indicator reads the backlog of every watched or hand-set queue.

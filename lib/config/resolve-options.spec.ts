@@ -8,6 +8,7 @@ describe('resolveOptions', () => {
       service: 'svc',
       environment: 'development',
       version: '1.2.3',
+      contexts: { enabled: true },
       metrics: {
         enabled: true,
         port: 9091,

@@ -6,6 +6,7 @@ import type {
 } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
 import { resolveAlertingOptions } from '../alerting/resolve-alerting-options';
+import { resolveContextsOptions } from '../contexts/resolve-contexts-options';
 import { resolveErrorsOptions } from '../errors/resolve-errors-options';
 import { resolveHealthOptions } from '../health/resolve-health-options';
 import { resolveHttpOptions } from '../http/resolve-http-options';
@@ -30,6 +31,7 @@ const ROOT_KEYS = optionKeys({
   redact: true,
   http: true,
   pushgateway: true,
+  contexts: true,
 } satisfies Record<keyof ObservabilityModuleOptions, true>);
 
 function readPackageJson(): { name?: unknown; version?: unknown } {
@@ -74,6 +76,7 @@ export function resolveOptions(
   const queues = resolveQueueOptions(options.get('queues'), problems);
   const logging = resolveLoggingOptions(options.get('logging'), env, problems);
   const errors = resolveErrorsOptions(options.get('errors'), env, problems);
+  const contexts = resolveContextsOptions(options.get('contexts'), problems);
   const redact = resolveRedact(options.get('redact'), problems);
   const http = resolveHttpOptions(options.get('http'), problems, {
     metricsPath: metrics.path,
@@ -107,5 +110,6 @@ export function resolveOptions(
     errors,
     redact,
     http,
+    contexts,
   };
 }

@@ -1,4 +1,5 @@
 import { AlertingService } from '../alerting/alerting.service';
+import { ContextMetrics } from '../contexts/context-metrics';
 import { MethodBinder } from '../decorators/method-binder';
 import { ErrorTrackingService } from '../errors/error-tracking.service';
 import { HttpMetrics } from '../http/http-metrics';
@@ -53,6 +54,8 @@ export class MonitoringCore {
   readonly server: MetricsServer;
   readonly binder: MethodBinder;
   readonly http: HttpMetrics;
+  /** RED metrics of microservice, WebSocket, GraphQL and scheduled handlers. */
+  readonly contexts: ContextMetrics;
   /** The Pushgateway client, when `pushgateway` is configured. */
   readonly pusher: PushgatewayClient | undefined;
   private closing: Promise<void> | undefined;
@@ -77,6 +80,7 @@ export class MonitoringCore {
     this.server = new MetricsServer(options, this.registry, log);
     this.binder = new MethodBinder(this.registry, this.queues);
     this.http = new HttpMetrics(options, this.registry);
+    this.contexts = new ContextMetrics(this.registry, options.metrics.enabled);
     this.pusher = options.pushgateway
       ? new PushgatewayClient(this.registry.registry, options.pushgateway)
       : undefined;
