@@ -1,6 +1,6 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
-import { PromQL, quantile, successRatio } from './promql.builder';
+import { partRatio, PromQL, quantile, successRatio, sumOrZero } from './promql.builder';
 
 /** The Grafana panel types the dashboards use. */
 export type PanelType = 'stat' | 'timeseries' | 'gauge' | 'barchart';
@@ -69,7 +69,7 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         type: 'timeseries',
         unit: 'reqps',
         targets: (q) => [
-          { expr: `sum(rate(${q.sel(M.httpRequests)}[5m]))`, legendFormat: 'Total' },
+          { expr: sumOrZero(`rate(${q.sel(M.httpRequests)}[5m])`), legendFormat: 'Total' },
           {
             expr: by('service', `rate(${q.sel(M.httpRequests)}[5m])`),
             legendFormat: '{{service}}',
@@ -81,9 +81,9 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         type: 'timeseries',
         unit: 'short',
         targets: (q) => [
-          { expr: `sum(rate(${q.sel(M.errors)}[5m]))`, legendFormat: 'Total Errors' },
+          { expr: sumOrZero(`rate(${q.sel(M.errors)}[5m])`), legendFormat: 'Total Errors' },
           {
-            expr: `sum(rate(${q.sel(M.errors, '', 'severity="critical"')}[5m]))`,
+            expr: sumOrZero(`rate(${q.sel(M.errors, '', 'severity="critical"')}[5m])`),
             legendFormat: 'Critical',
           },
         ],
@@ -100,14 +100,23 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         ],
       },
       {
+        title: 'P99 Response Time',
+        type: 'timeseries',
+        unit: 's',
+        targets: (q) => [
+          {
+            expr: quantile(0.99, q.sel(M.httpRequestDuration, '_bucket'), ['route']),
+            legendFormat: '{{route}}',
+          },
+        ],
+      },
+      {
         title: 'HTTP 5xx Ratio',
         type: 'timeseries',
         unit: 'percent',
         targets: (q) => [
           {
-            expr:
-              `sum(rate(${q.sel(M.httpRequests, '', 'status_code=~"5.."')}[5m])) / ` +
-              `sum(rate(${q.sel(M.httpRequests)}[5m])) * 100`,
+            expr: `${partRatio(q.sel(M.httpRequests, '', 'status_code=~"5.."'), q.sel(M.httpRequests))} * 100`,
             legendFormat: '5xx',
           },
         ],
@@ -170,19 +179,19 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         title: 'Total Generations',
         type: 'stat',
         unit: 'short',
-        targets: (q) => [{ expr: `sum(${q.sel(M.generationSuccess)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.generationSuccess)) }],
       },
       {
         title: 'Tokens Spent',
         type: 'stat',
         unit: 'short',
-        targets: (q) => [{ expr: `sum(${q.sel(M.tokenSpend)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.tokenSpend)) }],
       },
       {
         title: 'Successful Payments',
         type: 'stat',
         unit: 'short',
-        targets: (q) => [{ expr: `sum(${q.sel(M.paymentConversions)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.paymentConversions)) }],
       },
       {
         title: 'Token Spend Rate',
@@ -190,7 +199,10 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         unit: 'short',
         description: 'Tokens per hour.',
         targets: (q) => [
-          { expr: `sum(rate(${q.sel(M.tokenSpend)}[1h])) * 3600`, legendFormat: 'Tokens/hour' },
+          {
+            expr: `${sumOrZero(`rate(${q.sel(M.tokenSpend)}[1h])`)} * 3600`,
+            legendFormat: 'Tokens/hour',
+          },
         ],
       },
       {
@@ -199,7 +211,7 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         unit: 'short',
         targets: (q) => [
           {
-            expr: `sum(increase(${q.sel(M.paymentConversions)}[24h]))`,
+            expr: sumOrZero(`increase(${q.sel(M.paymentConversions)}[24h])`),
             legendFormat: 'Last 24h',
           },
           {
@@ -230,8 +242,15 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         title: 'Active Jobs',
         type: 'timeseries',
         unit: 'short',
+        description:
+          'Jobs being processed: the count read from a watched BullMQ queue (every watcher reads the same queue, hence max), else the sum of the jobs the processes run (@TrackJob and hand-recorded jobs).',
         targets: (q) => [
-          { expr: by('queue_name', q.sel(M.activeJobs)), legendFormat: '{{queue_name}}' },
+          {
+            expr:
+              `max by (queue_name) (${q.sel(M.queueJobs, '', 'state="active"')}) or ` +
+              by('queue_name', q.sel(M.activeJobs)),
+            legendFormat: '{{queue_name}}',
+          },
         ],
       },
       {
@@ -309,14 +328,14 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         type: 'stat',
         unit: 'currencyUSD',
         description: 'Cost of AI provider requests since the processes started.',
-        targets: (q) => [{ expr: `sum(${q.sel(M.aiCost)}) / 100` }],
+        targets: (q) => [{ expr: `${sumOrZero(q.sel(M.aiCost))} / 100` }],
       },
       {
         title: 'Token Cost (USD)',
         type: 'stat',
         unit: 'currencyUSD',
         description: 'Cost of tokens from the pricing table since the processes started.',
-        targets: (q) => [{ expr: `sum(${q.sel(M.tokenCost)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.tokenCost)) }],
       },
       {
         title: 'AI Cost Rate vs Baseline',
