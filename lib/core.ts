@@ -34,3 +34,8 @@ export type { AlertingService } from './alerting/alerting.service';
 export type { Alert, AlertInput, AlertSeverity } from './alerting/alert.types';
 export type { AlertChannel } from './alerting/channels/alert-channel.interface';
 export type { ErrorContext } from './errors/error-tracking.types';
+export { ReportService } from './reports/report.service';
+export type { ReportServiceSettings } from './reports/report.service';
+export type { ReportRangeInput } from './reports/report-range';
+export type { Report, ReportKind } from './reports/report.types';
+export type { ReportsOptions } from './reports/reports-options.interface';

@@ -10,6 +10,7 @@ import type {
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
 import type { PushgatewayOptions, ResolvedPushgatewayOptions } from './metrics/pushgateway';
+import type { ReportsOptions, ResolvedReportsOptions } from './reports/reports-options.interface';
 import type {
   HttpMetricsOptions,
   ResolvedHttpMetricsOptions,
@@ -152,6 +153,12 @@ export interface ObservabilityModuleOptions {
    * @default undefined (no Pushgateway)
    */
   pushgateway?: Omit<PushgatewayOptions, 'url' | 'jobName'> & { url?: string; jobName?: string };
+  /**
+   * Overview, business and performance reports over a time range (JSON or CSV), answered by
+   * Prometheus when `PROMETHEUS_URL` is set. See docs/reports.md.
+   * @default { enabled: false }
+   */
+  reports?: ReportsOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -169,4 +176,5 @@ export interface ResolvedObservabilityOptions {
   redact: string[];
   http: ResolvedHttpMetricsOptions;
   pushgateway: ResolvedPushgatewayOptions | undefined;
+  reports: ResolvedReportsOptions;
 }

@@ -1,3 +1,4 @@
+import type { ReportService } from '../reports/report.service';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AlertingService } from '../alerting/alerting.service';
@@ -75,6 +76,15 @@ export class Monitoring {
   /** The prom-client registry of this instance (for exporters and advanced use). */
   get registry(): Registry {
     return this.core.registry.registry;
+  }
+
+  /**
+   * The overview (`dashboard`), `business-intelligence` and `performance` reports:
+   * `await monitoring.reports.report('performance', { since: '24h' })`. From Prometheus when
+   * `reports.prometheusUrl` (`PROMETHEUS_URL`) is set, else from this process since it started.
+   */
+  get reports(): ReportService {
+    return this.core.reports;
   }
 
   /** The port the metrics server listens on, once started. */
