@@ -125,8 +125,17 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         title: 'Requests In Progress',
         type: 'timeseries',
         unit: 'short',
+        description:
+          'Requests in flight at each scrape; 0 for a route that served requests but had none in flight at any scrape yet.',
+        // The gauge gets a route's series at the first scrape that finds one of its requests in
+        // flight: until then the route reads 0 from its request counter.
         targets: (q) => [
-          { expr: by('route', q.sel(M.httpRequestsInProgress)), legendFormat: '{{route}}' },
+          {
+            expr:
+              `${by('route', q.sel(M.httpRequestsInProgress))} or ` +
+              `${by('route', q.sel(M.httpRequests))} * 0`,
+            legendFormat: '{{route}}',
+          },
         ],
       },
       {

@@ -37,14 +37,29 @@ function labelsOf(metric: Record<string, string> | undefined): Record<string, st
  * time, each bounded by a timeout. Errors name the server (credentials masked) and the query.
  */
 export class PrometheusApiClient {
+  private readonly endpoint: string;
+  private readonly authorization: string | undefined;
+
   /**
-   * @param baseUrl e.g. `http://prometheus:9090` (a path prefix such as `/prom` is kept)
+   * @param baseUrl e.g. `http://prometheus:9090` (a path prefix such as `/prom` is kept);
+   *   credentials in it (`http://user:password@host`) are sent as HTTP Basic authentication
    * @param timeoutMs longest wait for one query
    */
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    const url = new URL(baseUrl);
+    this.authorization =
+      url.username || url.password
+        ? `Basic ${Buffer.from(
+            `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`,
+          ).toString('base64')}`
+        : undefined;
+    url.username = '';
+    url.password = '';
+    this.endpoint = `${url.toString().replace(/\/+$/, '')}/api/v1/query`;
+  }
 
   /** Evaluates `expr` at `time` (Unix seconds): an instant vector. */
   async vector(expr: string, time: number): Promise<VectorSeries[]> {
@@ -68,9 +83,12 @@ export class PrometheusApiClient {
     const where = maskUrl(this.baseUrl);
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}/api/v1/query`, {
+      response = await fetch(this.endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        },
         body: new URLSearchParams({ query: expr, time: String(time) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

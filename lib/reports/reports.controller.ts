@@ -55,10 +55,16 @@ export function createReportsController(): Type<unknown> {
       private readonly core: MonitoringCore,
       @Inject(OBSERVABILITY_OPTIONS) { reports }: ResolvedObservabilityOptions,
     ) {
-      if (!reports.enabled) return;
       const base = reports.path.replace(/\/+$/, '');
       for (const [handler, path] of ROUTES) {
         const target = ReportsController.prototype[handler];
+        // One module definition may boot several applications (tests, a CLI and a server):
+        // an earlier boot's routes must not survive into one where reports are disabled.
+        if (!reports.enabled) {
+          Reflect.deleteMetadata(PATH_METADATA, target);
+          Reflect.deleteMetadata(METHOD_METADATA, target);
+          continue;
+        }
         Reflect.defineMetadata(PATH_METADATA, `${base}/${path}`, target);
         Reflect.defineMetadata(METHOD_METADATA, RequestMethod.GET, target);
       }
