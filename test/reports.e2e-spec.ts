@@ -405,3 +405,86 @@ describe('reports without Prometheus', () => {
     expect((await get(`${await app.getUrl()}/reports/performance`)).status).toBe(404);
   });
 });
+
+describeWithBinaries(['prometheus'], 'reports across a restart of the application', () => {
+  let app: INestApplication | undefined;
+  let gate: ScrapeGate;
+  let prometheus: PrometheusServer;
+  let dir: string;
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await gate?.stop();
+    await app?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const chat = async (base: string, userId: string) =>
+    (
+      await fetch(`${base}/bot/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId, text: 'Hello!' }),
+      })
+    ).status;
+
+  it('counts what each run of the process did, the counters restarting from 0 in between', async () => {
+    const metricsPort = String(await freePort());
+    app = await bootSampleApp({ METRICS_PORT: metricsPort });
+    gate = await ScrapeGate.start(`http://127.0.0.1:${metricsPort}`);
+    dir = mkdtempSync(join(tmpdir(), 'reports-restart-'));
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: ${SERVICE}\n    static_configs:\n      - targets: ['${gate.target}']\n`,
+    );
+    prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'));
+    const generations = `sum(generation_success_total{service="${SERVICE}"})`;
+
+    // First run: 3 generations, scraped; then the process stops (a scrape or more fails).
+    let base = await app.getUrl();
+    expect([await chat(base, 'a'), await chat(base, 'b'), await chat(base, 'c')]).toEqual([
+      200, 200, 200,
+    ]);
+    await prometheus.waitFor(generations, (s) => s.length === 1 && s[0].value === 3);
+    await app.close();
+    app = undefined;
+    await prometheus.waitFor(`up{job="${SERVICE}"}`, (s) => s.length === 1 && s[0].value === 0);
+
+    // Second run on the same metrics port: 2 more, counted from 0 again.
+    app = await bootSampleApp({ METRICS_PORT: metricsPort });
+    base = await app.getUrl();
+    expect([await chat(base, 'd'), await chat(base, 'e')]).toEqual([200, 200]);
+    await prometheus.waitFor(generations, (s) => s.length === 1 && s[0].value === 2);
+    await prometheus.waitFor(
+      `sum(http_requests_total{service="${SERVICE}"})`,
+      (s) => s.length === 1 && s[0].value === 2,
+    );
+    const end = Math.ceil(Date.now() / 1000);
+    const scrapes = gate.scrapes;
+    await prometheus.waitFor('vector(1)', () => gate.scrapes > scrapes + 1);
+
+    const { code, out, err } = await cli(
+      '--prometheus',
+      prometheus.url,
+      '--since',
+      '10m',
+      '--end',
+      String(end),
+      '--service',
+      SERVICE,
+    );
+    expect([code, err]).toEqual([0, '']);
+    const reports = JSON.parse(out);
+    expect(reports.dashboard.business_metrics.generations).toEqual({
+      succeeded: 5,
+      failed: 0,
+      success_rate: 100,
+    });
+    expect(reports.performance.routes.map((r: any) => [r.route, r.requests])).toEqual([
+      ['/bot/messages', 5],
+    ]);
+    // The scrapes that failed while the process was down count against its uptime.
+    expect(reports.performance.summary.uptime).toBeGreaterThan(0);
+    expect(reports.performance.summary.uptime).toBeLessThan(100);
+  }, 90_000);
+});
