@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReportService } from 'nestjs-observability';
+import { createMonitoring } from '../lib/core';
 import { MetricsRegistry } from '../lib/metrics/metrics-registry';
 import { main } from '../lib/monitoring-artifacts/generate.command';
 import { reportsToCsv } from '../lib/reports/report-csv';
 import { AppModule } from '../sample-app/src/app.module';
 import { freePort } from './utils/free-port';
+import { ADAPTERS } from './utils/http-apps';
 import { metricsUrl } from './utils/metrics-client';
 import { describeWithBinaries, PrometheusServer } from './utils/prometheus';
 import { ScrapeGate } from './utils/scrape-gate';
@@ -23,7 +25,10 @@ const TOKEN = 'reports-test-token-0123456789';
 const SERVICE = 'sample-api';
 
 /** Boots the sample app with its metrics server on a free port and `env` applied. */
-async function bootSampleApp(env: Record<string, string>): Promise<INestApplication> {
+async function bootSampleApp(
+  env: Record<string, string>,
+  adapter: (typeof ADAPTERS)[number][1] = ADAPTERS[0][1],
+): Promise<INestApplication> {
   const saved = process.env;
   process.env = { ...saved, METRICS_PORT: '0', ...env };
   // Settings of the developer's shell must not change metric names, targets or tokens.
@@ -32,7 +37,7 @@ async function bootSampleApp(env: Record<string, string>): Promise<INestApplicat
   }
   if (!('ALERT_ADMIN_TOKEN' in env)) delete process.env.ALERT_ADMIN_TOKEN;
   try {
-    const app = await NestFactory.create(AppModule, { logger: false });
+    const app = await NestFactory.create(AppModule, adapter() as never, { logger: false });
     await app.listen(0, '127.0.0.1');
     return app;
   } finally {
@@ -358,7 +363,7 @@ describeWithBinaries(['prometheus'], 'reports from a real Prometheus', () => {
   });
 });
 
-describe('reports without Prometheus', () => {
+describe.each(ADAPTERS)('reports without Prometheus (%s)', (_name, adapter) => {
   let app: INestApplication | undefined;
 
   afterEach(async () => {
@@ -367,7 +372,7 @@ describe('reports without Prometheus', () => {
   });
 
   it('answer what the process knows, since it started, and name what needs Prometheus', async () => {
-    app = await bootSampleApp({ REPORTS_ENABLED: 'true', ALERT_ADMIN_TOKEN: TOKEN });
+    app = await bootSampleApp({ REPORTS_ENABLED: 'true', ALERT_ADMIN_TOKEN: TOKEN }, adapter);
     const base = await app.getUrl();
     const sent = await drive(base);
     const performance = (await get(`${base}/reports/performance?since=24h`, TOKEN)).json;
@@ -383,6 +388,11 @@ describe('reports without Prometheus', () => {
       ['/bot/messages', 4],
       ['/payments', 3],
     ]);
+    const csv = await get(`${base}/reports/performance?format=csv`, TOKEN);
+    expect(csv.type).toBe('text/csv; charset=utf-8');
+    expect(csv.text.split('\r\n')).toContain(
+      'performance,routes.requests,method=POST;route=/bot/messages,4',
+    );
     const overview = (await get(`${base}/reports/dashboard`, TOKEN)).json;
     expect(overview.business_metrics).toMatchObject({
       generations: { succeeded: 3, failed: 1, success_rate: 75 },
@@ -398,10 +408,10 @@ describe('reports without Prometheus', () => {
   });
 
   it('serves no route unless reports.enabled, and none without an admin token or guard', async () => {
-    app = await bootSampleApp({ ALERT_ADMIN_TOKEN: TOKEN });
+    app = await bootSampleApp({ ALERT_ADMIN_TOKEN: TOKEN }, adapter);
     expect((await get(`${await app.getUrl()}/reports/performance`, TOKEN)).status).toBe(404);
     await app.close();
-    app = await bootSampleApp({ REPORTS_ENABLED: 'true' });
+    app = await bootSampleApp({ REPORTS_ENABLED: 'true' }, adapter);
     expect((await get(`${await app.getUrl()}/reports/performance`)).status).toBe(404);
   });
 });
@@ -487,4 +497,31 @@ describeWithBinaries(['prometheus'], 'reports across a restart of the applicatio
     expect(reports.performance.summary.uptime).toBeGreaterThan(0);
     expect(reports.performance.summary.uptime).toBeLessThan(100);
   }, 90_000);
+});
+
+describe('monitoring.reports without Nest', () => {
+  it('answers the same reports from the framework-free core', async () => {
+    const monitoring = createMonitoring({
+      service: 'bot',
+      metrics: { port: 0, host: '127.0.0.1' },
+      logging: { level: 'error' },
+    });
+    try {
+      monitoring.trackKPI({ type: 'generation_success', data: { type: 'text' } });
+      monitoring.trackKPI({ type: 'generation_success', data: { type: 'text' } });
+      monitoring.trackKPI({
+        type: 'generation_failure',
+        data: { type: 'text', errorType: 'timeout' },
+      });
+      const report = await monitoring.reports.report('dashboard', { since: '1h' });
+      expect(report).toMatchObject({ report: 'dashboard', source: 'process', service: 'bot' });
+      expect((report.business_metrics as any).generations).toEqual({
+        succeeded: 2,
+        failed: 1,
+        success_rate: (2 / 3) * 100,
+      });
+    } finally {
+      await monitoring.close();
+    }
+  });
 });
