@@ -36,6 +36,8 @@ export type { AlertChannel } from './alerting/channels/alert-channel.interface';
 export type { ErrorContext } from './errors/error-tracking.types';
 export { ReportService } from './reports/report.service';
 export type { ReportServiceSettings } from './reports/report.service';
+export { ReportRangeError } from './reports/report-range';
 export type { ReportRangeInput } from './reports/report-range';
+export { PrometheusApiError } from './reports/prometheus-api.client';
 export type { Report, ReportKind } from './reports/report.types';
 export type { ReportsOptions } from './reports/reports-options.interface';
