@@ -1,9 +1,14 @@
-import type { CommandOutput } from '../monitoring-artifacts/generate.command';
 import { PrometheusApiError } from './prometheus-api.client';
 import { reportsToCsv } from './report-csv';
 import { ReportRangeError, type ReportRangeInput } from './report-range';
 import { ReportService } from './report.service';
 import { REPORT_KINDS, type Report, type ReportKind } from './report.types';
+
+/** Where the command writes (the same shape as the generate command's output). */
+export interface ReportCommandOutput {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
 
 /** `nestjs-observability report --help`. */
 export const REPORT_USAGE = [
@@ -65,7 +70,7 @@ function parse(args: string[]): Record<string, string> | 'help' {
  */
 export async function reportMain(
   args: string[],
-  output: CommandOutput,
+  output: ReportCommandOutput,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
   try {
