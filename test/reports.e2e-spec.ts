@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReportService } from 'nestjs-observability';
@@ -522,6 +524,46 @@ describe('monitoring.reports without Nest', () => {
       });
     } finally {
       await monitoring.close();
+    }
+  });
+});
+
+describe('reports when Prometheus fails', () => {
+  it('answers 502 from the API and exits 1 from the CLI, saying why', async () => {
+    // A server that accepts the query and never answers.
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const { port } = hanging.address() as AddressInfo;
+    const closed = await freePort();
+    const app = await bootSampleApp({
+      REPORTS_ENABLED: 'true',
+      ALERT_ADMIN_TOKEN: TOKEN,
+      PROMETHEUS_URL: `http://127.0.0.1:${closed}`,
+    });
+    try {
+      const answer = await get(`${await app.getUrl()}/reports/dashboard`, TOKEN);
+      expect(answer.status).toBe(502);
+      expect(answer.json.message).toBe(
+        `Prometheus at http://127.0.0.1:${closed} cannot be reached: connect ECONNREFUSED 127.0.0.1:${closed}.`,
+      );
+      const slow = await cli(
+        '--prometheus',
+        `http://127.0.0.1:${port}`,
+        '--timeout-ms',
+        '200',
+        '--report',
+        'performance',
+      );
+      expect(slow.code).toBe(1);
+      expect(slow.err).toMatch(
+        new RegExp(
+          `^Prometheus at http://127\\.0\\.0\\.1:${port} did not answer within 200 ms \\(query .+\\)\\.$`,
+        ),
+      );
+    } finally {
+      await app.close();
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
     }
   });
 });

@@ -93,11 +93,13 @@ export class PrometheusApiClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      const cause = error as Error;
+      const failure = error as Error & { cause?: { message?: string } };
+      // fetch() says "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is its cause.
+      const reason = failure?.cause?.message ?? failure?.message ?? String(error);
       throw new PrometheusApiError(
-        cause?.name === 'TimeoutError'
+        failure?.name === 'TimeoutError'
           ? `Prometheus at ${where} did not answer within ${this.timeoutMs} ms (query ${expr}).`
-          : `Prometheus at ${where} cannot be reached: ${cause?.message ?? String(error)}.`,
+          : `Prometheus at ${where} cannot be reached: ${maskUrl(reason)}.`,
       );
     }
     let answer: ApiAnswer;
