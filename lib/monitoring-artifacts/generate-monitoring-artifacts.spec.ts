@@ -256,6 +256,20 @@ describe('generateMonitoringArtifacts', () => {
     ]);
     expect(rulesOf(all.recording).length - rulesOf(some.recording).length).toBe(2);
     expect(ALERT_NAMES).toHaveLength(14);
+    // A panel that only falls back on a disabled metric stays, without the fallback.
+    const panel = (g: Generated, title: string) =>
+      g.dashboards.flatMap((d) => d.panels).find((p: any) => p.title === title).targets[0].expr;
+    expect(panel(some, 'Requests In Progress')).toBe(
+      'sum by (route) (http_requests_in_progress{service=~"$service"})',
+    );
+    const noBacklog = await generate({ metrics: { queue_jobs: { enabled: false } } });
+    expect(panel(noBacklog, 'Active Jobs')).toBe(
+      'sum by (queue_name) (active_jobs_total{service=~"$service"})',
+    );
+    expect(panel(all, 'Active Jobs')).toBe(
+      'max by (queue_name) (queue_jobs{service=~"$service",state="active"}) or ' +
+        'sum by (queue_name) (active_jobs_total{service=~"$service"})',
+    );
   });
 
   it('builds Grafana 10 dashboards with a Prometheus datasource and a service variable', async () => {

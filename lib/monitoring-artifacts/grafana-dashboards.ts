@@ -1,4 +1,4 @@
-import { MetricCatalog as M } from '../metrics/metric-catalog';
+import { MetricCatalog as M, type MetricDefinition } from '../metrics/metric-catalog';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { partRatio, PromQL, quantile, successRatio, sumOrZero } from './promql.builder';
 
@@ -21,7 +21,14 @@ interface PanelDefinition {
   readonly thresholds?: readonly { color: string; value: number | null }[];
   readonly min?: number;
   readonly max?: number;
-  readonly targets: (q: PromQL) => TargetDefinition[];
+  /**
+   * The panel's queries. A panel reading a disabled metric is left out, so a query that merely
+   * improves on another metric asks `enabled` first.
+   */
+  readonly targets: (
+    q: PromQL,
+    enabled: (metric: MetricDefinition) => boolean,
+  ) => TargetDefinition[];
 }
 
 /** One dashboard as data. */
@@ -129,11 +136,12 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
           'Requests in flight at each scrape; 0 for a route that served requests but had none in flight at any scrape yet.',
         // The gauge gets a route's series at the first scrape that finds one of its requests in
         // flight: until then the route reads 0 from its request counter.
-        targets: (q) => [
+        targets: (q, enabled) => [
           {
-            expr:
-              `${by('route', q.sel(M.httpRequestsInProgress))} or ` +
-              `${by('route', q.sel(M.httpRequests))} * 0`,
+            expr: enabled(M.httpRequests)
+              ? `${by('route', q.sel(M.httpRequestsInProgress))} or ` +
+                `${by('route', q.sel(M.httpRequests))} * 0`
+              : by('route', q.sel(M.httpRequestsInProgress)),
             legendFormat: '{{route}}',
           },
         ],
@@ -253,11 +261,12 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         unit: 'short',
         description:
           'Jobs being processed: the count read from a watched BullMQ queue (every watcher reads the same queue, hence max), else the sum of the jobs the processes run (@TrackJob and hand-recorded jobs).',
-        targets: (q) => [
+        targets: (q, enabled) => [
           {
-            expr:
-              `max by (queue_name) (${q.sel(M.queueJobs, '', 'state="active"')}) or ` +
-              by('queue_name', q.sel(M.activeJobs)),
+            expr: enabled(M.queueJobs)
+              ? `max by (queue_name) (${q.sel(M.queueJobs, '', 'state="active"')}) or ` +
+                by('queue_name', q.sel(M.activeJobs))
+              : by('queue_name', q.sel(M.activeJobs)),
             legendFormat: '{{queue_name}}',
           },
         ],
@@ -503,7 +512,7 @@ export function buildDashboards(options: ResolvedMonitoringArtifactsOptions): Ge
   return DASHBOARD_DEFINITIONS.map((dashboard) => {
     const panels = dashboard.panels.flatMap((panel) => {
       const q = dashboardQuery(options);
-      const targets = panel.targets(q);
+      const targets = panel.targets(q, (metric) => !options.disabledMetrics.has(metric.name));
       return [...q.used].some((metric) => options.disabledMetrics.has(metric))
         ? []
         : [{ panel, targets }];
