@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReportService } from 'nestjs-observability';
+import { CustomMetricsService, ReportService } from 'nestjs-observability';
 import { createMonitoring } from '../lib/core';
 import { MetricsRegistry } from '../lib/metrics/metrics-registry';
 import { main } from '../lib/monitoring-artifacts/generate.command';
@@ -151,7 +151,27 @@ describeWithBinaries(['prometheus'], 'reports from a real Prometheus', () => {
     prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'), port);
     // A first scrape before the traffic, so the range starts with the target up.
     await prometheus.waitFor(`up{job="${SERVICE}"}`, (s) => s.length === 1 && s[0].value === 1);
-    sent = await gate.batch(() => drive(base));
+    // Business metrics an application records itself, under the names the report reads.
+    const custom = app.get(CustomMetricsService);
+    const revenue = custom.createCounter({
+      name: 'revenue_total',
+      help: 'Revenue by plan and currency.',
+      labelNames: ['plan_type', 'currency'],
+    });
+    const subscriptions = custom.createGauge({
+      name: 'subscriptions_active',
+      help: 'Active subscriptions by plan.',
+      labelNames: ['plan_type'],
+    });
+    sent = await gate.batch(async () => {
+      revenue.inc({ plan_type: 'professional', currency: 'usd' }, 29.99);
+      revenue.inc({ plan_type: 'professional', currency: 'usd' }, 29.99);
+      revenue.inc({ plan_type: 'starter', currency: 'usd' }, 9);
+      revenue.inc({ plan_type: 'starter', currency: 'eur' }, 8.5);
+      subscriptions.set({ plan_type: 'professional' }, 2);
+      subscriptions.set({ plan_type: 'starter' }, 5);
+      return drive(base);
+    });
     await prometheus.waitFor(
       `payment_failures_total{service="${SERVICE}"}`,
       (s) => s.length === 1 && s[0].value === 1,
@@ -245,9 +265,25 @@ describeWithBinaries(['prometheus'], 'reports from a real Prometheus', () => {
     expect(business).toMatchObject({
       report: 'business-intelligence',
       source: 'prometheus',
-      // The sample app records none of these: each says so instead of failing.
-      revenue: 'no data',
-      subscriptions: 'no data',
+      revenue: {
+        by_currency: [
+          { currency: 'usd', amount: 29.99 + 29.99 + 9 },
+          { currency: 'eur', amount: 8.5 },
+        ],
+        by_plan: [
+          { plan_type: 'professional', currency: 'usd', amount: 29.99 + 29.99 },
+          { plan_type: 'starter', currency: 'usd', amount: 9 },
+          { plan_type: 'starter', currency: 'eur', amount: 8.5 },
+        ],
+      },
+      subscriptions: {
+        active: 7,
+        by_plan: [
+          { plan_type: 'starter', active: 5 },
+          { plan_type: 'professional', active: 2 },
+        ],
+      },
+      // Nothing records these: each says so instead of failing.
       feature_usage: 'no data',
       users: { active: 4, by_period: 'no data' },
       payments: {

@@ -1,9 +1,6 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
 
-/**
- * The metric names (without prefix) the reports read, in one place. The business metrics are
- * not in the built-in catalog: a report field whose metric has no series says "no data".
- */
+/** The built-in metrics (names without prefix) the reports read. */
 export const REPORT_METRICS = {
   httpRequests: M.httpRequests.name,
   httpDuration: M.httpRequestDuration.name,
@@ -16,12 +13,20 @@ export const REPORT_METRICS = {
   aiCost: M.aiCost.name,
   aiRequests: M.aiRequests.name,
   activeUsers: M.activeUsers.name,
-  /** Revenue by `plan_type` and `currency` (a counter, in the currency's unit). */
-  revenue: 'revenue_total',
-  /** Active subscriptions by `plan_type` (a gauge). */
-  subscriptionsActive: 'subscriptions_active',
-  /** Active users by `time_period` (a gauge). */
-  usersActive: 'users_active',
-  /** Usage by `tenant_id` and `metric_type` (a counter). */
-  usage: 'usage_total',
+} as const;
+
+/**
+ * The business metrics the business-intelligence report reads, with the labels it groups by.
+ * They are not built-in metrics: record them under these names (or change them here), and a
+ * field whose metric has no series says "no data".
+ */
+export const BUSINESS_REPORT_METRICS = {
+  /** Revenue, a counter in the currency's unit. */
+  revenue: { name: 'revenue_total', plan: 'plan_type', currency: 'currency' },
+  /** Active subscriptions, a gauge. */
+  subscriptionsActive: { name: 'subscriptions_active', plan: 'plan_type' },
+  /** Active users by period (`daily`, `monthly`...), a gauge. */
+  usersActive: { name: 'users_active', period: 'time_period' },
+  /** Usage by tenant and kind, a counter. */
+  usage: { name: 'usage_total', tenant: 'tenant_id', kind: 'metric_type' },
 } as const;

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { PrometheusApiClient } from './prometheus-api.client';
-import { REPORT_METRICS as N } from './report-metrics';
+import { BUSINESS_REPORT_METRICS as B, REPORT_METRICS as N } from './report-metrics';
 import { type ReportRangeInput, resolveReportRange } from './report-range';
 import {
   type ActiveAlertsReader,
@@ -315,27 +315,30 @@ export class ReportService {
   private async business(source: ReportSource) {
     const [kpis, revenue, subscriptions, usersActive, usage, aiRequests] = await Promise.all([
       this.kpis(source),
-      source.counter(N.revenue),
-      source.gauge(N.subscriptionsActive),
-      source.gauge(N.usersActive),
-      source.counter(N.usage),
+      source.counter(B.revenue.name),
+      source.gauge(B.subscriptionsActive.name),
+      source.gauge(B.usersActive.name),
+      source.counter(B.usage.name),
       source.counter(N.aiRequests),
     ]);
     return {
       revenue: revenue
         ? {
-            by_currency: groupBy(revenue, ['currency'], 'amount'),
-            by_plan: groupBy(revenue, ['plan_type', 'currency'], 'amount'),
+            by_currency: groupBy(revenue, [B.revenue.currency], 'amount'),
+            by_plan: groupBy(revenue, [B.revenue.plan, B.revenue.currency], 'amount'),
           }
         : NO_DATA,
       subscriptions: subscriptions
-        ? { active: sum(subscriptions), by_plan: groupBy(subscriptions, ['plan_type'], 'active') }
+        ? {
+            active: sum(subscriptions),
+            by_plan: groupBy(subscriptions, [B.subscriptionsActive.plan], 'active'),
+          }
         : NO_DATA,
       users: {
         active: kpis.active_users,
-        by_period: usersActive ? groupBy(usersActive, ['time_period'], 'active') : NO_DATA,
+        by_period: usersActive ? groupBy(usersActive, [B.usersActive.period], 'active') : NO_DATA,
       },
-      feature_usage: usage ? groupBy(usage, ['tenant_id', 'metric_type'], 'count') : NO_DATA,
+      feature_usage: usage ? groupBy(usage, [B.usage.tenant, B.usage.kind], 'count') : NO_DATA,
       payments: kpis.payments,
       generations: kpis.generations,
       ai: {
