@@ -1,4 +1,3 @@
-import type { ReportService } from '../reports/report.service';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AlertingService } from '../alerting/alerting.service';
@@ -10,6 +9,7 @@ import type { KpiEvent } from '../metrics/kpi.types';
 import type { ObservabilityModuleOptions } from '../observability-options.interface';
 import { MonitoringCore } from './monitoring-core';
 import { MonitoringMetrics } from './monitoring-metrics';
+import type { ReportService } from '../reports/report.service';
 
 /**
  * Options of {@link createMonitoring}: those of `ObservabilityModule.forRoot()` except the
