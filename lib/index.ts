@@ -137,3 +137,10 @@ export type {
 } from './errors/error-tracking.types';
 export { initSentry } from './errors/init-sentry';
 export type { SentryInitOptions } from './errors/init-sentry';
+export { ReportService } from './reports/report.service';
+export type { ReportServiceSettings } from './reports/report.service';
+export { ReportRangeError } from './reports/report-range';
+export type { ReportRangeInput } from './reports/report-range';
+export { PrometheusApiError } from './reports/prometheus-api.client';
+export type { Report, ReportKind } from './reports/report.types';
+export type { ReportsOptions } from './reports/reports-options.interface';

@@ -14,6 +14,7 @@ import type {
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
 import type { PushgatewayOptions, ResolvedPushgatewayOptions } from './metrics/pushgateway';
+import type { ReportsOptions, ResolvedReportsOptions } from './reports/reports-options.interface';
 import type {
   HttpMetricsOptions,
   ResolvedHttpMetricsOptions,
@@ -158,6 +159,12 @@ export interface ObservabilityModuleOptions {
    * @default undefined (no Pushgateway)
    */
   pushgateway?: Omit<PushgatewayOptions, 'url' | 'jobName'> & { url?: string; jobName?: string };
+  /**
+   * Overview, business and performance reports over a time range (JSON or CSV), answered by
+   * Prometheus when `PROMETHEUS_URL` is set. See docs/reports.md.
+   * @default { enabled: false }
+   */
+  reports?: ReportsOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -176,4 +183,5 @@ export interface ResolvedObservabilityOptions {
   http: ResolvedHttpMetricsOptions;
   contexts: ResolvedContextsOptions;
   pushgateway: ResolvedPushgatewayOptions | undefined;
+  reports: ResolvedReportsOptions;
 }

@@ -104,9 +104,13 @@ export const Messages = {
       'Writes Prometheus alert and recording rules, a prometheus.yml scrape example and Grafana',
       'dashboards generated from the metric catalog into <dir>. --config reads a JSON file with',
       'any option of generateMonitoringArtifacts() (alerts, metrics, scrapeTargets...); flags win.',
+      '',
+      '       nestjs-observability report --prometheus <url> [--since 24h] [--format json|csv]',
+      '',
+      'Prints the overview, business and performance reports from Prometheus (report --help).',
     ].join('\n'),
   cliUnknownCommand: (command: string): string =>
-    `Unknown command "${command}"; the only command is "generate".`,
+    `Unknown command "${command}"; expected "generate" or "report".`,
   cliUnknownFlag: (flag: string): string =>
     `Unknown flag "${flag}"; expected --out, --prefix, --service, --runbook-url, --config or --help.`,
   cliMissingValue: (flag: string): string => `The flag "${flag}" needs a value.`,

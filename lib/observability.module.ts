@@ -29,6 +29,8 @@ import {
 } from './observability.constants';
 import { Messages } from './observability.messages';
 import { QueueMetricsService } from './queue/queue-metrics.service';
+import { createReportsController } from './reports/reports.controller';
+import { ReportService } from './reports/report.service';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -96,6 +98,7 @@ import type {
     fromCore(QueueMetricsService, (core) => core.queues),
     fromCore(StructuredLogger, (core) => core.logs),
     fromCore(ErrorTrackingService, (core) => core.errors),
+    fromCore(ReportService, (core) => core.reports),
     MethodMetricsExplorer,
     WillsotoMetricsExplorer,
     ContextsExplorer,
@@ -117,6 +120,7 @@ import type {
     AlertingService,
     ALERTING_SERVICE_TOKEN,
     QueueMetricsService,
+    ReportService,
   ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
@@ -151,7 +155,11 @@ function fromCore<T>(
 function withCapabilities(definition: DynamicModule, reportErrors: boolean): DynamicModule {
   return {
     ...definition,
-    controllers: [...(definition.controllers ?? []), createAlertsAdminController()],
+    controllers: [
+      ...(definition.controllers ?? []),
+      createAlertsAdminController(),
+      createReportsController(),
+    ],
     // A global interceptor costs every request of the app (Nest then runs each handler through
     // rxjs: 1.4x the CPU of a bare Express request in BENCHMARKS.md), so the one that reports
     // errors answered by your own filters is registered only when errors can be reported.

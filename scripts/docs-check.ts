@@ -155,8 +155,7 @@ export function slug(heading: string): string {
     .trim()
     .toLowerCase()
     .replace(/<[^>]+>/g, '')
-    .replace(/[`*_~[\]()]/g, '')
-    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
 }
 

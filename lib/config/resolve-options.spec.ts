@@ -61,6 +61,7 @@ describe('resolveOptions', () => {
         flushTimeoutMs: 2000,
       },
       redact: [],
+      reports: { enabled: false, prometheusUrl: undefined, path: '/reports', timeoutMs: 10_000 },
       http: {
         enabled: true,
         ignorePaths: ['/health', '/health/detailed', '/ready', '/live', '/metrics', /^\/health\//],

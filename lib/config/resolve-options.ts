@@ -14,6 +14,7 @@ import { resolveLoggingOptions, resolveRedact } from '../logging/resolve-logging
 import { resolvePushgatewayOptions } from '../metrics/pushgateway';
 import { resolveKpiOptions, resolveMetricsOptions } from '../metrics/resolve-metrics-options';
 import { resolveQueueOptions } from '../queue/resolve-queue-options';
+import { resolveReportsOptions } from '../reports/resolve-reports-options';
 import { EnvReader, isPlainObject, OptionReader, optionKeys, type Env } from './option-reader';
 import { Problems } from './problems';
 
@@ -32,6 +33,7 @@ const ROOT_KEYS = optionKeys({
   http: true,
   pushgateway: true,
   contexts: true,
+  reports: true,
 } satisfies Record<keyof ObservabilityModuleOptions, true>);
 
 function readPackageJson(): { name?: unknown; version?: unknown } {
@@ -95,9 +97,12 @@ export function resolveOptions(
     pushgateway = resolved.options;
   }
 
+  const reports = resolveReportsOptions(options.get('reports'), env, problems);
+
   problems.throwIfAny(Messages.invalidOptions);
   return {
     pushgateway,
+    reports,
     service,
     environment,
     version,

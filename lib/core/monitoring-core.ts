@@ -13,6 +13,7 @@ import { PushgatewayClient } from '../metrics/pushgateway';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { QueueMetricsService } from '../queue/queue-metrics.service';
+import { ReportService } from '../reports/report.service';
 
 /** The core of each `Monitoring` and `CustomMetricsService` (no reference keeps either alive). */
 const CORES = new WeakMap<object, MonitoringCore>();
@@ -58,6 +59,8 @@ export class MonitoringCore {
   readonly contexts: ContextMetrics;
   /** The Pushgateway client, when `pushgateway` is configured. */
   readonly pusher: PushgatewayClient | undefined;
+  /** The reports: from `reports.prometheusUrl` when set, else from this registry. */
+  readonly reports: ReportService;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -84,6 +87,14 @@ export class MonitoringCore {
     this.pusher = options.pushgateway
       ? new PushgatewayClient(this.registry.registry, options.pushgateway)
       : undefined;
+    this.reports = new ReportService({
+      prefix: options.metrics.prefix,
+      service: options.service,
+      prometheusUrl: options.reports.prometheusUrl,
+      timeoutMs: options.reports.timeoutMs,
+      registry: this.registry.registry,
+      alerts: this.alerting,
+    });
     CORES.set(this.metrics, this);
   }
 

@@ -9,6 +9,7 @@ import type { KpiEvent } from '../metrics/kpi.types';
 import type { ObservabilityModuleOptions } from '../observability-options.interface';
 import { MonitoringCore } from './monitoring-core';
 import { MonitoringMetrics } from './monitoring-metrics';
+import type { ReportService } from '../reports/report.service';
 
 /**
  * Options of {@link createMonitoring}: those of `ObservabilityModule.forRoot()` except the
@@ -75,6 +76,15 @@ export class Monitoring {
   /** The prom-client registry of this instance (for exporters and advanced use). */
   get registry(): Registry {
     return this.core.registry.registry;
+  }
+
+  /**
+   * The overview (`dashboard`), `business-intelligence` and `performance` reports:
+   * `await monitoring.reports.report('performance', { since: '24h' })`. From Prometheus when
+   * `reports.prometheusUrl` (`PROMETHEUS_URL`) is set, else from this process since it started.
+   */
+  get reports(): ReportService {
+    return this.core.reports;
   }
 
   /** The port the metrics server listens on, once started. */

@@ -3,7 +3,7 @@ import type {
   AlertName,
   ResolvedMonitoringArtifactsOptions,
 } from './monitoring-artifacts-options.interface';
-import { PromQL, promqlString, quantile, successRatio } from './promql.builder';
+import { partRatio, PromQL, promqlString, quantile, successRatio } from './promql.builder';
 import type { YamlValue } from './yaml.writer';
 
 /** Metrics of prom-client's default collector that the rules read (they carry the prefix too). */
@@ -45,7 +45,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     for: '5m',
     severity: 'warning',
     summary: 'High error rate detected on {{ $labels.service }}',
-    description: 'Error rate is {{ $value }} errors/sec',
+    description: 'Error rate is {{ $value | printf "%.2f" }} errors/sec',
     expr: (q, t) => `${rate5m(q.sel(M.errors))} > ${t}`,
   },
   {
@@ -56,7 +56,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     for: '1m',
     severity: 'critical',
     summary: 'Critical errors detected on {{ $labels.service }}',
-    description: 'Critical error rate: {{ $value }}/sec',
+    description: 'Critical error rate: {{ $value | printf "%.2f" }}/sec',
     expr: (q, t) => `${rate5m(q.sel(M.errors, '', 'severity="critical"'))} > ${t}`,
   },
   {
@@ -67,7 +67,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     for: '5m',
     severity: 'warning',
     summary: 'High queue failure rate on {{ $labels.service }}',
-    description: 'Queue failure rate: {{ $value }}/sec',
+    description: 'Queue failure rate: {{ $value | printf "%.2f" }}/sec',
     expr: (q, t) => `${rate5m(q.sel(M.queueFailures))} > ${t}`,
   },
   {
@@ -78,7 +78,8 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     for: '1m',
     severity: 'critical',
     summary: 'Payment failures detected on {{ $labels.service }}',
-    description: '{{ $value }} payment failures in the last 5 minutes',
+    // increase() extrapolates to the window's edges: 50.847… failures print as 51.
+    description: '{{ $value | printf "%.0f" }} payment failures in the last 5 minutes',
     expr: (q, t) => `sum by (service) (increase(${q.sel(M.paymentFailures)}[5m])) > ${t}`,
   },
   {
@@ -101,7 +102,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     for: '5m',
     severity: 'warning',
     summary: 'High response time on {{ $labels.route }} ({{ $labels.service }})',
-    description: 'P95 response time is {{ $value }}s',
+    description: 'P95 response time is {{ $value | humanizeDuration }}',
     expr: (q, t) =>
       `${quantile(0.95, q.sel(M.httpRequestDuration, '_bucket'), ['service', 'route'])} > ${t}`,
   },
@@ -137,7 +138,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     summary: 'HTTP error rate above threshold on {{ $labels.service }}',
     description: '{{ $value | humanizePercentage }} of requests answered 5xx over 5 minutes',
     expr: (q, t) =>
-      `${rate5m(q.sel(M.httpRequests, '', 'status_code=~"5.."'))} / ${rate5m(q.sel(M.httpRequests))} > ${t}`,
+      `${partRatio(q.sel(M.httpRequests, '', 'status_code=~"5.."'), q.sel(M.httpRequests), 'service')} > ${t}`,
   },
   {
     name: 'CostSpikeDetected',

@@ -88,16 +88,18 @@ describe('generateMonitoringArtifacts', () => {
       labels: { severity: 'warning' },
       annotations: {
         summary: 'High error rate detected on {{ $labels.service }}',
-        description: 'Error rate is {{ $value }} errors/sec',
+        description: 'Error rate is {{ $value | printf "%.2f" }} errors/sec',
       },
     });
-    expect(rule('ServiceDown').expr).toBe('up == 0');
+    expect(rule('ServiceDown').expr).toBe(
+      '(up{service!=""} or label_replace(up{service=""}, "service", "$1", "job", "(.*)")) == 0',
+    );
     expect(rule('QueueWaitTimeHigh')).toMatchObject({
       expr: 'max by (service, queue_name) (worker_queue_wait_time_current_seconds) > 60',
       for: '2m',
     });
     expect(rule('ErrorRateHigh').expr).toBe(
-      'sum by (service) (rate(http_requests_total{status_code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total[5m])) > 0.01',
+      '(sum by (service) (rate(http_requests_total{status_code=~"5.."}[5m])) or sum by (service) (rate(http_requests_total[5m])) * 0) / sum by (service) (rate(http_requests_total[5m])) > 0.01',
     );
     expect(rule('CostSpikeDetected').expr).toBe(
       'sum by (service) (rate(ai_cost_cents_total[1h])) / sum by (service) (rate(ai_cost_cents_total[1d] offset 1h)) > 2',
@@ -116,7 +118,12 @@ describe('generateMonitoringArtifacts', () => {
     for (const rule of [...rulesOf(generated.alerts), ...rulesOf(generated.recording)]) {
       const selectors = rule.expr.match(/[a-zA-Z_:][a-zA-Z0-9_:]*\{[^}]*\}/g) ?? [];
       expect(selectors.length).toBeGreaterThan(0);
-      for (const selector of selectors) expect(selector).toContain('service="api"');
+      // `up` without a service label (a minimal scrape configuration) is scoped by its job.
+      for (const selector of selectors) {
+        expect(selector).toMatch(
+          selector.startsWith('up{service=""') ? /job="api"/ : /service="api"/,
+        );
+      }
       expect(rule.expr).not.toMatch(/[a-z_]+(total|seconds|bytes|bucket)\[/); // no bare selector
     }
     for (const dashboard of generated.dashboards) {
@@ -124,7 +131,11 @@ describe('generateMonitoringArtifacts', () => {
         for (const target of panel.targets) {
           const selectors = target.expr.match(/[a-zA-Z_:][a-zA-Z0-9_:]*\{[^}]*\}/g) ?? [];
           expect(selectors.length).toBeGreaterThan(0);
-          for (const selector of selectors) expect(selector).toContain('service=~"$service"');
+          for (const selector of selectors) {
+            expect(selector).toMatch(
+              selector.startsWith('up{service=""') ? /job=~"\$service"/ : /service=~"\$service"/,
+            );
+          }
         }
       }
     }
@@ -143,6 +154,57 @@ describe('generateMonitoringArtifacts', () => {
       .filter((name) => name !== 'up')
       .filter((name) => !known.has(name.replace(/_(bucket|sum|count)$/, '')) && !known.has(name));
     expect(unknown).toEqual([]);
+  });
+
+  it('never applies a counter function to a gauge, the gauges named *_total included', async () => {
+    const generated = await generate({ prefix: 'luneo_' });
+    const gauges = METRIC_DEFINITIONS.filter((m) => m.type === 'gauge').map(
+      (m) => `luneo_${m.name}`,
+    );
+    expect(gauges).toEqual(
+      expect.arrayContaining(['luneo_active_users_total', 'luneo_active_jobs_total']),
+    );
+    const misuse = exprsOf(generated).filter((expr) =>
+      gauges.some((gauge) =>
+        new RegExp(`\\b(rate|irate|increase|resets)\\(${gauge}[{\\[]`).test(expr),
+      ),
+    );
+    expect(misuse).toEqual([]);
+  });
+
+  it('gives `up` a service from its job when the target has no service label', async () => {
+    const scoped = await generate({ service: 'api' });
+    expect(rulesOf(scoped.alerts).find((r) => r.alert === 'ServiceDown').expr).toBe(
+      '(up{service!="",service="api"} or ' +
+        'label_replace(up{service="",job="api"}, "service", "$1", "job", "(.*)")) == 0',
+    );
+    const all = await generate();
+    expect(rulesOf(all.alerts).find((r) => r.alert === 'ServiceDown').expr).toBe(
+      '(up{service!=""} or label_replace(up{service=""}, "service", "$1", "job", "(.*)")) == 0',
+    );
+  });
+
+  it('answers 0, not nothing, for error ratios before the first error', async () => {
+    const { recording, dashboards } = await generate();
+    expect(
+      rulesOf(recording).find((r) => r.record === 'service:http_requests_errors:ratio_rate5m').expr,
+    ).toBe(
+      '(sum by (service) (rate(http_requests_total{status_code=~"5.."}[5m])) or ' +
+        'sum by (service) (rate(http_requests_total[5m])) * 0) / ' +
+        'sum by (service) (rate(http_requests_total[5m]))',
+    );
+    const overview = dashboards.find((d) => d.title === 'Service Overview');
+    const target = (title: string, ref = 'A') =>
+      overview.panels.find((p: any) => p.title === title).targets.find((t: any) => t.refId === ref)
+        .expr;
+    expect(target('Error Rate', 'B')).toBe(
+      '(sum(rate(errors_total{service=~"$service",severity="critical"}[5m])) or vector(0))',
+    );
+    expect(target('HTTP 5xx Ratio')).toBe(
+      '(sum (rate(http_requests_total{service=~"$service",status_code=~"5.."}[5m])) or ' +
+        'sum (rate(http_requests_total{service=~"$service"}[5m])) * 0) / ' +
+        'sum (rate(http_requests_total{service=~"$service"}[5m])) * 100',
+    );
   });
 
   it('escapes the service in PromQL and applies overrides and the runbook URL', async () => {
@@ -164,7 +226,7 @@ describe('generateMonitoringArtifacts', () => {
       labels: { severity: 'page' },
       annotations: {
         summary: 'High error rate detected on {{ $labels.service }}',
-        description: 'Error rate is {{ $value }} errors/sec',
+        description: 'Error rate is {{ $value | printf "%.2f" }} errors/sec',
         runbook_url: 'https://runbooks.example.com/alerts/HighErrorRate',
       },
     });
@@ -194,6 +256,20 @@ describe('generateMonitoringArtifacts', () => {
     ]);
     expect(rulesOf(all.recording).length - rulesOf(some.recording).length).toBe(2);
     expect(ALERT_NAMES).toHaveLength(14);
+    // A panel that only falls back on a disabled metric stays, without the fallback.
+    const panel = (g: Generated, title: string) =>
+      g.dashboards.flatMap((d) => d.panels).find((p: any) => p.title === title).targets[0].expr;
+    expect(panel(some, 'Requests In Progress')).toBe(
+      'sum by (route) (http_requests_in_progress{service=~"$service"})',
+    );
+    const noBacklog = await generate({ metrics: { queue_jobs: { enabled: false } } });
+    expect(panel(noBacklog, 'Active Jobs')).toBe(
+      'sum by (queue_name) (active_jobs_total{service=~"$service"})',
+    );
+    expect(panel(all, 'Active Jobs')).toBe(
+      'max by (queue_name) (queue_jobs{service=~"$service",state="active"}) or ' +
+        'sum by (queue_name) (active_jobs_total{service=~"$service"})',
+    );
   });
 
   it('builds Grafana 10 dashboards with a Prometheus datasource and a service variable', async () => {

@@ -82,7 +82,7 @@ describe('nestjs-observability generate', () => {
     expect(err.join('\n')).toContain('Usage: nestjs-observability generate --out <dir>');
     err = [];
     expect(await run('generat', '--out', dir)).toBe(2);
-    expect(err[0]).toBe('Unknown command "generat"; the only command is "generate".');
+    expect(err[0]).toBe('Unknown command "generat"; expected "generate" or "report".');
     err = [];
     expect(await run('generate', '--out')).toBe(2);
     expect(err[0]).toBe('The flag "--out" needs a value.');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Messages } from '../observability.messages';
+import { reportMain } from '../reports/report.command';
 import { generateMonitoringArtifacts } from './generate-monitoring-artifacts';
 import type { MonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 
@@ -76,6 +77,7 @@ export async function main(argv: string[], output: CommandOutput = STDIO): Promi
     output.out(Messages.cliUsage());
     return command === undefined ? 2 : 0;
   }
+  if (command === 'report') return reportMain(args, output);
   try {
     if (command !== 'generate') throw new UsageError(Messages.cliUnknownCommand(command));
     const { flags, help } = parseFlags(args);

@@ -1,6 +1,6 @@
-import { MetricCatalog as M } from '../metrics/metric-catalog';
+import { MetricCatalog as M, type MetricDefinition } from '../metrics/metric-catalog';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
-import { PromQL, quantile, successRatio } from './promql.builder';
+import { partRatio, PromQL, quantile, successRatio, sumOrZero } from './promql.builder';
 
 /** The Grafana panel types the dashboards use. */
 export type PanelType = 'stat' | 'timeseries' | 'gauge' | 'barchart';
@@ -21,7 +21,14 @@ interface PanelDefinition {
   readonly thresholds?: readonly { color: string; value: number | null }[];
   readonly min?: number;
   readonly max?: number;
-  readonly targets: (q: PromQL) => TargetDefinition[];
+  /**
+   * The panel's queries. A panel reading a disabled metric is left out, so a query that merely
+   * improves on another metric asks `enabled` first.
+   */
+  readonly targets: (
+    q: PromQL,
+    enabled: (metric: MetricDefinition) => boolean,
+  ) => TargetDefinition[];
 }
 
 /** One dashboard as data. */
@@ -69,7 +76,7 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         type: 'timeseries',
         unit: 'reqps',
         targets: (q) => [
-          { expr: `sum(rate(${q.sel(M.httpRequests)}[5m]))`, legendFormat: 'Total' },
+          { expr: sumOrZero(`rate(${q.sel(M.httpRequests)}[5m])`), legendFormat: 'Total' },
           {
             expr: by('service', `rate(${q.sel(M.httpRequests)}[5m])`),
             legendFormat: '{{service}}',
@@ -81,9 +88,9 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         type: 'timeseries',
         unit: 'short',
         targets: (q) => [
-          { expr: `sum(rate(${q.sel(M.errors)}[5m]))`, legendFormat: 'Total Errors' },
+          { expr: sumOrZero(`rate(${q.sel(M.errors)}[5m])`), legendFormat: 'Total Errors' },
           {
-            expr: `sum(rate(${q.sel(M.errors, '', 'severity="critical"')}[5m]))`,
+            expr: sumOrZero(`rate(${q.sel(M.errors, '', 'severity="critical"')}[5m])`),
             legendFormat: 'Critical',
           },
         ],
@@ -100,14 +107,23 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         ],
       },
       {
+        title: 'P99 Response Time',
+        type: 'timeseries',
+        unit: 's',
+        targets: (q) => [
+          {
+            expr: quantile(0.99, q.sel(M.httpRequestDuration, '_bucket'), ['route']),
+            legendFormat: '{{route}}',
+          },
+        ],
+      },
+      {
         title: 'HTTP 5xx Ratio',
         type: 'timeseries',
         unit: 'percent',
         targets: (q) => [
           {
-            expr:
-              `sum(rate(${q.sel(M.httpRequests, '', 'status_code=~"5.."')}[5m])) / ` +
-              `sum(rate(${q.sel(M.httpRequests)}[5m])) * 100`,
+            expr: `${partRatio(q.sel(M.httpRequests, '', 'status_code=~"5.."'), q.sel(M.httpRequests))} * 100`,
             legendFormat: '5xx',
           },
         ],
@@ -116,8 +132,18 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         title: 'Requests In Progress',
         type: 'timeseries',
         unit: 'short',
-        targets: (q) => [
-          { expr: by('route', q.sel(M.httpRequestsInProgress)), legendFormat: '{{route}}' },
+        description:
+          'Requests in flight at each scrape; 0 for a route that served requests but had none in flight at any scrape yet.',
+        // The gauge gets a route's series at the first scrape that finds one of its requests in
+        // flight: until then the route reads 0 from its request counter.
+        targets: (q, enabled) => [
+          {
+            expr: enabled(M.httpRequests)
+              ? `${by('route', q.sel(M.httpRequestsInProgress))} or ` +
+                `${by('route', q.sel(M.httpRequests))} * 0`
+              : by('route', q.sel(M.httpRequestsInProgress)),
+            legendFormat: '{{route}}',
+          },
         ],
       },
       {
@@ -170,19 +196,19 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         title: 'Total Generations',
         type: 'stat',
         unit: 'short',
-        targets: (q) => [{ expr: `sum(${q.sel(M.generationSuccess)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.generationSuccess)) }],
       },
       {
         title: 'Tokens Spent',
         type: 'stat',
         unit: 'short',
-        targets: (q) => [{ expr: `sum(${q.sel(M.tokenSpend)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.tokenSpend)) }],
       },
       {
         title: 'Successful Payments',
         type: 'stat',
         unit: 'short',
-        targets: (q) => [{ expr: `sum(${q.sel(M.paymentConversions)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.paymentConversions)) }],
       },
       {
         title: 'Token Spend Rate',
@@ -190,7 +216,10 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         unit: 'short',
         description: 'Tokens per hour.',
         targets: (q) => [
-          { expr: `sum(rate(${q.sel(M.tokenSpend)}[1h])) * 3600`, legendFormat: 'Tokens/hour' },
+          {
+            expr: `${sumOrZero(`rate(${q.sel(M.tokenSpend)}[1h])`)} * 3600`,
+            legendFormat: 'Tokens/hour',
+          },
         ],
       },
       {
@@ -199,7 +228,7 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         unit: 'short',
         targets: (q) => [
           {
-            expr: `sum(increase(${q.sel(M.paymentConversions)}[24h]))`,
+            expr: sumOrZero(`increase(${q.sel(M.paymentConversions)}[24h])`),
             legendFormat: 'Last 24h',
           },
           {
@@ -230,8 +259,16 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         title: 'Active Jobs',
         type: 'timeseries',
         unit: 'short',
-        targets: (q) => [
-          { expr: by('queue_name', q.sel(M.activeJobs)), legendFormat: '{{queue_name}}' },
+        description:
+          'Jobs being processed: the count read from a watched BullMQ queue (every watcher reads the same queue, hence max), else the sum of the jobs the processes run (@TrackJob and hand-recorded jobs).',
+        targets: (q, enabled) => [
+          {
+            expr: enabled(M.queueJobs)
+              ? `max by (queue_name) (${q.sel(M.queueJobs, '', 'state="active"')}) or ` +
+                by('queue_name', q.sel(M.activeJobs))
+              : by('queue_name', q.sel(M.activeJobs)),
+            legendFormat: '{{queue_name}}',
+          },
         ],
       },
       {
@@ -309,14 +346,14 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
         type: 'stat',
         unit: 'currencyUSD',
         description: 'Cost of AI provider requests since the processes started.',
-        targets: (q) => [{ expr: `sum(${q.sel(M.aiCost)}) / 100` }],
+        targets: (q) => [{ expr: `${sumOrZero(q.sel(M.aiCost))} / 100` }],
       },
       {
         title: 'Token Cost (USD)',
         type: 'stat',
         unit: 'currencyUSD',
         description: 'Cost of tokens from the pricing table since the processes started.',
-        targets: (q) => [{ expr: `sum(${q.sel(M.tokenCost)})` }],
+        targets: (q) => [{ expr: sumOrZero(q.sel(M.tokenCost)) }],
       },
       {
         title: 'AI Cost Rate vs Baseline',
@@ -475,7 +512,7 @@ export function buildDashboards(options: ResolvedMonitoringArtifactsOptions): Ge
   return DASHBOARD_DEFINITIONS.map((dashboard) => {
     const panels = dashboard.panels.flatMap((panel) => {
       const q = dashboardQuery(options);
-      const targets = panel.targets(q);
+      const targets = panel.targets(q, (metric) => !options.disabledMetrics.has(metric.name));
       return [...q.used].some((metric) => options.disabledMetrics.has(metric))
         ? []
         : [{ panel, targets }];

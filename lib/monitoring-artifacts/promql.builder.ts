@@ -37,9 +37,20 @@ export class PromQL {
     return this.selector(`${this.prefix}${name}${suffix}`, matchers);
   }
 
-  /** Prometheus' own `up` series (no prefix: Prometheus writes it, not the application). */
+  /**
+   * Prometheus' own `up` series (no prefix: Prometheus writes it, not the application), each
+   * with a `service` label. `up` carries only the target's labels: under the generated
+   * `prometheus.yml` the target has a `service` label, but a minimal scrape configuration
+   * (`job_name: api` and a target) gives `up` only `job` and `instance`. Those series take their
+   * job name as service, so `ServiceDown` and "Targets Up" see the targets of both.
+   */
   up(): string {
-    return this.selector('up', []);
+    const byJob = this.serviceMatcher?.replace(/^service/, 'job');
+    const labelled = ['service!=""', this.serviceMatcher].filter(Boolean).join(',');
+    const unlabelled = ['service=""', byJob].filter(Boolean).join(',');
+    return (
+      `(up{${labelled}} or ` + `label_replace(up{${unlabelled}}, "service", "$1", "job", "(.*)"))`
+    );
   }
 
   private selector(name: string, matchers: string[]): string {
@@ -59,6 +70,25 @@ export function successRatio(good: string, bad: string, by: string): string {
   const G = `(${g} or ${b} * 0)`;
   const B = `(${b} or ${g} * 0)`;
   return `${G} / (${G} + ${B})`;
+}
+
+/**
+ * `part / total` of two sums grouped by `by` (or ungrouped), where a missing numerator counts
+ * as 0: `sum(rate(5xx))` has no series before the first 5xx, and the plain division then
+ * returns nothing ("No data") instead of a ratio of 0.
+ */
+export function partRatio(part: string, total: string, by?: string): string {
+  const sum = by === undefined ? 'sum' : `sum by (${by})`;
+  const t = `${sum} (rate(${total}[5m]))`;
+  return `(${sum} (rate(${part}[5m])) or ${t} * 0) / ${t}`;
+}
+
+/**
+ * An ungrouped `sum(...)` that answers 0 rather than nothing when no series exists yet (a
+ * counter with labels appears only at its first increment).
+ */
+export function sumOrZero(expr: string): string {
+  return `(sum(${expr}) or vector(0))`;
 }
 
 /** `histogram_quantile(q, sum by (by, le) (rate(<bucket>[5m])))`. */

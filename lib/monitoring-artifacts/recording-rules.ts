@@ -1,7 +1,7 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
 import { ruleQuery } from './alert-rules';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
-import { type PromQL, quantile, successRatio } from './promql.builder';
+import { partRatio, type PromQL, quantile, successRatio } from './promql.builder';
 import type { YamlValue } from './yaml.writer';
 
 /** One recording rule: its name (after the prefix) and how to build its expression. */
@@ -27,8 +27,7 @@ export const RECORDING_DEFINITIONS: readonly RecordingDefinition[] = [
   {
     record: 'service:{p}http_requests_errors:ratio_rate5m',
     expr: (q) =>
-      `sum by (service) (rate(${q.sel(M.httpRequests, '', 'status_code=~"5.."')}[5m])) / ` +
-      `sum by (service) (rate(${q.sel(M.httpRequests)}[5m]))`,
+      partRatio(q.sel(M.httpRequests, '', 'status_code=~"5.."'), q.sel(M.httpRequests), 'service'),
   },
   {
     record: 'service:{p}http_request_duration_seconds:p95_5m',

@@ -118,9 +118,12 @@ export class PrometheusServer {
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  /** Starts Prometheus with `configFile` and resolves once it answers `/-/ready`. */
-  static async start(configFile: string): Promise<PrometheusServer> {
-    const port = await freePort();
+  /**
+   * Starts Prometheus with `configFile` and resolves once it answers `/-/ready`; on `port` when
+   * given (an application configured with its URL before it starts), else on a free one.
+   */
+  static async start(configFile: string, port?: number): Promise<PrometheusServer> {
+    port ??= await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'prometheus-data-'));
     const child = spawn(
       findBinary('prometheus') ?? 'prometheus',
