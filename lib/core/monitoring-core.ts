@@ -67,6 +67,9 @@ export class MonitoringCore {
     this.registry = new MetricsRegistry(options, log);
     this.metrics = new CustomMetricsService(this.registry, log);
     this.alerting = new AlertingService(options, this.registry, this.metrics, log);
+    this.metrics.onCostSpike(({ currentCents, baselineCents, window }) =>
+      this.alerting.alertCostSpike(currentCents / 100, baselineCents / 100, { window }),
+    );
     this.queues = new QueueMetricsService(this.registry, this.metrics, log, this.alerting);
     this.errors = new ErrorTrackingService(options, this.metrics, this.logs, {
       log,
@@ -131,6 +134,7 @@ export class MonitoringCore {
    */
   async shutdown(): Promise<void> {
     await this.pushOnExit();
+    this.metrics.close();
     await Promise.all([
       this.server.close().then(() => this.registry.dispose()),
       this.errors.close(),
