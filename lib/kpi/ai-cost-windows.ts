@@ -22,7 +22,7 @@ class WindowState {
   /** Start of the current window (ms since the epoch, a multiple of its length). */
   start: number;
   /** The current window began before the process started: its cost is partial. */
-  partial = true;
+  partial: boolean;
   current = 0;
   readonly history: number[] = [];
   timer: unknown;
@@ -34,6 +34,7 @@ class WindowState {
     now: number,
   ) {
     this.start = Math.floor(now / window.ms) * window.ms;
+    this.partial = now > this.start;
   }
 }
 
