@@ -79,7 +79,11 @@ export class MonitoringCore {
     });
     this.server = new MetricsServer(options, this.registry, log);
     this.binder = new MethodBinder(this.registry, this.queues);
-    this.http = new HttpMetrics(options, this.registry);
+    this.http = new HttpMetrics(options, this.registry, {
+      warn: (fields, message) => this.logs.root.warn(fields, message),
+      alert: options.http.slowRequestAlert ? (input) => this.alerting.send(input) : undefined,
+      requestIdHeader: options.logging.requestIdHeader,
+    });
     this.pusher = options.pushgateway
       ? new PushgatewayClient(this.registry.registry, options.pushgateway)
       : undefined;
