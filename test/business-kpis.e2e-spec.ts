@@ -2,11 +2,15 @@ import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AlertingService,
   CustomMetricsService,
+  generateMonitoringArtifacts,
   ObservabilityModule,
   type ObservabilityModuleOptions,
 } from 'nestjs-observability';
@@ -18,6 +22,7 @@ import {
 import { FakeClock } from './utils/fake-clock';
 import { send } from './utils/http-client';
 import { LogCapture } from './utils/log-capture';
+import { describeWithBinaries, findBinary, runTool } from './utils/prometheus';
 
 const base = (extra: MonitoringOptions = {}): MonitoringOptions => ({
   service: 'shop',
@@ -372,5 +377,64 @@ describe.each([
         annotations: { request_id: 'req-slow-1', status_code: '200' },
       },
     ]);
+  });
+});
+
+describeWithBinaries(['promtool'], 'the business alerts under promtool', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'business-alerts-'));
+    await generateMonitoringArtifacts({
+      out: dir,
+      prefix: 'luneo_',
+      service: 'api',
+      runbookUrl: 'https://runbooks.example.com/alerts',
+    });
+    copyFileSync(
+      join(__dirname, 'prometheus', 'business-alerts.test.yml'),
+      join(dir, 'business-alerts.test.yml'),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fire above their thresholds, stay silent at them, and wait for their `for` (promtool test rules)', async () => {
+    const result = await runTool(
+      findBinary('promtool')!,
+      ['test', 'rules', 'business-alerts.test.yml'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('Unit Testing:  business-alerts.test.yml\n  SUCCESS\n\n');
+    expect(result.code).toBe(0);
+  });
+
+  it('fail the same unit tests when the quota is below its threshold (the tests are not vacuous)', async () => {
+    const tests = readFileSync(join(dir, 'business-alerts.test.yml'), 'utf8');
+    writeFileSync(join(dir, 'below.test.yml'), tests.replace("values: '93x40'", "values: '89x40'"));
+    const result = await runTool(findBinary('promtool')!, ['test', 'rules', 'below.test.yml'], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toContain('alertname: QuotaExceeded');
+  });
+
+  it('write rules and recording rules promtool accepts', async () => {
+    const result = await runTool(
+      findBinary('promtool')!,
+      ['check', 'rules', 'alerts.yml', 'recording-rules.yml'],
+      { cwd: dir },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const alerts = readFileSync(join(dir, 'alerts.yml'), 'utf8');
+    expect(alerts).toContain('- name: business_alerts');
+    expect(alerts).toContain(
+      `expr: 'sum by (service, time_window) (luneo_ai_cost_current_cents{service="api"}) / sum by (service, time_window) (luneo_ai_cost_baseline_cents{service="api"}) > 2'`,
+    );
+    const recording = readFileSync(join(dir, 'recording-rules.yml'), 'utf8');
+    expect(recording).toContain('record: service_currency:luneo_revenue:increase1h');
+    expect(recording).toContain('record: service_route:luneo_slow_requests:ratio_rate5m');
   });
 });

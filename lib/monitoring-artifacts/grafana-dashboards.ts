@@ -1,4 +1,5 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
+import { BUSINESS_DASHBOARD } from './business-artifacts';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { PromQL, quantile, successRatio } from './promql.builder';
 
@@ -387,6 +388,7 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
       },
     ],
   },
+  BUSINESS_DASHBOARD,
 ];
 
 const WIDTH: Record<PanelType, number> = { stat: 6, gauge: 6, timeseries: 12, barchart: 12 };

@@ -14,6 +14,9 @@ export const ALERT_NAMES = [
   'HighAPILatencyP99',
   'BackgroundJobFailures',
   'HighMemoryUsage',
+  'QuotaExceeded',
+  'SlowRequests',
+  'AICostAboveBaseline',
 ] as const;
 
 /** Name of a generated alert. */
