@@ -55,7 +55,7 @@ describe('the generated files of the sample app', () => {
         `sample-app/monitoring is stale (${stale.join(', ')}): run \`npm run sample:monitoring\` and commit it.`,
       );
     }
-    expect(files).toHaveLength(7);
+    expect(files).toHaveLength(8);
   });
 });
 
@@ -81,8 +81,8 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result).toEqual({
       code: 0,
       stdout:
-        'Checking alerts.yml\n  SUCCESS: 14 rules found\n\n' +
-        'Checking recording-rules.yml\n  SUCCESS: 11 rules found\n\n',
+        'Checking alerts.yml\n  SUCCESS: 17 rules found\n\n' +
+        'Checking recording-rules.yml\n  SUCCESS: 13 rules found\n\n',
       stderr: '',
     });
   });
@@ -110,7 +110,7 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result.stdout).toContain(
       'SUCCESS: prometheus.yml is valid prometheus config file syntax',
     );
-    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 14 rules found');
+    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 17 rules found');
   });
 
   it('fires every alert on series that cross its threshold and none on series below (promtool test rules)', async () => {

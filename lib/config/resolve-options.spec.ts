@@ -20,7 +20,17 @@ describe('resolveOptions', () => {
         auth: undefined,
         maxSeriesPerMetric: 1000,
       },
-      kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
+      kpi: {
+        activeUsersWindowSeconds: 300,
+        tokenPricing: undefined,
+        tenant: undefined,
+        ai: {
+          naming: 'default',
+          costWindows: [],
+          baselineWindows: 24,
+          costSpike: { threshold: 2, forMs: 300_000 },
+        },
+      },
       queues: { scrapeTimeoutMs: 1000, bullmq: undefined },
       alerting: expect.objectContaining({ enabled: true }),
       health: {
@@ -67,6 +77,8 @@ describe('resolveOptions', () => {
         buckets: undefined,
         requestSizeHistogram: false,
         responseSizeHistogram: false,
+        slowRequestThreshold: undefined,
+        slowRequestAlert: false,
       },
     });
   });
@@ -97,6 +109,8 @@ describe('resolveOptions', () => {
       buckets: [0.1, 1],
       requestSizeHistogram: true,
       responseSizeHistogram: true,
+      slowRequestThreshold: undefined,
+      slowRequestAlert: false,
     });
   });
 
@@ -116,7 +130,7 @@ describe('resolveOptions', () => {
       ),
     ).toThrow(
       [
-        '  - http.ignorePath: unknown option; expected one of enabled, ignorePaths, buckets, requestSizeHistogram, responseSizeHistogram',
+        '  - http.ignorePath: unknown option; expected one of enabled, ignorePaths, buckets, requestSizeHistogram, responseSizeHistogram, slowRequestThreshold, slowRequestAlert',
         '  - http.ignorePaths: expected an array of paths starting with "/" or RegExps, got ["health"]',
         '  - http.enabled: expected a boolean, got "yes"',
         '  - http.buckets: expected a non-empty array of finite numbers in strictly increasing order, got [1, 0.5]',

@@ -94,11 +94,11 @@ export const BUSINESS_RECORDING_DEFINITIONS: readonly {
 
 const by = (labels: string, expr: string): string => `sum by (${labels}) (${expr})`;
 
-/** The Business KPIs dashboard: money, subscriptions, usage, quotas, AI cost windows, slow requests. */
+/** The money and usage dashboard: money, subscriptions, usage, quotas, AI cost windows, slow requests. */
 export const BUSINESS_DASHBOARD = {
-  file: 'business-kpis.json',
-  uid: 'nestjs-obs-business',
-  title: 'Business KPIs',
+  file: 'money-and-usage.json',
+  uid: 'nestjs-obs-money-usage',
+  title: 'Money, Usage and AI Cost Windows',
   panels: [
     {
       title: 'Revenue by Currency (24h)',
