@@ -213,9 +213,13 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       // Jest's own memory must not trip HighMemoryUsage.
       memoryLimitBytes: 64 * 1024 ** 3,
     });
-    dashboards = ['service-overview', 'business-kpis', 'queue-monitoring', 'ai-cost'].map((name) =>
-      JSON.parse(readFileSync(join(dir, 'grafana', `${name}.json`), 'utf8')),
-    );
+    dashboards = [
+      'service-overview',
+      'business-kpis',
+      'queue-monitoring',
+      'ai-cost',
+      'money-and-usage',
+    ].map((name) => JSON.parse(readFileSync(join(dir, 'grafana', `${name}.json`), 'utf8')));
     // The generated prometheus.yml, as a user would run it: it loads the generated rule files.
     prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'));
   }, 60_000);
@@ -341,11 +345,12 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
     );
     expect(rules.data.groups.map((g: any) => g.name).sort()).toEqual([
       'api_alerts',
+      'business_alerts',
       'kpi_alerts',
       'nestjs_observability_recording',
       'service_alerts',
     ]);
-    expect(loaded).toHaveLength(14 + 11);
+    expect(loaded).toHaveLength(17 + 13);
     // Each evaluated every second since Prometheus started, each with health "ok".
     const unhealthy = loaded
       .filter(({ rule }: any) => rule.health !== 'ok' || rule.lastError)
@@ -381,7 +386,7 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
         }
       }
     }
-    expect(evaluated).toBe(35);
+    expect(evaluated).toBe(50);
     // The HTTP panels have the traffic above; the traffic sent no 5xx and no critical error, no
     // request is in progress at a scrape, no image job ran (queue panels), and the cost baseline
     // needs an hour of history.
@@ -397,6 +402,22 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       'Queue Monitoring / Oldest Job Wait Time / {{queue_name}}',
       'Queue Monitoring / Queue Wait Time (P95) / {{queue_name}}',
       'AI Cost / AI Cost Rate vs Baseline / Baseline (previous day)',
+      // The sample app tracks no money, usage, quota, cost window, OpenAI name or slow request.
+      'Money, Usage and AI Cost Windows / Revenue by Currency (24h) / {{currency}}',
+      'Money, Usage and AI Cost Windows / Active Subscriptions / {{plan_type}}',
+      'Money, Usage and AI Cost Windows / Revenue Rate by Plan / {{plan_type}} {{currency}}',
+      'Money, Usage and AI Cost Windows / Subscriptions Started / Cancelled / started {{plan_type}}',
+      'Money, Usage and AI Cost Windows / Subscriptions Started / Cancelled / cancelled {{plan_type}}',
+      'Money, Usage and AI Cost Windows / Feature Usage / {{feature}}',
+      'Money, Usage and AI Cost Windows / Usage by Metric Type / {{metric_type}}',
+      'Money, Usage and AI Cost Windows / Quota Utilization / {{metric_type}} {{plan_type}}',
+      'Money, Usage and AI Cost Windows / AI Cost: Current Window vs Baseline / current {{time_window}}',
+      'Money, Usage and AI Cost Windows / AI Cost: Current Window vs Baseline / baseline {{time_window}}',
+      'Money, Usage and AI Cost Windows / OpenAI Requests / {{model}} {{operation}}',
+      'Money, Usage and AI Cost Windows / OpenAI Requests / errors {{model}} {{operation}}',
+      'Money, Usage and AI Cost Windows / OpenAI Request Duration (P95) / {{model}}',
+      'Money, Usage and AI Cost Windows / OpenAI Cost (cents per hour) / {{model}}',
+      'Money, Usage and AI Cost Windows / Slow Requests / {{route}}',
     ]);
     // Every built-in metric the app records is exposed with the prefix.
     const names = await prometheus.query(
