@@ -437,4 +437,32 @@ describeWithBinaries(['promtool'], 'the business alerts under promtool', () => {
     expect(recording).toContain('record: service_currency:luneo_revenue:increase1h');
     expect(recording).toContain('record: service_route:luneo_slow_requests:ratio_rate5m');
   });
+
+  it('fire CostSpikeDetected on luneo_openai_cost_cents with aiNaming "openai", and stay silent on a steady spend', async () => {
+    const openai = mkdtempSync(join(tmpdir(), 'openai-cost-'));
+    try {
+      await generateMonitoringArtifacts({
+        out: openai,
+        prefix: 'luneo_',
+        service: 'api',
+        aiNaming: 'openai',
+        runbookUrl: 'https://runbooks.example.com/alerts',
+      });
+      copyFileSync(
+        join(__dirname, 'prometheus', 'openai-cost.test.yml'),
+        join(openai, 'openai-cost.test.yml'),
+      );
+      const result = await runTool(
+        findBinary('promtool')!,
+        ['test', 'rules', 'openai-cost.test.yml'],
+        {
+          cwd: openai,
+        },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe('Unit Testing:  openai-cost.test.yml\n  SUCCESS\n\n');
+    } finally {
+      rmSync(openai, { recursive: true, force: true });
+    }
+  });
 });

@@ -386,7 +386,7 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
         }
       }
     }
-    expect(evaluated).toBe(50);
+    expect(evaluated).toBe(46);
     // The HTTP panels have the traffic above; the traffic sent no 5xx and no critical error, no
     // request is in progress at a scrape, no image job ran (queue panels), and the cost baseline
     // needs an hour of history.
@@ -402,7 +402,7 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       'Queue Monitoring / Oldest Job Wait Time / {{queue_name}}',
       'Queue Monitoring / Queue Wait Time (P95) / {{queue_name}}',
       'AI Cost / AI Cost Rate vs Baseline / Baseline (previous day)',
-      // The sample app tracks no money, usage, quota, cost window, OpenAI name or slow request.
+      // The sample app tracks no money, usage, quota, cost window or slow request.
       'Money, Usage and AI Cost Windows / Revenue by Currency (24h) / {{currency}}',
       'Money, Usage and AI Cost Windows / Active Subscriptions / {{plan_type}}',
       'Money, Usage and AI Cost Windows / Revenue Rate by Plan / {{plan_type}} {{currency}}',
@@ -413,10 +413,6 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       'Money, Usage and AI Cost Windows / Quota Utilization / {{metric_type}} {{plan_type}}',
       'Money, Usage and AI Cost Windows / AI Cost: Current Window vs Baseline / current {{time_window}}',
       'Money, Usage and AI Cost Windows / AI Cost: Current Window vs Baseline / baseline {{time_window}}',
-      'Money, Usage and AI Cost Windows / OpenAI Requests / {{model}} {{operation}}',
-      'Money, Usage and AI Cost Windows / OpenAI Requests / errors {{model}} {{operation}}',
-      'Money, Usage and AI Cost Windows / OpenAI Request Duration (P95) / {{model}}',
-      'Money, Usage and AI Cost Windows / OpenAI Cost (cents per hour) / {{model}}',
       'Money, Usage and AI Cost Windows / Slow Requests / {{route}}',
     ]);
     // Every built-in metric the app records is exposed with the prefix.

@@ -1,5 +1,5 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
-import { BUSINESS_ALERT_DEFINITIONS } from './business-artifacts';
+import { aiNamingAliases, BUSINESS_ALERT_DEFINITIONS } from './business-artifacts';
 import type {
   AlertName,
   ResolvedMonitoringArtifactsOptions,
@@ -221,6 +221,7 @@ export function ruleQuery(options: ResolvedMonitoringArtifactsOptions): PromQL {
   return new PromQL(
     options.prefix,
     options.service === undefined ? undefined : `service=${promqlString(options.service)}`,
+    aiNamingAliases(options.aiNaming),
   );
 }
 

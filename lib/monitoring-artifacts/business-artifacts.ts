@@ -3,7 +3,7 @@ import type {
   AlertName,
   ResolvedMonitoringArtifactsOptions,
 } from './monitoring-artifacts-options.interface';
-import { type PromQL, quantile } from './promql.builder';
+import type { PromQL } from './promql.builder';
 
 /*
  * The alerts, recording rules and dashboard of the money, usage, AI cost window and slow
@@ -92,9 +92,31 @@ export const BUSINESS_RECORDING_DEFINITIONS: readonly {
   },
 ];
 
+const OPENAI_ALIASES: ReadonlyMap<string, string> = new Map([
+  [M.aiRequestDuration.name, M.openaiRequestDuration.name],
+  [M.aiRequests.name, M.openaiRequests.name],
+  [M.aiRequestErrors.name, M.openaiRequestErrors.name],
+  [M.aiCost.name, M.openaiCost.name],
+]);
+
+/**
+ * The names the rules and panels on the AI metrics read under `aiNaming`: with `'openai'`,
+ * `openai_cost_cents` for `ai_cost_cents_total` and so on (`rate()` works on that gauge, which
+ * only rises); `undefined` for the default names.
+ */
+export function aiNamingAliases(
+  naming: 'default' | 'openai',
+): ReadonlyMap<string, string> | undefined {
+  return naming === 'openai' ? OPENAI_ALIASES : undefined;
+}
+
 const by = (labels: string, expr: string): string => `sum by (${labels}) (${expr})`;
 
-/** The money and usage dashboard: money, subscriptions, usage, quotas, AI cost windows, slow requests. */
+/**
+ * The money and usage dashboard: revenue, subscriptions, usage, quotas, AI cost windows and slow
+ * requests. The AI requests themselves are on the AI Cost dashboard, under the names `aiNaming`
+ * selects.
+ */
 export const BUSINESS_DASHBOARD = {
   file: 'money-and-usage.json',
   uid: 'nestjs-obs-money-usage',
@@ -200,44 +222,6 @@ export const BUSINESS_DASHBOARD = {
         {
           expr: by('time_window', q.sel(M.aiCostBaseline)),
           legendFormat: 'baseline {{time_window}}',
-        },
-      ],
-    },
-    {
-      title: 'OpenAI Requests',
-      type: 'timeseries',
-      unit: 'reqps',
-      description: 'With kpi.ai.naming "openai".',
-      targets: (q: PromQL) => [
-        {
-          expr: by('model, operation', `rate(${q.sel(M.openaiRequests)}[5m])`),
-          legendFormat: '{{model}} {{operation}}',
-        },
-        {
-          expr: by('model, operation', `rate(${q.sel(M.openaiRequestErrors)}[5m])`),
-          legendFormat: 'errors {{model}} {{operation}}',
-        },
-      ],
-    },
-    {
-      title: 'OpenAI Request Duration (P95)',
-      type: 'timeseries',
-      unit: 's',
-      targets: (q: PromQL) => [
-        {
-          expr: quantile(0.95, q.sel(M.openaiRequestDuration, '_bucket'), ['model']),
-          legendFormat: '{{model}}',
-        },
-      ],
-    },
-    {
-      title: 'OpenAI Cost (cents per hour)',
-      type: 'timeseries',
-      unit: 'short',
-      targets: (q: PromQL) => [
-        {
-          expr: `${by('model', `rate(${q.sel(M.openaiCost)}[1h])`)} * 3600`,
-          legendFormat: '{{model}}',
         },
       ],
     },

@@ -1,5 +1,5 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
-import { BUSINESS_DASHBOARD } from './business-artifacts';
+import { aiNamingAliases, BUSINESS_DASHBOARD } from './business-artifacts';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { PromQL, quantile, successRatio } from './promql.builder';
 
@@ -459,7 +459,7 @@ function panelJson(
 
 /** The dashboards' expression builder: prefix, and the `$service` variable. */
 export function dashboardQuery(options: ResolvedMonitoringArtifactsOptions): PromQL {
-  return new PromQL(options.prefix, 'service=~"$service"');
+  return new PromQL(options.prefix, 'service=~"$service"', aiNamingAliases(options.aiNaming));
 }
 
 /** One generated dashboard: its file name and JSON model. */

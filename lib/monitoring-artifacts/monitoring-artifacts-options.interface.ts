@@ -161,6 +161,13 @@ export interface MonitoringArtifactsOptions {
    * @default '/metrics'
    */
   metricsPath?: string;
+  /**
+   * The `kpi.ai.naming` of the application: with `'openai'`, every rule and panel on the AI
+   * metrics reads `openai_request_duration_seconds`, `openai_requests_total`,
+   * `openai_requests_error_total` and `openai_cost_cents` instead of the `ai_*` names.
+   * @default 'default'
+   */
+  aiNaming?: 'default' | 'openai';
 }
 
 /** One generated file. */
@@ -194,4 +201,5 @@ export interface ResolvedMonitoringArtifactsOptions {
   scrapeTargets: ScrapeTarget[];
   alertmanagers: string[];
   metricsPath: string;
+  aiNaming: 'default' | 'openai';
 }
