@@ -14,7 +14,9 @@ import {
   ObservabilityModule,
   type ObservabilityModuleOptions,
 } from 'nestjs-observability';
+import express from 'express';
 import {
+  createExpressMetricsMiddleware,
   createMonitoring,
   type Monitoring,
   type MonitoringOptions,
@@ -377,6 +379,58 @@ describe.each([
         annotations: { request_id: 'req-slow-1', status_code: '200' },
       },
     ]);
+  });
+});
+
+describe('slow requests through the core door', () => {
+  it('http.slowRequestThreshold works with createExpressMetricsMiddleware on a plain Express app', async () => {
+    const capture = new LogCapture();
+    const monitoring = createMonitoring(
+      base({
+        logging: { stream: capture },
+        http: { slowRequestThreshold: 0.5, slowRequestAlert: true },
+      }),
+    );
+    const app = express();
+    app.use(createExpressMetricsMiddleware({ monitoring }));
+    app.get('/exports/:id', async (_req, res) => {
+      await sleep(600);
+      res.send('done');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const response = await send(url, 'GET', '/exports/7', {
+        headers: { 'x-request-id': 'export-7' },
+      });
+      expect(response.status).toBe(200);
+      for (
+        let i = 0;
+        i < 100 && !(await monitoring.metrics.getMetrics()).includes('slow_requests_total{');
+        i++
+      ) {
+        await sleep(10);
+      }
+      expect(await samples(monitoring.metrics, 'slow_requests_total')).toEqual([
+        'slow_requests_total{route="/exports/:id",service="shop"} 1',
+      ]);
+      expect(capture.lines.filter((line) => line.context === 'SlowRequest')).toMatchObject([
+        { level: 'warn', request_id: 'export-7', route: '/exports/:id', threshold_seconds: 0.5 },
+      ]);
+      const [alert] = monitoring.alerts.list(true);
+      expect(alert).toMatchObject({
+        name: 'SlowRequest',
+        labels: { method: 'GET', route: '/exports/:id' },
+        annotations: { request_id: 'export-7' },
+      });
+      expect(alert.summary).toMatch(
+        /^GET \/exports\/:id took [\d.]+s, above http\.slowRequestThreshold 0\.5s$/,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await monitoring.close();
+    }
   });
 });
 

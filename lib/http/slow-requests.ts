@@ -4,6 +4,7 @@ import type { GuardedCounter } from '../metrics/guarded-metrics';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import type { MetricsRegistry } from '../metrics/metrics-registry';
 import { requestIdOf, VALID_REQUEST_ID } from '../logging/request-id';
+import { Messages } from '../observability.messages';
 
 /** Where a slow request is reported besides its counter. */
 export interface SlowRequestSinks {
@@ -59,12 +60,12 @@ export class SlowRequests {
         duration_seconds: duration,
         threshold_seconds: this.threshold,
       },
-      `Slow request: ${method} ${route} took ${duration}s (http.slowRequestThreshold ${this.threshold}s)`,
+      Messages.slowRequest(method, route, duration, this.threshold),
     );
     this.sinks.alert?.({
       name: 'SlowRequest',
       severity: 'warning',
-      summary: `${method} ${route} took ${duration}s, above ${this.threshold}s`,
+      summary: Messages.slowRequestAlert(method, route, duration, this.threshold),
       labels: { method, route },
       annotations: {
         ...(requestId ? { request_id: requestId } : {}),
