@@ -167,6 +167,20 @@ describe('business KPIs', () => {
     ]);
   });
 
+  it('removes the utilization of a quota whose limit drops to 0', async () => {
+    const monitoring = monitor(base());
+    const quota = { metricType: 'seats', planType: 'team' };
+    monitoring.metrics.setQuota({ ...quota, used: 3, limit: 4 });
+    expect(await samples(monitoring.metrics, 'quota_utilization')).toEqual([
+      'quota_utilization{metric_type="seats",plan_type="team",service="shop"} 75',
+    ]);
+    monitoring.metrics.setQuota({ ...quota, used: 3, limit: 0 });
+    expect(await samples(monitoring.metrics, 'quota_')).toEqual([
+      'quota_used{metric_type="seats",plan_type="team",service="shop"} 3',
+      'quota_limit{metric_type="seats",plan_type="team",service="shop"} 0',
+    ]);
+  });
+
   it('rejects bad kpi options at boot, naming each field', () => {
     expect(() =>
       createMonitoring(
@@ -244,6 +258,23 @@ describe('AI metrics under the OpenAI names', () => {
       'ai_requests_total{provider="openai",model="dall-e-3",operation="image_generation",status="error",service="shop"} 1',
       'ai_cost_cents_total{provider="openai",model="dall-e-3",operation="image_generation",service="shop"} 8',
     ]);
+  });
+
+  it('drops a negative or non-finite cost and a missing event instead of lowering openai_cost_cents', async () => {
+    const monitoring = createMonitoring(base({ kpi: { ai: { naming: 'openai' } } }));
+    closers.push(() => monitoring.close());
+    const call = { provider: 'openai', model: 'gpt-4', operation: 'chat', durationSeconds: 1 };
+    monitoring.metrics.trackAIRequest({ ...call, status: 'success', costCents: 5 });
+    monitoring.metrics.trackAIRequest({ ...call, status: 'success', costCents: -3 });
+    monitoring.metrics.trackAIRequest({ ...call, status: 'success', costCents: Number.NaN });
+    monitoring.metrics.trackAIRequest(null as never);
+    expect(await samples(monitoring.metrics, 'openai_cost_cents', 'observability_dropped')).toEqual(
+      [
+        'observability_dropped_events_total{reason="invalid_value",service="shop"} 2',
+        'observability_dropped_events_total{reason="invalid_kpi",service="shop"} 1',
+        'openai_cost_cents{model="gpt-4",operation="chat",service="shop"} 5',
+      ],
+    );
   });
 
   it('exposes cost per window and its baseline, and raises CostSpikeDetected when the cost stays above 2x the baseline for 5 minutes', async () => {

@@ -24,7 +24,7 @@ export class AiMetrics {
   private readonly windows: AiCostWindows | undefined;
 
   constructor(
-    metrics: MetricsRegistry,
+    private readonly metrics: MetricsRegistry,
     onSpike: (event: CostSpikeEvent) => void,
     clock: AlertClock = systemClock,
   ) {
@@ -59,6 +59,10 @@ export class AiMetrics {
 
   /** Records one call: duration, count, errors, cost, and the cost windows. */
   record(event: AIRequestEvent): void {
+    if (typeof event !== 'object' || event === null) {
+      this.metrics.drop('invalid_kpi', 'trackAIRequest needs an object { provider, model, ... }');
+      return;
+    }
     const { provider, model, operation, durationSeconds, status, errorType, costCents } = event;
     const base: Record<string, string> = {
       model: orUnknown(model),
@@ -69,12 +73,17 @@ export class AiMetrics {
     this.requests.inc(this.openai ? base : withStatus);
     this.duration.observe(withStatus, durationSeconds);
     if (status === 'error') this.errors.inc({ ...base, error_type: orUnknown(errorType) });
-    if (costCents !== undefined) {
-      this.cost.inc(base, costCents);
-      if (this.windows && typeof costCents === 'number' && Number.isFinite(costCents)) {
-        if (costCents > 0) this.windows.add(costCents);
-      }
+    if (costCents === undefined) return;
+    // A negative cost would lower the openai_cost_cents gauge: refused like the counter does.
+    if (typeof costCents !== 'number' || !Number.isFinite(costCents) || costCents < 0) {
+      this.metrics.drop(
+        'invalid_value',
+        `costCents must be a finite number >= 0, got ${String(costCents)}`,
+      );
+      return;
     }
+    this.cost.inc(base, costCents);
+    if (this.windows && costCents > 0) this.windows.add(costCents);
   }
 
   /** Stops the spike detector's timers. */

@@ -111,7 +111,7 @@ export class BusinessKpis {
 
   /**
    * Sets `quota_used`, `quota_limit` and `quota_utilization` (percent of the limit) of one
-   * metered resource and plan. A limit of 0 sets no utilization.
+   * metered resource and plan. A limit of 0 has no utilization (its series is removed).
    */
   setQuota(event: QuotaEvent): void {
     const { used, limit } = event ?? ({} as QuotaEvent);
@@ -129,7 +129,10 @@ export class BusinessKpis {
     );
     this.get(MetricCatalog.quotaUsed, true).set(labels, used);
     this.get(MetricCatalog.quotaLimit, true).set(labels, limit);
-    if (limit > 0) this.get(MetricCatalog.quotaUtilization, true).set(labels, (used / limit) * 100);
+    const utilization = this.get(MetricCatalog.quotaUtilization, true);
+    // A limit of 0 has no utilization: its last value must not linger.
+    if (limit > 0) utilization.set(labels, (used / limit) * 100);
+    else utilization.remove(labels);
   }
 
   private nameOf(definition: MetricDefinition): string {

@@ -249,7 +249,7 @@ export class CustomMetricsService {
    * to the `kpi.ai.costWindows`, whose spike detector raises `alertCostSpike()`.
    */
   trackAIRequest(event: AIRequestEvent): void {
-    this.safely(() => this.ai.record(event ?? ({} as AIRequestEvent)));
+    this.safely(() => this.ai.record(event));
   }
 
   /**
