@@ -316,7 +316,7 @@ describe('AI metrics under the OpenAI names', () => {
     expect(monitoring.alerts.list(true)).toMatchObject([
       {
         name: 'CostSpikeDetected',
-        severity: 'warning',
+        severity: 'critical',
         summary: 'AI cost 2.10 USD over 1h is 2.1x the baseline 1.00 USD',
         annotations: { current_cost: '2.1', baseline_cost: '1' },
       },

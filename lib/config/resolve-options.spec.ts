@@ -28,7 +28,7 @@ describe('resolveOptions', () => {
           naming: 'default',
           costWindows: [],
           baselineWindows: 24,
-          costSpike: { threshold: 2, forMs: 300_000 },
+          costSpike: { threshold: 2, forMs: 300_000, severity: 'critical' },
         },
       },
       queues: { scrapeTimeoutMs: 1000, bullmq: undefined },

@@ -67,8 +67,12 @@ export class MonitoringCore {
     this.registry = new MetricsRegistry(options, log);
     this.metrics = new CustomMetricsService(this.registry, log);
     this.alerting = new AlertingService(options, this.registry, this.metrics, log);
+    const spike = options.kpi.ai.costSpike;
     this.metrics.onCostSpike(({ currentCents, baselineCents, window }) =>
-      this.alerting.alertCostSpike(currentCents / 100, baselineCents / 100, { window }),
+      this.alerting.alertCostSpike(currentCents / 100, baselineCents / 100, {
+        window,
+        severity: spike?.severity,
+      }),
     );
     this.queues = new QueueMetricsService(this.registry, this.metrics, log, this.alerting);
     this.errors = new ErrorTrackingService(options, this.metrics, this.logs, {

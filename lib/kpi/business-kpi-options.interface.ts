@@ -60,10 +60,11 @@ export interface AiKpiOptions {
   /**
    * The in-process spike detector: when the cost of the current window stays above
    * `threshold` times its baseline for `forSeconds`, it raises `alertCostSpike()` once per
-   * window. `false` turns it off (the gauges stay).
-   * @default { threshold: 2, forSeconds: 300 }
+   * window, with `severity`. `false` turns it off (the gauges stay).
+   * @default { threshold: 2, forSeconds: 300, severity: 'critical' }
    */
-  costSpike?: false | { threshold?: number; forSeconds?: number };
+  costSpike?:
+    false | { threshold?: number; forSeconds?: number; severity?: 'warning' | 'critical' };
 }
 
 /** {@link TenantLabelOptions} after defaults. */
@@ -84,5 +85,5 @@ export interface ResolvedAiKpiOptions {
   naming: 'default' | 'openai';
   costWindows: CostWindow[];
   baselineWindows: number;
-  costSpike: { threshold: number; forMs: number } | undefined;
+  costSpike: { threshold: number; forMs: number; severity: 'warning' | 'critical' } | undefined;
 }

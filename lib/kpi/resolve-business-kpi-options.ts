@@ -19,10 +19,11 @@ const AI_KEYS = optionKeys({
   costSpike: true,
 } satisfies Record<keyof AiKpiOptions, true>);
 
-const SPIKE_KEYS = optionKeys({ threshold: true, forSeconds: true } satisfies Record<
-  keyof Exclude<AiKpiOptions['costSpike'], false | undefined>,
-  true
->);
+const SPIKE_KEYS = optionKeys({
+  threshold: true,
+  forSeconds: true,
+  severity: true,
+} satisfies Record<keyof Exclude<AiKpiOptions['costSpike'], false | undefined>, true>);
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^([1-9]\d*)(s|m|h|d)$/;
@@ -61,16 +62,21 @@ export function resolveAiKpi(kpi: OptionReader): ResolvedAiKpiOptions {
       );
     }
   }
-  let costSpike: ResolvedAiKpiOptions['costSpike'] = { threshold: 2, forMs: 300_000 };
+  let costSpike: ResolvedAiKpiOptions['costSpike'] = {
+    threshold: 2,
+    forMs: 300_000,
+    severity: 'critical',
+  };
   const spike = ai.get('costSpike');
   if (spike === false) costSpike = undefined;
   else if (spike !== undefined && !isPlainObject(spike)) {
-    ai.problems.add(ai.at('costSpike'), 'false or { threshold, forSeconds }', spike);
+    ai.problems.add(ai.at('costSpike'), 'false or { threshold, forSeconds, severity }', spike);
   } else if (spike !== undefined) {
     const reader = ai.object('costSpike', SPIKE_KEYS);
     costSpike = {
       threshold: reader.number('threshold', { min: 0, above: true }) ?? 2,
       forMs: (reader.number('forSeconds', { min: 0 }) ?? 300) * 1000,
+      severity: reader.oneOf('severity', ['warning', 'critical'] as const) ?? 'critical',
     };
   }
   return {
