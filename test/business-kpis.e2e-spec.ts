@@ -24,7 +24,7 @@ import {
 import { FakeClock } from './utils/fake-clock';
 import { send } from './utils/http-client';
 import { LogCapture } from './utils/log-capture';
-import { describeWithBinaries, findBinary, runTool } from './utils/prometheus';
+import { describeWithBinaries, findBinary, PrometheusServer, runTool } from './utils/prometheus';
 
 const base = (extra: MonitoringOptions = {}): MonitoringOptions => ({
   service: 'shop',
@@ -550,4 +550,54 @@ describeWithBinaries(['promtool'], 'the business alerts under promtool', () => {
       rmSync(openai, { recursive: true, force: true });
     }
   });
+});
+
+describeWithBinaries(['prometheus'], 'a real Prometheus scraping the business KPIs', () => {
+  it('reads qes_revenue_total as the exact decimal, the other KPIs under their qes_ names, and holds QuotaExceeded pending', async () => {
+    const monitoring = createMonitoring(
+      base({ metrics: { port: 0, host: '127.0.0.1', defaultMetrics: false, prefix: 'qes_' } }),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'business-prometheus-'));
+    let prometheus: PrometheusServer | undefined;
+    try {
+      await monitoring.startMetricsServer();
+      const m = monitoring.metrics;
+      m.trackRevenue({ amount: 0.1, currency: 'EUR', planType: 'professional' });
+      m.trackRevenue({ amount: 0.2, currency: 'EUR', planType: 'professional' });
+      m.trackRevenue({ amount: '29.99', currency: 'usd', planType: 'professional' });
+      m.trackRevenue({ amountMinor: 1500, currency: 'JPY', planType: 'starter' });
+      m.setActiveSubscriptions('professional', 41);
+      m.trackUsage('signatures', 1250);
+      m.setQuota({ metricType: 'documents', planType: 'professional', used: 950, limit: 1000 });
+      await generateMonitoringArtifacts({
+        out: dir,
+        prefix: 'qes_',
+        scrapeTargets: [{ service: 'shop', targets: [`127.0.0.1:${monitoring.metricsPort}`] }],
+        scrapeInterval: '1s',
+        evaluationInterval: '1s',
+        alertmanagers: [],
+      });
+      prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'));
+      const revenue = await prometheus.waitFor(
+        'qes_revenue_total',
+        (samples) => samples.length === 3,
+      );
+      expect(
+        revenue.map((s) => `${s.metric.plan_type} ${s.metric.currency} ${s.value}`).sort(),
+      ).toEqual(['professional EUR 0.3', 'professional USD 29.99', 'starter JPY 1500']);
+      expect(await prometheus.value('qes_revenue_minor_units_total{currency="EUR"}')).toBe(30);
+      expect(await prometheus.value('qes_subscriptions_active{plan_type="professional"}')).toBe(41);
+      expect(await prometheus.value('qes_usage_total{metric_type="signatures"}')).toBe(1250);
+      expect(await prometheus.value('qes_quota_utilization{metric_type="documents"}')).toBe(95);
+      await prometheus.waitFor('ALERTS{alertname="QuotaExceeded"}', (s) => s.length === 1);
+      const alerts = await prometheus.api('/api/v1/alerts');
+      expect(
+        alerts.data.alerts.map((a: any) => [a.labels.alertname, a.labels.severity, a.state]),
+      ).toEqual([['QuotaExceeded', 'info', 'pending']]);
+    } finally {
+      await prometheus?.stop();
+      await monitoring.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
