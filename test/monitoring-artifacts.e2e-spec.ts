@@ -402,10 +402,8 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       'Queue Monitoring / Oldest Job Wait Time / {{queue_name}}',
       'Queue Monitoring / Queue Wait Time (P95) / {{queue_name}}',
       'AI Cost / AI Cost Rate vs Baseline / Baseline (previous day)',
-      // The sample app tracks no money, usage, quota, cost window or slow request.
-      'Money, Usage and AI Cost Windows / Revenue by Currency (24h) / {{currency}}',
+      // The sample app tracks revenue only: no subscription, usage, quota, cost window or slow request.
       'Money, Usage and AI Cost Windows / Active Subscriptions / {{plan_type}}',
-      'Money, Usage and AI Cost Windows / Revenue Rate by Plan / {{plan_type}} {{currency}}',
       'Money, Usage and AI Cost Windows / Subscriptions Started / Cancelled / started {{plan_type}}',
       'Money, Usage and AI Cost Windows / Subscriptions Started / Cancelled / cancelled {{plan_type}}',
       'Money, Usage and AI Cost Windows / Feature Usage / {{feature}}',

@@ -24,7 +24,8 @@ export class PaymentsService {
 
   /**
    * Charges `payment`. A decline answers 402 with the decline code; any other gateway failure
-   * answers 503. Both count in `payment_failures_total` and `errors_total`.
+   * answers 503. Both count in `payment_failures_total` and `errors_total`; a success adds its
+   * amount to `revenue_total`.
    */
   async checkout(payment: CreatePaymentDto): Promise<PaymentReceipt> {
     const { userId, plan, paymentMethod, amount } = payment;
@@ -34,6 +35,8 @@ export class PaymentsService {
         type: 'payment_conversion',
         data: { paymentMethod: charged.paymentMethod, plan },
       });
+      // Summed exactly in cents: 19.99 + 19.99 is 39.98 in revenue_total, never 39.980000000000004.
+      this.metrics.trackRevenue({ amount, currency: 'USD', planType: plan });
       this.logger.log(`Payment ${charged.id} of user ${userId} succeeded (${plan}, ${amount})`);
       return { paymentId: charged.id, status: charged.status, plan, amount };
     } catch (error) {
