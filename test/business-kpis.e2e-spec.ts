@@ -174,6 +174,10 @@ describe('business KPIs', () => {
     expect(await samples(monitoring.metrics, 'quota_utilization')).toEqual([
       'quota_utilization{metric_type="seats",plan_type="team",service="shop"} 75',
     ]);
+    // Set alike by every worker of a cluster from the database: merged with max, not summed.
+    expect((monitoring.registry.getSingleMetric('quota_utilization') as any).aggregator).toBe(
+      'max',
+    );
     monitoring.metrics.setQuota({ ...quota, used: 3, limit: 0 });
     expect(await samples(monitoring.metrics, 'quota_')).toEqual([
       'quota_used{metric_type="seats",plan_type="team",service="shop"} 3',

@@ -164,6 +164,9 @@ export class BusinessKpis {
     if (!metric) {
       metric = this.metrics.fromCatalog(definition, {
         labelNames: this.labelNames(definition, tenant),
+        // The gauges hold a value read from the application's database, which every worker of
+        // a cluster sets alike: the cluster's value is that value, not the sum of the workers'.
+        ...(definition.type === 'gauge' ? { aggregator: 'max' } : {}),
       } as never);
       this.created.set(definition.name, metric);
     }
