@@ -15,6 +15,8 @@ export type {
   KpiEvent,
   KpiType,
 } from './metrics/kpi.types';
+export type { QuotaEvent, RevenueEvent, UsageOptions } from './kpi/business-kpi.types';
+export type { AiKpiOptions, TenantLabelOptions } from './kpi/business-kpi-options.interface';
 export { MetricsServer } from './metrics/metrics-server.service';
 export { QueueMetricsService } from './queue/queue-metrics.service';
 export { TrackJob } from './queue/track-job.decorator';

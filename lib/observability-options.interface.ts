@@ -19,6 +19,12 @@ import type {
   HttpMetricsOptions,
   ResolvedHttpMetricsOptions,
 } from './http/http-metrics-options.interface';
+import type {
+  AiKpiOptions,
+  ResolvedAiKpiOptions,
+  ResolvedTenantLabel,
+  TenantLabelOptions,
+} from './kpi/business-kpi-options.interface';
 
 /**
  * Credentials that protect the metrics endpoint.
@@ -105,6 +111,13 @@ export interface KpiOptions {
    * @default undefined
    */
   tokenPricing?: TokenPricingTable;
+  /**
+   * Adds a bounded tenant (or workspace) label to the revenue, usage, feature and quota KPIs.
+   * @default undefined (no tenant label)
+   */
+  tenant?: TenantLabelOptions;
+  /** Names of the AI provider metrics, cost windows and the cost spike detector. */
+  ai?: AiKpiOptions;
 }
 
 /**
@@ -173,7 +186,12 @@ export interface ResolvedObservabilityOptions {
   environment: string;
   version: string | undefined;
   metrics: Required<Omit<MetricsOptions, 'auth'>> & { auth: MetricsAuthOptions | undefined };
-  kpi: { activeUsersWindowSeconds: number; tokenPricing: TokenPricingTable | undefined };
+  kpi: {
+    activeUsersWindowSeconds: number;
+    tokenPricing: TokenPricingTable | undefined;
+    tenant: ResolvedTenantLabel | undefined;
+    ai: ResolvedAiKpiOptions;
+  };
   alerting: ResolvedAlertingOptions;
   health: ResolvedHealthOptions;
   queues: ResolvedQueueMetricsOptions;

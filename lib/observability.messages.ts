@@ -26,6 +26,10 @@ export const Messages = {
   labelOverflow: (metric: string, max: number): string =>
     `Metric "${metric}" reached ${max} label combinations ("metrics.maxSeriesPerMetric"); new combinations are folded into the "__overflow__" series. ` +
     'Remove unbounded values (ids, raw paths) from its labels.',
+  slowRequest: (method: string, route: string, seconds: number, threshold: number): string =>
+    `Slow request: ${method} ${route} took ${seconds}s (http.slowRequestThreshold ${threshold}s)`,
+  slowRequestAlert: (method: string, route: string, seconds: number, threshold: number): string =>
+    `${method} ${route} took ${seconds}s, above http.slowRequestThreshold ${threshold}s`,
   paymentFailure: (paymentId: string, paymentMethod: string, errorType: string): string =>
     `Payment ${paymentId} failed (method "${paymentMethod}", error "${errorType}")`,
   healthCheckTimedOut: (name: string, timeoutMs: number): string =>

@@ -55,7 +55,7 @@ describe('the generated files of the sample app', () => {
         `sample-app/monitoring is stale (${stale.join(', ')}): run \`npm run sample:monitoring\` and commit it.`,
       );
     }
-    expect(files).toHaveLength(7);
+    expect(files).toHaveLength(8);
   });
 });
 
@@ -81,8 +81,8 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result).toEqual({
       code: 0,
       stdout:
-        'Checking alerts.yml\n  SUCCESS: 14 rules found\n\n' +
-        'Checking recording-rules.yml\n  SUCCESS: 11 rules found\n\n',
+        'Checking alerts.yml\n  SUCCESS: 17 rules found\n\n' +
+        'Checking recording-rules.yml\n  SUCCESS: 13 rules found\n\n',
       stderr: '',
     });
   });
@@ -110,7 +110,7 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result.stdout).toContain(
       'SUCCESS: prometheus.yml is valid prometheus config file syntax',
     );
-    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 14 rules found');
+    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 17 rules found');
   });
 
   it('fires every alert on series that cross its threshold and none on series below (promtool test rules)', async () => {
@@ -229,9 +229,13 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       // Jest's own memory must not trip HighMemoryUsage.
       memoryLimitBytes: 64 * 1024 ** 3,
     });
-    dashboards = ['service-overview', 'business-kpis', 'queue-monitoring', 'ai-cost'].map((name) =>
-      JSON.parse(readFileSync(join(dir, 'grafana', `${name}.json`), 'utf8')),
-    );
+    dashboards = [
+      'service-overview',
+      'business-kpis',
+      'queue-monitoring',
+      'ai-cost',
+      'money-and-usage',
+    ].map((name) => JSON.parse(readFileSync(join(dir, 'grafana', `${name}.json`), 'utf8')));
     // The generated prometheus.yml, as a user would run it: it loads the generated rule files.
     prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'));
   }, 60_000);
@@ -357,11 +361,12 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
     );
     expect(rules.data.groups.map((g: any) => g.name).sort()).toEqual([
       'api_alerts',
+      'business_alerts',
       'kpi_alerts',
       'nestjs_observability_recording',
       'service_alerts',
     ]);
-    expect(loaded).toHaveLength(14 + 11);
+    expect(loaded).toHaveLength(17 + 13);
     // Each evaluated every second since Prometheus started, each with health "ok".
     const unhealthy = loaded
       .filter(({ rule }: any) => rule.health !== 'ok' || rule.lastError)
@@ -397,7 +402,7 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
         }
       }
     }
-    expect(evaluated).toBe(36);
+    expect(evaluated).toBe(47);
     // No 5xx and no critical error read 0, not "No data"; no image job ran here (the queue
     // panels, answered in rules-and-dashboards.e2e-spec.ts), and the cost baseline needs an
     // hour of history.
@@ -410,6 +415,16 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       'Queue Monitoring / Oldest Job Wait Time / {{queue_name}}',
       'Queue Monitoring / Queue Wait Time (P95) / {{queue_name}}',
       'AI Cost / AI Cost Rate vs Baseline / Baseline (previous day)',
+      // The sample app tracks revenue only: no subscription, usage, quota, cost window or slow request.
+      'Money, Usage and AI Cost Windows / Active Subscriptions / {{plan_type}}',
+      'Money, Usage and AI Cost Windows / Subscriptions Started / Cancelled / started {{plan_type}}',
+      'Money, Usage and AI Cost Windows / Subscriptions Started / Cancelled / cancelled {{plan_type}}',
+      'Money, Usage and AI Cost Windows / Feature Usage / {{feature}}',
+      'Money, Usage and AI Cost Windows / Usage by Metric Type / {{metric_type}}',
+      'Money, Usage and AI Cost Windows / Quota Utilization / {{metric_type}} {{plan_type}}',
+      'Money, Usage and AI Cost Windows / AI Cost: Current Window vs Baseline / current {{time_window}}',
+      'Money, Usage and AI Cost Windows / AI Cost: Current Window vs Baseline / baseline {{time_window}}',
+      'Money, Usage and AI Cost Windows / Slow Requests / {{route}}',
     ]);
     // Every built-in metric the app records is exposed with the prefix.
     const names = await prometheus.query(

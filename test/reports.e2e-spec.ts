@@ -151,25 +151,15 @@ describeWithBinaries(['prometheus'], 'reports from a real Prometheus', () => {
     prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'), port);
     // A first scrape before the traffic, so the range starts with the target up.
     await prometheus.waitFor(`up{job="${SERVICE}"}`, (s) => s.length === 1 && s[0].value === 1);
-    // Business metrics an application records itself, under the names the report reads.
-    const custom = app.get(CustomMetricsService);
-    const revenue = custom.createCounter({
-      name: 'revenue_total',
-      help: 'Revenue by plan and currency.',
-      labelNames: ['plan_type', 'currency'],
-    });
-    const subscriptions = custom.createGauge({
-      name: 'subscriptions_active',
-      help: 'Active subscriptions by plan.',
-      labelNames: ['plan_type'],
-    });
+    // The business KPIs the report reads, recorded through the catalog's typed methods.
+    const kpis = app.get(CustomMetricsService);
     sent = await gate.batch(async () => {
-      revenue.inc({ plan_type: 'professional', currency: 'usd' }, 29.99);
-      revenue.inc({ plan_type: 'professional', currency: 'usd' }, 29.99);
-      revenue.inc({ plan_type: 'starter', currency: 'usd' }, 9);
-      revenue.inc({ plan_type: 'starter', currency: 'eur' }, 8.5);
-      subscriptions.set({ plan_type: 'professional' }, 2);
-      subscriptions.set({ plan_type: 'starter' }, 5);
+      kpis.trackRevenue({ amount: '29.99', currency: 'USD', planType: 'professional' });
+      kpis.trackRevenue({ amount: '29.99', currency: 'USD', planType: 'professional' });
+      kpis.trackRevenue({ amount: 9, currency: 'USD', planType: 'starter' });
+      kpis.trackRevenue({ amount: '8.50', currency: 'EUR', planType: 'starter' });
+      kpis.setActiveSubscriptions('professional', 2);
+      kpis.setActiveSubscriptions('starter', 5);
       return drive(base);
     });
     await prometheus.waitFor(
@@ -265,26 +255,30 @@ describeWithBinaries(['prometheus'], 'reports from a real Prometheus', () => {
     expect(business).toMatchObject({
       report: 'business-intelligence',
       source: 'prometheus',
+      // The test's own KPIs, plus what the sample app records for the traffic: two premium
+      // payments of 9.99 (revenue and subscriptions) and four bot messages (usage).
       revenue: {
         by_currency: [
-          { currency: 'usd', amount: 29.99 + 29.99 + 9 },
-          { currency: 'eur', amount: 8.5 },
+          { currency: 'USD', amount: 88.96 },
+          { currency: 'EUR', amount: 8.5 },
         ],
         by_plan: [
-          { plan_type: 'professional', currency: 'usd', amount: 29.99 + 29.99 },
-          { plan_type: 'starter', currency: 'usd', amount: 9 },
-          { plan_type: 'starter', currency: 'eur', amount: 8.5 },
+          { plan_type: 'professional', currency: 'USD', amount: 59.98 },
+          { plan_type: 'premium', currency: 'USD', amount: 19.98 },
+          { plan_type: 'starter', currency: 'USD', amount: 9 },
+          { plan_type: 'starter', currency: 'EUR', amount: 8.5 },
         ],
       },
       subscriptions: {
-        active: 7,
+        active: 9,
         by_plan: [
           { plan_type: 'starter', active: 5 },
+          { plan_type: 'premium', active: 2 },
           { plan_type: 'professional', active: 2 },
         ],
       },
-      // Nothing records these: each says so instead of failing.
-      feature_usage: 'no data',
+      feature_usage: [{ tenant_id: '', metric_type: 'messages', count: 4 }],
+      // Nothing records active users by period: it says so instead of failing.
       users: { active: 4, by_period: 'no data' },
       payments: {
         succeeded: 2,

@@ -245,6 +245,14 @@ describe('sample app (e2e)', () => {
       }),
     ).toBe(1);
     expect(findSamples(m, 'payment_conversions_total')).toHaveLength(2);
+    // Revenue in the plan's currency, summed exactly; declined payments add nothing.
+    expect(
+      sampleValue(m, 'revenue_total', { service, plan_type: 'premium', currency: 'USD' }),
+    ).toBe(19.99);
+    expect(sampleValue(m, 'revenue_total', { service, plan_type: 'basic', currency: 'USD' })).toBe(
+      5,
+    );
+    expect(findSamples(m, 'revenue_total')).toHaveLength(2);
     expect(
       sampleValue(m, 'payment_failures_total', {
         service,

@@ -73,6 +73,8 @@ export interface CostSpikeDetails {
   model?: string;
   window?: string;
   currency?: string;
+  /** Fixed severity, instead of `warning` below 5x the baseline and `critical` from it. */
+  severity?: 'warning' | 'critical';
 }
 
 /** `value` when it is an amount of money (a finite number >= 0); throws naming `name` otherwise. */
@@ -105,7 +107,7 @@ export function costSpikeAlert(
   const currency = meta.currency ?? 'USD';
   return {
     name: 'CostSpikeDetected',
-    severity: ratio >= 5 ? 'critical' : 'warning',
+    severity: meta.severity ?? (ratio >= 5 ? 'critical' : 'warning'),
     summary:
       `AI cost ${currentCost.toFixed(2)} ${currency}` +
       `${meta.window ? ` over ${meta.window}` : ''} is ` +

@@ -312,14 +312,20 @@ export class AlertingService {
 
   /**
    * AI cost above its baseline (`CostSpikeDetected`): `warning`, or `critical` from
-   * 5x the baseline; labels `provider` and `model` when given. Amounts that are not finite
+   * 5x the baseline (or `meta.severity`); labels `provider` and `model` when given. Amounts that are not finite
    * numbers >= 0 (a string, `NaN`) are dropped and counted
    * (`alerts_dropped_total{reason="invalid"}`), never thrown and never paged.
    */
   alertCostSpike(
     currentCost: number,
     baselineCost: number,
-    meta: { provider?: string; model?: string; window?: string; currency?: string } = {},
+    meta: {
+      provider?: string;
+      model?: string;
+      window?: string;
+      currency?: string;
+      severity?: 'warning' | 'critical';
+    } = {},
   ): void {
     this.raise(() => costSpikeAlert(currentCost, baselineCost, meta ?? {}), 'cost_spike');
   }

@@ -21,7 +21,17 @@ describe('resolveOptions', () => {
         auth: undefined,
         maxSeriesPerMetric: 1000,
       },
-      kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
+      kpi: {
+        activeUsersWindowSeconds: 300,
+        tokenPricing: undefined,
+        tenant: undefined,
+        ai: {
+          naming: 'default',
+          costWindows: [],
+          baselineWindows: 24,
+          costSpike: { threshold: 2, forMs: 300_000, severity: 'critical' },
+        },
+      },
       queues: { scrapeTimeoutMs: 1000, bullmq: undefined },
       alerting: expect.objectContaining({ enabled: true }),
       health: {
@@ -69,6 +79,8 @@ describe('resolveOptions', () => {
         buckets: undefined,
         requestSizeHistogram: false,
         responseSizeHistogram: false,
+        slowRequestThreshold: undefined,
+        slowRequestAlert: false,
       },
     });
   });
@@ -99,6 +111,8 @@ describe('resolveOptions', () => {
       buckets: [0.1, 1],
       requestSizeHistogram: true,
       responseSizeHistogram: true,
+      slowRequestThreshold: undefined,
+      slowRequestAlert: false,
     });
   });
 
@@ -118,7 +132,7 @@ describe('resolveOptions', () => {
       ),
     ).toThrow(
       [
-        '  - http.ignorePath: unknown option; expected one of enabled, ignorePaths, buckets, requestSizeHistogram, responseSizeHistogram',
+        '  - http.ignorePath: unknown option; expected one of enabled, ignorePaths, buckets, requestSizeHistogram, responseSizeHistogram, slowRequestThreshold, slowRequestAlert',
         '  - http.ignorePaths: expected an array of paths starting with "/" or RegExps, got ["health"]',
         '  - http.enabled: expected a boolean, got "yes"',
         '  - http.buckets: expected a non-empty array of finite numbers in strictly increasing order, got [1, 0.5]',

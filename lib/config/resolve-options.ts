@@ -83,6 +83,7 @@ export function resolveOptions(
   const http = resolveHttpOptions(options.get('http'), problems, {
     metricsPath: metrics.path,
     healthPaths: health.enabled ? Object.values(health.paths) : [],
+    env,
   });
 
   // Configured by the option, or by PUSHGATEWAY_URL alone (the job is then the service).

@@ -73,6 +73,13 @@ export class MonitoringCore {
     this.registry = new MetricsRegistry(options, log);
     this.metrics = new CustomMetricsService(this.registry, log);
     this.alerting = new AlertingService(options, this.registry, this.metrics, log);
+    const spike = options.kpi.ai.costSpike;
+    this.metrics.onCostSpike(({ currentCents, baselineCents, window }) =>
+      this.alerting.alertCostSpike(currentCents / 100, baselineCents / 100, {
+        window,
+        severity: spike?.severity,
+      }),
+    );
     this.queues = new QueueMetricsService(this.registry, this.metrics, log, this.alerting);
     this.errors = new ErrorTrackingService(options, this.metrics, this.logs, {
       log,
@@ -82,7 +89,11 @@ export class MonitoringCore {
     });
     this.server = new MetricsServer(options, this.registry, log);
     this.binder = new MethodBinder(this.registry, this.queues);
-    this.http = new HttpMetrics(options, this.registry);
+    this.http = new HttpMetrics(options, this.registry, {
+      warn: (fields, message) => this.logs.root.warn(fields, message),
+      alert: options.http.slowRequestAlert ? (input) => this.alerting.send(input) : undefined,
+      requestIdHeader: options.logging.requestIdHeader,
+    });
     this.contexts = new ContextMetrics(this.registry, options.metrics.enabled);
     this.pusher = options.pushgateway
       ? new PushgatewayClient(this.registry.registry, options.pushgateway)
@@ -146,6 +157,7 @@ export class MonitoringCore {
    */
   async shutdown(): Promise<void> {
     await this.pushOnExit();
+    this.metrics.close();
     await Promise.all([
       this.server.close().then(() => this.registry.dispose()),
       this.errors.close(),

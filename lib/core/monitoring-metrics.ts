@@ -1,6 +1,7 @@
 import type { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { CustomMetricsService } from '../metrics/custom-metrics.service';
 import type { AIRequestEvent, ErrorSeverity, KpiEvent } from '../metrics/kpi.types';
+import type { QuotaEvent, RevenueEvent, UsageOptions } from '../kpi/business-kpi.types';
 import type { MetricConfig } from '../metrics/metrics-registry';
 import type { QueueMetricsService } from '../queue/queue-metrics.service';
 import type { QueueBacklog, WatchableBullQueue } from '../queue/queue-metrics.types';
@@ -85,6 +86,41 @@ export class MonitoringMetrics {
   /** Records one AI provider call: duration, count, errors and cost. */
   trackAIRequest(event: AIRequestEvent): void {
     this.kpis.trackAIRequest(event);
+  }
+
+  /** Adds one payment to `revenue_total` and `revenue_minor_units_total`, summed exactly. */
+  trackRevenue(event: RevenueEvent): void {
+    this.kpis.trackRevenue(event);
+  }
+
+  /** Counts a started subscription (`subscriptions_started_total{plan_type}`). */
+  trackSubscriptionStarted(planType: string): void {
+    this.kpis.trackSubscriptionStarted(planType);
+  }
+
+  /** Counts a cancelled subscription (`subscriptions_cancelled_total{plan_type}`). */
+  trackSubscriptionCancelled(planType: string): void {
+    this.kpis.trackSubscriptionCancelled(planType);
+  }
+
+  /** Sets `subscriptions_active{plan_type}`. */
+  setActiveSubscriptions(planType: string, count: number): void {
+    this.kpis.setActiveSubscriptions(planType, count);
+  }
+
+  /** Counts `count` uses of `feature` (`feature_usage_total{feature}`). */
+  trackFeatureUsage(feature: string, count?: number, options?: UsageOptions): void {
+    this.kpis.trackFeatureUsage(feature, count, options);
+  }
+
+  /** Adds metered usage of `metricType` (`usage_total{metric_type}`). */
+  trackUsage(metricType: string, amount?: number, options?: UsageOptions): void {
+    this.kpis.trackUsage(metricType, amount, options);
+  }
+
+  /** Sets `quota_used`, `quota_limit` and `quota_utilization` of one resource and plan. */
+  setQuota(event: QuotaEvent): void {
+    this.kpis.setQuota(event);
   }
 
   /** Returns the counter `config.name`, creating it on first use. */

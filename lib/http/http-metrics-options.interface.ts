@@ -36,6 +36,18 @@ export interface HttpMetricsOptions {
    * @default false
    */
   responseSizeHistogram?: boolean;
+  /**
+   * Requests that take at least this many seconds are slow: each counts in
+   * `slow_requests_total{route}` and logs a warning with its request id, route and duration.
+   * @default process.env.SLOW_REQUEST_THRESHOLD ?? undefined (off)
+   */
+  slowRequestThreshold?: number;
+  /**
+   * Also raise a `SlowRequest` alert (warning, one per method and route while active) for each
+   * slow request.
+   * @default false
+   */
+  slowRequestAlert?: boolean;
 }
 
 /** {@link HttpMetricsOptions} after defaults are applied and validated. */
@@ -47,4 +59,6 @@ export interface ResolvedHttpMetricsOptions {
   buckets: number[] | undefined;
   requestSizeHistogram: boolean;
   responseSizeHistogram: boolean;
+  slowRequestThreshold: number | undefined;
+  slowRequestAlert: boolean;
 }

@@ -6,6 +6,7 @@ import { MetricCatalog } from '../metrics/metric-catalog';
 import type { MetricsRegistry } from '../metrics/metrics-registry';
 import { expressRouteOf } from './express-route';
 import type { ResolvedHttpMetricsOptions } from './http-metrics-options.interface';
+import type { SlowRequests } from './slow-requests';
 
 /** The `route` label of requests no route matched (404s, scanners): one bounded value. */
 export const UNMATCHED_ROUTE = 'UNMATCHED';
@@ -71,11 +72,15 @@ export class HttpMetricsRecorder {
   private readonly duration: GuardedHistogram;
   private readonly requestSize: GuardedHistogram | undefined;
   private readonly responseSize: GuardedHistogram | undefined;
+  /** `http.slowRequestThreshold` in seconds; `Infinity` when off (one comparison per request). */
+  private readonly slowThreshold: number;
 
   constructor(
     private readonly metrics: MetricsRegistry,
     options: ResolvedHttpMetricsOptions,
+    private readonly slow?: SlowRequests,
   ) {
+    this.slowThreshold = slow?.threshold ?? Infinity;
     this.requests = metrics.fromCatalog(MetricCatalog.httpRequests) as GuardedCounter;
     this.duration = metrics.fromCatalog(
       MetricCatalog.httpRequestDuration,
@@ -131,9 +136,13 @@ export class HttpMetricsRecorder {
     try {
       const seconds = (performance.now() - entry.start) / 1000;
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS;
-      const series = this.seriesOf(entry.req.method ?? 'UNKNOWN', this.routeOf(entry), status);
+      const method = entry.req.method ?? 'UNKNOWN';
+      const route = this.routeOf(entry);
+      const series = this.seriesOf(method, route, status);
       series.count.inc();
       series.duration.observe(seconds);
+      if (seconds >= this.slowThreshold)
+        this.slow!.record(entry.req, method, route, status, seconds);
       if (series.requestSize) {
         const size = contentLength(entry.req.headers['content-length']);
         if (size !== undefined) series.requestSize.observe(size);

@@ -2,6 +2,7 @@ import type { MetricsRegistry } from '../metrics/metrics-registry';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { HttpMetricsRecorder } from './http-metrics.recorder';
 import { PathMatcher } from './path-matcher';
+import { SlowRequests, type SlowRequestSinks } from './slow-requests';
 
 /**
  * The HTTP RED metrics of one monitoring instance: the recorder every entry point feeds (the
@@ -21,12 +22,21 @@ export class HttpMetrics {
   constructor(
     private readonly options: ResolvedObservabilityOptions,
     private readonly metrics: MetricsRegistry,
+    /** Where slow requests are logged and alerted, when `http.slowRequestThreshold` is set. */
+    private readonly slowSinks?: SlowRequestSinks,
   ) {}
 
   /** The recorder, created on first use; `undefined` when metrics are disabled. */
   get recorder(): HttpMetricsRecorder | undefined {
     if (!this.options.metrics.enabled) return undefined;
-    this.recorderInstance ??= new HttpMetricsRecorder(this.metrics, this.options.http);
+    if (!this.recorderInstance) {
+      const threshold = this.options.http.slowRequestThreshold;
+      const slow =
+        threshold !== undefined && this.slowSinks
+          ? new SlowRequests(this.metrics, threshold, this.slowSinks)
+          : undefined;
+      this.recorderInstance = new HttpMetricsRecorder(this.metrics, this.options.http, slow);
+    }
     return this.recorderInstance;
   }
 

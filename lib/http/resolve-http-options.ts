@@ -1,5 +1,5 @@
 import type { Problems } from '../config/problems';
-import { OptionReader, optionKeys } from '../config/option-reader';
+import { type Env, EnvReader, OptionReader, optionKeys } from '../config/option-reader';
 import { readBuckets } from '../metrics/resolve-metrics-options';
 import type {
   HttpMetricsOptions,
@@ -12,6 +12,8 @@ const HTTP_KEYS = optionKeys({
   buckets: true,
   requestSizeHistogram: true,
   responseSizeHistogram: true,
+  slowRequestThreshold: true,
+  slowRequestAlert: true,
 } satisfies Record<keyof HttpMetricsOptions, true>);
 
 const isIgnorePath = (path: unknown): path is string | RegExp =>
@@ -20,12 +22,17 @@ const isIgnorePath = (path: unknown): path is string | RegExp =>
 /**
  * Applies defaults to the `http` options, recording every bad field. By default the paths
  * that are not traffic are ignored: the health endpoints (and anything below /health) and the
- * metrics path.
+ * metrics path. `SLOW_REQUEST_THRESHOLD` (seconds) sets `slowRequestThreshold` when the option
+ * is absent.
  */
 export function resolveHttpOptions(
   raw: unknown,
   problems: Problems,
-  { metricsPath, healthPaths }: { metricsPath: string; healthPaths: readonly string[] },
+  {
+    metricsPath,
+    healthPaths,
+    env = {},
+  }: { metricsPath: string; healthPaths: readonly string[]; env?: Env },
 ): ResolvedHttpMetricsOptions {
   const http = OptionReader.of(raw, 'http', HTTP_KEYS, problems);
   let ignorePaths: Array<string | RegExp> = [
@@ -37,7 +44,13 @@ export function resolveHttpOptions(
     if (Array.isArray(list) && list.every(isIgnorePath)) ignorePaths = [...list];
     else problems.add('http.ignorePaths', 'an array of paths starting with "/" or RegExps', list);
   }
+  const slow = { min: 0, above: true };
+  const slowRequestThreshold = http.has('slowRequestThreshold')
+    ? http.number('slowRequestThreshold', slow)
+    : new EnvReader(env, problems).number('SLOW_REQUEST_THRESHOLD', slow);
   return {
+    slowRequestThreshold,
+    slowRequestAlert: http.boolean('slowRequestAlert') ?? false,
     enabled: http.boolean('enabled') ?? true,
     ignorePaths,
     defaultIgnorePaths: list === undefined,

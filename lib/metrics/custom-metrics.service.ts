@@ -4,6 +4,10 @@ import type { TokenPricingTable } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
 import { type ActiveUsersSnapshot, ActiveUsersTracker } from './active-users.tracker';
 import type { AIRequestEvent, ErrorSeverity, KpiEvent } from './kpi.types';
+import { AiMetrics } from '../kpi/ai-metrics';
+import type { CostSpikeEvent } from '../kpi/ai-cost-windows';
+import { BusinessKpis } from '../kpi/business-kpis';
+import type { QuotaEvent, RevenueEvent, UsageOptions } from '../kpi/business-kpi.types';
 import { MetricCatalog } from './metric-catalog';
 import type { MetricConfig } from './metrics-registry';
 import { MetricsRegistry } from './metrics-registry';
@@ -59,11 +63,10 @@ export class CustomMetricsService {
   private readonly paymentConversions: Counter<string>;
   private readonly paymentFailures: Counter<string>;
   private readonly errors: Counter<string>;
-  private readonly aiRequestDuration: Histogram<string>;
-  private readonly aiRequests: Counter<string>;
-  private readonly aiRequestErrors: Counter<string>;
-  private readonly aiCost: Counter<string>;
+  private readonly ai: AiMetrics;
+  private readonly business: BusinessKpis;
   private readonly paymentFailureListeners = new Set<(event: PaymentFailureEvent) => void>();
+  private readonly costSpikeListeners = new Set<(event: CostSpikeEvent) => void>();
 
   constructor(
     private readonly metrics: MetricsRegistry,
@@ -86,10 +89,14 @@ export class CustomMetricsService {
     this.paymentConversions = metrics.fromCatalog(MetricCatalog.paymentConversions);
     this.paymentFailures = metrics.fromCatalog(MetricCatalog.paymentFailures);
     this.errors = metrics.fromCatalog(MetricCatalog.errors);
-    this.aiRequestDuration = metrics.fromCatalog(MetricCatalog.aiRequestDuration);
-    this.aiRequests = metrics.fromCatalog(MetricCatalog.aiRequests);
-    this.aiRequestErrors = metrics.fromCatalog(MetricCatalog.aiRequestErrors);
-    this.aiCost = metrics.fromCatalog(MetricCatalog.aiCost);
+    this.ai = new AiMetrics(
+      metrics,
+      (event) => {
+        for (const listener of this.costSpikeListeners) listener(event);
+      },
+      metrics.options.alerting.clock,
+    );
+    this.business = new BusinessKpis(metrics);
   }
 
   /** The prom-client registry of this application (for exporters and advanced use). */
@@ -126,6 +133,20 @@ export class CustomMetricsService {
           return this.trackPaymentConversion(data.paymentMethod, data.plan);
         case 'payment_failure':
           return this.trackPaymentFailure(data.paymentId, data.paymentMethod, data.errorType);
+        case 'revenue':
+          return this.trackRevenue(data as RevenueEvent);
+        case 'subscription_started':
+          return this.trackSubscriptionStarted(data.planType);
+        case 'subscription_cancelled':
+          return this.trackSubscriptionCancelled(data.planType);
+        case 'subscriptions_active':
+          return this.setActiveSubscriptions(data.planType, data.count);
+        case 'feature_usage':
+          return this.trackFeatureUsage(data.feature, data.count, { tenantId: data.tenantId });
+        case 'usage':
+          return this.trackUsage(data.metricType, data.amount, { tenantId: data.tenantId });
+        case 'quota':
+          return this.setQuota(data as QuotaEvent);
         default:
           this.metrics.drop(
             'invalid_kpi',
@@ -222,23 +243,75 @@ export class CustomMetricsService {
     });
   }
 
-  /** Records one AI provider call: duration, count, errors and cost (seed 003, any provider). */
+  /**
+   * Records one AI provider call: duration, count, errors and cost, under the names
+   * `kpi.ai.naming` selects (`ai_*` by default, `openai_*` with `'openai'`), and adds its cost
+   * to the `kpi.ai.costWindows`, whose spike detector raises `alertCostSpike()`.
+   */
   trackAIRequest(event: AIRequestEvent): void {
-    this.safely(() => {
-      const { provider, model, operation, durationSeconds, status, errorType, costCents } = event;
-      const base = {
-        provider: orUnknown(provider) as string,
-        model: orUnknown(model) as string,
-        operation: orUnknown(operation) as string,
-      };
-      const labels = { ...base, status: orUnknown(status) as string };
-      this.aiRequests.inc(labels);
-      this.aiRequestDuration.observe(labels, durationSeconds);
-      if (status === 'error') {
-        this.aiRequestErrors.inc({ ...base, error_type: orUnknown(errorType) as string });
-      }
-      if (costCents !== undefined) this.aiCost.inc(base, costCents);
-    });
+    this.safely(() => this.ai.record(event));
+  }
+
+  /**
+   * Adds one payment to `revenue_total{plan_type,currency}` (major units) and
+   * `revenue_minor_units_total` (integer minor units), summed exactly: `amount` is a decimal
+   * (`'12.34'`, or a number such as `29.99`), `amountMinor` an integer of minor units
+   * (cents; JPY has none, KWD has thousandths). Negative, non-finite or over-precise amounts
+   * and currencies that are not ISO 4217 codes are dropped and counted
+   * (`observability_dropped_events_total{reason="invalid_amount"|"invalid_currency"}`).
+   *
+   * @example
+   * ```ts
+   * metrics.trackRevenue({ amount: '29.99', currency: 'EUR', planType: 'professional' });
+   * metrics.trackRevenue({ amountMinor: 1500, currency: 'JPY', planType: 'starter' });
+   * ```
+   */
+  trackRevenue(event: RevenueEvent): void {
+    this.safely(() => this.business.trackRevenue(event));
+  }
+
+  /** Counts a started subscription (`subscriptions_started_total{plan_type}`). */
+  trackSubscriptionStarted(planType: string): void {
+    this.safely(() => this.business.trackSubscriptionStarted(planType));
+  }
+
+  /** Counts a cancelled subscription (`subscriptions_cancelled_total{plan_type}`). */
+  trackSubscriptionCancelled(planType: string): void {
+    this.safely(() => this.business.trackSubscriptionCancelled(planType));
+  }
+
+  /** Sets `subscriptions_active{plan_type}` to `count`, typically read from your database. */
+  setActiveSubscriptions(planType: string, count: number): void {
+    this.safely(() => this.business.setActiveSubscriptions(planType, count));
+  }
+
+  /**
+   * Counts `count` uses of `feature` (`feature_usage_total{feature}`, plus the tenant label
+   * when `kpi.tenant` is set).
+   */
+  trackFeatureUsage(feature: string, count?: number, options?: UsageOptions): void {
+    this.safely(() => this.business.trackFeatureUsage(feature, count ?? 1, options ?? {}));
+  }
+
+  /**
+   * Adds `amount` of metered usage of `metricType` (`usage_total{metric_type}`, plus the
+   * tenant label when `kpi.tenant` is set).
+   */
+  trackUsage(metricType: string, amount?: number, options?: UsageOptions): void {
+    this.safely(() => this.business.trackUsage(metricType, amount ?? 1, options ?? {}));
+  }
+
+  /**
+   * Sets `quota_used`, `quota_limit` and `quota_utilization` (percent) of one metered resource
+   * and plan (plus the tenant label when `kpi.tenant` is set).
+   *
+   * @example
+   * ```ts
+   * metrics.setQuota({ metricType: 'documents', planType: 'pro', used: 930, limit: 1000, tenantId: 'acme' });
+   * ```
+   */
+  setQuota(event: QuotaEvent): void {
+    this.safely(() => this.business.setQuota(event));
   }
 
   /**
@@ -272,6 +345,24 @@ export class CustomMetricsService {
   onPaymentFailure(listener: (event: PaymentFailureEvent) => void): () => void {
     this.paymentFailureListeners.add(listener);
     return () => this.paymentFailureListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` on every cost spike the `kpi.ai.costWindows` detector finds (the
+   * monitoring core raises `alertCostSpike` from it). Returns the unsubscribe function.
+   * @internal
+   */
+  onCostSpike(listener: (event: CostSpikeEvent) => void): () => void {
+    this.costSpikeListeners.add(listener);
+    return () => this.costSpikeListeners.delete(listener);
+  }
+
+  /**
+   * Stops the timers of the cost spike detector.
+   * @internal
+   */
+  close(): void {
+    this.ai.close();
   }
 
   /**

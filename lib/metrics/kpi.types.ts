@@ -1,3 +1,5 @@
+import type { QuotaEvent, RevenueEvent } from '../kpi/business-kpi.types';
+
 /** Severity of a tracked error; the `severity` label of `errors_total`. */
 export type ErrorSeverity = 'info' | 'warning' | 'error' | 'critical';
 
@@ -6,7 +8,7 @@ export type AIRequestStatus = 'success' | 'error';
 
 /**
  * One business KPI event, as passed to `CustomMetricsService.trackKPI()`.
- * The `type` selects the metric; `data` carries its labels (seeds 000 and 001).
+ * The `type` selects the metric; `data` carries its labels and values.
  */
 export type KpiEvent =
   | { type: 'active_user'; data: { userId: string } }
@@ -17,7 +19,14 @@ export type KpiEvent =
   | {
       type: 'payment_failure';
       data: { paymentId: string; paymentMethod: string; errorType: string };
-    };
+    }
+  | { type: 'revenue'; data: RevenueEvent }
+  | { type: 'subscription_started'; data: { planType: string } }
+  | { type: 'subscription_cancelled'; data: { planType: string } }
+  | { type: 'subscriptions_active'; data: { planType: string; count: number } }
+  | { type: 'feature_usage'; data: { feature: string; count?: number; tenantId?: string } }
+  | { type: 'usage'; data: { metricType: string; amount?: number; tenantId?: string } }
+  | { type: 'quota'; data: QuotaEvent };
 
 /** The `type` of every KPI event. */
 export type KpiType = KpiEvent['type'];

@@ -17,6 +17,7 @@ import type {
   ResolvedObservabilityOptions,
   TokenPricingTable,
 } from '../observability-options.interface';
+import { resolveAiKpi, resolveTenantLabel } from '../kpi/resolve-business-kpi-options';
 
 const METRICS_KEYS = optionKeys({
   enabled: true,
@@ -34,6 +35,8 @@ const METRICS_KEYS = optionKeys({
 const KPI_KEYS = optionKeys({
   activeUsersWindowSeconds: true,
   tokenPricing: true,
+  tenant: true,
+  ai: true,
 } satisfies Record<keyof KpiOptions, true>);
 
 /** Histogram buckets: a non-empty list of finite numbers in strictly increasing order. */
@@ -165,5 +168,7 @@ export function resolveKpiOptions(
     activeUsersWindowSeconds:
       kpi.number('activeUsersWindowSeconds', { min: 0, above: true }) ?? 300,
     tokenPricing: readPricing(kpi),
+    tenant: resolveTenantLabel(kpi),
+    ai: resolveAiKpi(kpi),
   };
 }

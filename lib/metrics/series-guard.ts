@@ -1,7 +1,13 @@
 import { MAX_LABEL_VALUE_LENGTH, OVERFLOW_LABEL_VALUE } from '../observability.constants';
 
 /** Why a metric event was dropped; the `reason` label of `observability_dropped_events_total`. */
-export type DropReason = 'invalid_value' | 'invalid_label' | 'invalid_kpi' | 'internal_error';
+export type DropReason =
+  | 'invalid_value'
+  | 'invalid_label'
+  | 'invalid_kpi'
+  | 'invalid_amount'
+  | 'invalid_currency'
+  | 'internal_error';
 
 /** What a guard reports to the registry that owns it. */
 export interface GuardHooks {

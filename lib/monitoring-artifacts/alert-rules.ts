@@ -1,4 +1,5 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
+import { aiNamingAliases, BUSINESS_ALERT_DEFINITIONS } from './business-artifacts';
 import type {
   AlertName,
   ResolvedMonitoringArtifactsOptions,
@@ -13,13 +14,13 @@ export const PROCESS_METRICS = ['process_resident_memory_bytes'] as const;
 export interface AlertDefinition {
   readonly name: AlertName;
   /** Rule group: seed 000's `service_alerts`, seed 003's `kpi_alerts`, seed 002's `api_alerts`. */
-  readonly group: 'service_alerts' | 'kpi_alerts' | 'api_alerts';
+  readonly group: 'service_alerts' | 'kpi_alerts' | 'api_alerts' | 'business_alerts';
   /** Default threshold; `undefined` when the expression compares with nothing configurable. */
   readonly threshold: number | undefined;
   /** The threshold is a ratio between 0 and 1. */
   readonly ratio: boolean;
   readonly for: string;
-  readonly severity: 'warning' | 'critical';
+  readonly severity: 'info' | 'warning' | 'critical';
   readonly summary: string;
   readonly description: string;
   readonly expr: (
@@ -208,6 +209,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
     expr: (q, t, options) =>
       `max by (service, instance) (${q.raw('process_resident_memory_bytes')}) / ${options.memoryLimitBytes} > ${t}`,
   },
+  ...BUSINESS_ALERT_DEFINITIONS,
 ];
 
 /** The alert definition named `name`. */
@@ -220,6 +222,7 @@ export function ruleQuery(options: ResolvedMonitoringArtifactsOptions): PromQL {
   return new PromQL(
     options.prefix,
     options.service === undefined ? undefined : `service=${promqlString(options.service)}`,
+    aiNamingAliases(options.aiNaming),
   );
 }
 

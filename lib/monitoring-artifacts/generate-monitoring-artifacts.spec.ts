@@ -79,6 +79,7 @@ describe('generateMonitoringArtifacts', () => {
         '30s',
         ['HighAPILatencyP95', 'HighAPILatencyP99', 'BackgroundJobFailures', 'HighMemoryUsage'],
       ],
+      ['business_alerts', '30s', ['QuotaExceeded', 'SlowRequests', 'AICostAboveBaseline']],
     ]);
     const rule = (name: string) => rulesOf(alerts).find((r) => r.alert === name);
     expect(rule('HighErrorRate')).toEqual({
@@ -246,6 +247,7 @@ describe('generateMonitoringArtifacts', () => {
     expect(names(all).filter((n) => !names(some).includes(n))).toEqual([
       'PaymentFailures',
       'ErrorRateHigh',
+      'SlowRequests',
     ]);
     expect(exprsOf(some).join('\n')).not.toMatch(/payment_failures_total|http_requests_total/);
     const titles = (g: Generated) => g.dashboards.flatMap((d) => d.panels.map((p: any) => p.title));
@@ -254,8 +256,8 @@ describe('generateMonitoringArtifacts', () => {
       'HTTP 5xx Ratio',
       'Payment Success Rate',
     ]);
-    expect(rulesOf(all.recording).length - rulesOf(some.recording).length).toBe(2);
-    expect(ALERT_NAMES).toHaveLength(14);
+    expect(rulesOf(all.recording).length - rulesOf(some.recording).length).toBe(3);
+    expect(ALERT_NAMES).toHaveLength(17);
     // A panel that only falls back on a disabled metric stays, without the fallback.
     const panel = (g: Generated, title: string) =>
       g.dashboards.flatMap((d) => d.panels).find((p: any) => p.title === title).targets[0].expr;
@@ -279,6 +281,7 @@ describe('generateMonitoringArtifacts', () => {
       ['Business KPIs', 'nestjs-obs-business-kpis-luneo'],
       ['Queue Monitoring', 'nestjs-obs-queues-luneo'],
       ['AI Cost', 'nestjs-obs-ai-cost-luneo'],
+      ['Money, Usage and AI Cost Windows', 'nestjs-obs-money-usage-luneo'],
     ]);
     for (const dashboard of dashboards) {
       expect(dashboard).toMatchObject({ schemaVersion: 39, id: null, editable: true });
@@ -378,6 +381,7 @@ describe('generateMonitoringArtifacts', () => {
         'grafana/business-kpis.json',
         'grafana/queue-monitoring.json',
         'grafana/ai-cost.json',
+        'grafana/money-and-usage.json',
       ]);
       expect(written).toEqual(files.map((f) => join(out, f.path)));
       for (const file of files)

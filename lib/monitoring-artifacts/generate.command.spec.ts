@@ -22,7 +22,7 @@ describe('nestjs-observability generate', () => {
     const target = join(dir, 'monitoring');
     expect(await run('generate', '--out', target, '--prefix', 'luneo_', '--service=api')).toBe(0);
     expect(err).toEqual([]);
-    expect(out[0]).toBe(`Wrote 7 files into ${target}:`);
+    expect(out[0]).toBe(`Wrote 8 files into ${target}:`);
     expect(out.slice(1)).toContain(`  ${join(target, 'grafana', 'ai-cost.json')}`);
     const alerts = readFileSync(join(target, 'alerts.yml'), 'utf8');
     expect(alerts).toContain(

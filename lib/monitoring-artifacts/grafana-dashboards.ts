@@ -1,4 +1,5 @@
 import { MetricCatalog as M, type MetricDefinition } from '../metrics/metric-catalog';
+import { aiNamingAliases, BUSINESS_DASHBOARD } from './business-artifacts';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { partRatio, PromQL, quantile, successRatio, sumOrZero } from './promql.builder';
 
@@ -424,6 +425,7 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
       },
     ],
   },
+  BUSINESS_DASHBOARD,
 ];
 
 const WIDTH: Record<PanelType, number> = { stat: 6, gauge: 6, timeseries: 12, barchart: 12 };
@@ -494,7 +496,7 @@ function panelJson(
 
 /** The dashboards' expression builder: prefix, and the `$service` variable. */
 export function dashboardQuery(options: ResolvedMonitoringArtifactsOptions): PromQL {
-  return new PromQL(options.prefix, 'service=~"$service"');
+  return new PromQL(options.prefix, 'service=~"$service"', aiNamingAliases(options.aiNaming));
 }
 
 /** One generated dashboard: its file name and JSON model. */

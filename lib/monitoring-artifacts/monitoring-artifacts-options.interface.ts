@@ -14,6 +14,9 @@ export const ALERT_NAMES = [
   'HighAPILatencyP99',
   'BackgroundJobFailures',
   'HighMemoryUsage',
+  'QuotaExceeded',
+  'SlowRequests',
+  'AICostAboveBaseline',
 ] as const;
 
 /** Name of a generated alert. */
@@ -158,6 +161,13 @@ export interface MonitoringArtifactsOptions {
    * @default '/metrics'
    */
   metricsPath?: string;
+  /**
+   * The `kpi.ai.naming` of the application: with `'openai'`, every rule and panel on the AI
+   * metrics reads `openai_request_duration_seconds`, `openai_requests_total`,
+   * `openai_requests_error_total` and `openai_cost_cents` instead of the `ai_*` names.
+   * @default 'default'
+   */
+  aiNaming?: 'default' | 'openai';
 }
 
 /** One generated file. */
@@ -191,4 +201,5 @@ export interface ResolvedMonitoringArtifactsOptions {
   scrapeTargets: ScrapeTarget[];
   alertmanagers: string[];
   metricsPath: string;
+  aiNaming: 'default' | 'openai';
 }

@@ -17,10 +17,12 @@ export class PromQL {
   /**
    * @param prefix the application's `metrics.prefix`
    * @param serviceMatcher `service="api"`, `service=~"$service"`, or `undefined` for no matcher
+   * @param aliases catalog names read under another name (the `openai_*` names of the AI metrics)
    */
   constructor(
     private readonly prefix: string,
     private readonly serviceMatcher: string | undefined,
+    private readonly aliases?: ReadonlyMap<string, string>,
   ) {}
 
   /**
@@ -28,7 +30,7 @@ export class PromQL {
    * @param suffix `_bucket`, `_sum` or `_count` of a histogram
    */
   sel(metric: MetricDefinition, suffix = '', ...matchers: string[]): string {
-    return this.raw(metric.name, suffix, ...matchers);
+    return this.raw(this.aliases?.get(metric.name) ?? metric.name, suffix, ...matchers);
   }
 
   /** A selector of a metric outside the catalog that carries the prefix (process metrics). */

@@ -1,5 +1,6 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
 import { ruleQuery } from './alert-rules';
+import { BUSINESS_RECORDING_DEFINITIONS } from './business-artifacts';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { partRatio, type PromQL, quantile, successRatio } from './promql.builder';
 import type { YamlValue } from './yaml.writer';
@@ -62,6 +63,7 @@ export const RECORDING_DEFINITIONS: readonly RecordingDefinition[] = [
     record: 'service:{p}ai_cost_cents:rate1h',
     expr: (q) => `sum by (service) (rate(${q.sel(M.aiCost)}[1h]))`,
   },
+  ...BUSINESS_RECORDING_DEFINITIONS,
 ];
 
 /** `recording-rules.yml`: one group of every recording rule whose metrics are enabled. */

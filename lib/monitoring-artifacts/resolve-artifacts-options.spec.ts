@@ -20,6 +20,7 @@ describe('resolveArtifactsOptions', () => {
       ],
       alertmanagers: ['alertmanager:9093'],
       metricsPath: '/metrics',
+      aiNaming: 'default',
     });
   });
 
@@ -67,7 +68,7 @@ describe('resolveArtifactsOptions', () => {
     ).toThrow(
       [
         'Invalid monitoring artifacts options:',
-        '  - typo: unknown option; expected one of out, prefix, service, runbookUrl, alerts, metrics, memoryLimitBytes, evaluationInterval, scrapeInterval, scrapeTargets, alertmanagers, metricsPath',
+        '  - typo: unknown option; expected one of out, prefix, service, runbookUrl, alerts, metrics, memoryLimitBytes, evaluationInterval, scrapeInterval, scrapeTargets, alertmanagers, metricsPath, aiNaming',
         '  - prefix: expected a metric name prefix matching [a-zA-Z_:][a-zA-Z0-9_:]*, got "1bad"',
         '  - service: expected a non-empty label value without line breaks, got ""',
         '  - runbookUrl: expected an http(s) URL, got "runbooks"',

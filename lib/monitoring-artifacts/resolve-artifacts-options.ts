@@ -37,6 +37,7 @@ const ROOT_KEYS = optionKeys({
   scrapeTargets: true,
   alertmanagers: true,
   metricsPath: true,
+  aiNaming: true,
 } satisfies Record<keyof MonitoringArtifactsOptions, true>);
 
 const ALERT_KEYS = optionKeys({
@@ -202,6 +203,7 @@ export function resolveArtifactsOptions(
     scrapeTargets: resolveTargets(options, service),
     alertmanagers: options.strings('alertmanagers') ?? ['alertmanager:9093'],
     metricsPath,
+    aiNaming: options.oneOf('aiNaming', ['default', 'openai'] as const) ?? 'default',
   };
   problems.throwIfAny(Messages.invalidArtifactsOptions);
   return resolved;

@@ -15,7 +15,10 @@ import { WorkerModule } from './worker/worker.module';
   imports: [
     ObservabilityModule.forRoot({
       service: 'sample-api',
-      kpi: { tokenPricing: TOKEN_PRICING },
+      kpi: { tokenPricing: TOKEN_PRICING, ai: { costWindows: ['1h'] } },
+      // A request slower than this logs a warning and counts in slow_requests_total
+      // (this option wins over SLOW_REQUEST_THRESHOLD).
+      http: { slowRequestThreshold: 0.5 },
     }),
     AiModule,
     BotModule,

@@ -4,7 +4,7 @@ import { errorTypeOf } from './ai-provider.error';
 import { FakeOpenAiClient } from './fake-openai.client';
 import { costInCents } from './token-pricing.constants';
 
-/** A text answer and the tokens it used, by type (priced separately, seed 001). */
+/** A text answer and the tokens it used, by type (input and output are priced separately). */
 export interface TextCompletion {
   text: string;
   model: string;

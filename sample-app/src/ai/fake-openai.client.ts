@@ -29,7 +29,7 @@ export interface ImagesResponse {
 }
 
 /** Latency of each fake call: small so tests stay fast, non-zero so durations are real. */
-const LATENCY_MS = { chat: 5, image: 10 };
+const LATENCY_MS = { chat: 5, essay: 600, image: 10 };
 
 /** Rough OpenAI rule of thumb: one token is about four characters of English. */
 const countTokens = (text: string): number => Math.ceil(text.length / 4);
@@ -40,7 +40,7 @@ const countTokens = (text: string): number => Math.ceil(text.length / 4);
  * `new OpenAI()` changes no caller.
  *
  * It is deterministic on purpose: token counts derive from the text, and any prompt that
- * contains "fail" times out.
+ * contains "fail" times out, and one that asks for an "essay" takes 600 ms (a slow request).
  */
 @Injectable()
 export class FakeOpenAiClient {
@@ -58,7 +58,7 @@ export class FakeOpenAiClient {
 
   private async complete({ model, messages }: ChatCompletionRequest): Promise<ChatCompletion> {
     const prompt = messages.map((message) => message.content).join('\n');
-    await sleep(LATENCY_MS.chat);
+    await sleep(/essay/i.test(prompt) ? LATENCY_MS.essay : LATENCY_MS.chat);
     this.failOn(prompt);
     const content = `You said: "${prompt}". Here is a thoughtful answer.`;
     const usage = { prompt_tokens: countTokens(prompt), completion_tokens: countTokens(content) };

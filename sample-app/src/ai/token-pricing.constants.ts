@@ -8,7 +8,7 @@ import type { TokenPricingTable } from 'nestjs-observability';
 export const TOKEN_PRICING = {
   'gpt-4': { input: 0.03, output: 0.06 },
   'gpt-4o-mini': { input: 0.00015, output: 0.0006 },
-  // DALL-E is priced per image. One image is tracked as one "token" (seed 001), so $0.04 per
+  // DALL-E is priced per image. One image is tracked as one "token", so $0.04 per
   // image is $40 per 1,000.
   'dall-e-3': { image: 40 },
 } satisfies TokenPricingTable;

@@ -10,18 +10,24 @@ export interface BotReply {
   usage: { inputTokens: number; outputTokens: number };
 }
 
-/** Sent when the AI fails: the user always gets an answer (seed 001, example 1). */
+/** Sent when the AI fails: the user always gets an answer. */
 export const FALLBACK_REPLY = 'Sorry, something went wrong. Please try again.';
 
+/** Messages a user of the free plan may send per period (the `messages` quota). */
+export const FREE_MESSAGE_QUOTA = 1000;
+
 /**
- * The Telegram-style message handler of seed 001: every message marks its user active and
- * asks the AI for a reply, and the outcome is tracked as KPIs with `trackKPI()`.
+ * A Telegram-style message handler: every message marks its user active, counts as use of the
+ * `chat` feature and of the `messages` quota, and asks the AI for a reply; the outcome is
+ * tracked as KPIs with `trackKPI()`.
  */
 @Injectable()
 export class BotService {
   private readonly logger = new Logger(BotService.name);
   /** A business metric of this app alone, next to the library's built-in KPIs. */
   private readonly messages: Counter<'channel'>;
+  /** Messages sent in the current quota period (a real app reads it from its database). */
+  private sent = 0;
 
   constructor(
     private readonly ai: AiService,
@@ -39,10 +45,18 @@ export class BotService {
     this.messages.inc({ channel });
     // The user id feeds the distinct-user count; it never becomes a label.
     this.metrics.trackKPI({ type: 'active_user', data: { userId } });
+    this.metrics.trackFeatureUsage('chat');
+    this.metrics.trackUsage('messages');
+    this.metrics.setQuota({
+      metricType: 'messages',
+      planType: 'free',
+      used: ++this.sent,
+      limit: FREE_MESSAGE_QUOTA,
+    });
     try {
       const completion = await this.ai.complete(text);
       const { inputTokens, outputTokens } = completion.usage;
-      // Input and output tokens are priced differently, so they are tracked apart (seed 001).
+      // Input and output tokens are priced differently, so they are tracked apart.
       this.metrics.trackKPI({
         type: 'token_spend',
         data: { tokens: inputTokens, model: completion.model, type: 'input' },

@@ -12,10 +12,12 @@ export interface PaymentReceipt {
   amount: number;
 }
 
-/** Payment processing as in seed 001, example 2. */
+/** Payment processing: conversions, failures, revenue and subscriptions. */
 @Injectable()
 export class PaymentsService {
   private readonly logger = new Logger(PaymentsService.name);
+  /** Active subscriptions by plan (a real app counts them in its database). */
+  private readonly active = new Map<string, number>();
 
   constructor(
     private readonly gateway: FakePaymentGateway,
@@ -24,7 +26,8 @@ export class PaymentsService {
 
   /**
    * Charges `payment`. A decline answers 402 with the decline code; any other gateway failure
-   * answers 503. Both count in `payment_failures_total` and `errors_total`.
+   * answers 503. Both count in `payment_failures_total` and `errors_total`; a success adds its
+   * amount to `revenue_total`.
    */
   async checkout(payment: CreatePaymentDto): Promise<PaymentReceipt> {
     const { userId, plan, paymentMethod, amount } = payment;
@@ -34,6 +37,11 @@ export class PaymentsService {
         type: 'payment_conversion',
         data: { paymentMethod: charged.paymentMethod, plan },
       });
+      // Summed exactly in cents: 19.99 + 19.99 is 39.98 in revenue_total, never 39.980000000000004.
+      this.metrics.trackRevenue({ amount, currency: 'USD', planType: plan });
+      this.metrics.trackSubscriptionStarted(plan);
+      this.active.set(plan, (this.active.get(plan) ?? 0) + 1);
+      this.metrics.setActiveSubscriptions(plan, this.active.get(plan) ?? 0);
       this.logger.log(`Payment ${charged.id} of user ${userId} succeeded (${plan}, ${amount})`);
       return { paymentId: charged.id, status: charged.status, plan, amount };
     } catch (error) {
@@ -45,6 +53,8 @@ export class PaymentsService {
         type: 'payment_failure',
         data: { paymentId, paymentMethod, errorType },
       });
+      // A declined renewal ends the subscription.
+      if (declined) this.metrics.trackSubscriptionCancelled(plan);
       // A decline is the customer's problem; a broken gateway loses revenue for everyone.
       this.metrics.trackError(errorType, declined ? 'warning' : 'critical');
       if (declined) {

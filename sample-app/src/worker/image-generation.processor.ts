@@ -5,7 +5,7 @@ import { AiService } from '../ai/ai.service';
 import type { ImageJob, ImageJobResult } from './image-job.types';
 
 /**
- * Generates the image of one job (seed 001, example 3). `@TrackJob()` replaces the seed's
+ * Generates the image of one job. `@TrackJob()` replaces hand-written
  * `startJobTimer()`/`setActiveJobs()`/`trackQueueFailure()` bookkeeping: the job's duration,
  * the jobs in progress, completions and failures (by error name) land in the queue metrics,
  * whichever way the job ends, and the error is rethrown to the queue.
