@@ -159,7 +159,7 @@ describe('the npm package', () => {
         consumer,
         MINUTE,
       );
-      expect(generated.stdout).toContain('Wrote 7 files into monitoring:');
+      expect(generated.stdout).toContain('Wrote 8 files into monitoring:');
       const alerts = readFileSync(join(consumer, 'monitoring', 'alerts.yml'), 'utf8');
       expect(alerts).toContain('luneo_errors_total{service="api"}');
       expect(
