@@ -34,3 +34,5 @@ export type { AlertingService } from './alerting/alerting.service';
 export type { Alert, AlertInput, AlertSeverity } from './alerting/alert.types';
 export type { AlertChannel } from './alerting/channels/alert-channel.interface';
 export type { ErrorContext } from './errors/error-tracking.types';
+export type { DatabaseMetricsService } from './database/database-metrics.service';
+export type { CacheMetricsService } from './cache/cache-metrics.service';

@@ -28,6 +28,8 @@ import {
 } from './observability.constants';
 import { Messages } from './observability.messages';
 import { QueueMetricsService } from './queue/queue-metrics.service';
+import { DatabaseMetricsService } from './database/database-metrics.service';
+import { CacheMetricsService } from './cache/cache-metrics.service';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -93,6 +95,8 @@ import type {
     fromCore(MetricsServer, (core) => core.server),
     fromCore(AlertingService, (core) => core.alerting),
     fromCore(QueueMetricsService, (core) => core.queues),
+    fromCore(DatabaseMetricsService, (core) => core.database),
+    fromCore(CacheMetricsService, (core) => core.cache),
     fromCore(StructuredLogger, (core) => core.logs),
     fromCore(ErrorTrackingService, (core) => core.errors),
     MethodMetricsExplorer,
@@ -115,6 +119,8 @@ import type {
     AlertingService,
     ALERTING_SERVICE_TOKEN,
     QueueMetricsService,
+    DatabaseMetricsService,
+    CacheMetricsService,
   ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {

@@ -13,6 +13,9 @@ import { resolveLoggingOptions, resolveRedact } from '../logging/resolve-logging
 import { resolvePushgatewayOptions } from '../metrics/pushgateway';
 import { resolveKpiOptions, resolveMetricsOptions } from '../metrics/resolve-metrics-options';
 import { resolveQueueOptions } from '../queue/resolve-queue-options';
+import { resolveDatabaseOptions } from '../database/resolve-database-options';
+import { resolveCacheOptions } from '../cache/resolve-cache-options';
+import { dependencyHealthChecks } from '../database/dependency-health-checks';
 import { EnvReader, isPlainObject, OptionReader, optionKeys, type Env } from './option-reader';
 import { Problems } from './problems';
 
@@ -25,6 +28,8 @@ const ROOT_KEYS = optionKeys({
   alerting: true,
   health: true,
   queues: true,
+  database: true,
+  cache: true,
   logging: true,
   errors: true,
   redact: true,
@@ -72,6 +77,9 @@ export function resolveOptions(
   const alerting = resolveAlertingOptions(options.get('alerting'), env, problems);
   const health = resolveHealthOptions(options.get('health'), problems, environment, env);
   const queues = resolveQueueOptions(options.get('queues'), problems);
+  const database = resolveDatabaseOptions(options.get('database'), problems);
+  const cache = resolveCacheOptions(options.get('cache'), problems);
+  health.checks.push(...dependencyHealthChecks(database, cache, health, problems));
   const logging = resolveLoggingOptions(options.get('logging'), env, problems);
   const errors = resolveErrorsOptions(options.get('errors'), env, problems);
   const redact = resolveRedact(options.get('redact'), problems);
@@ -103,6 +111,8 @@ export function resolveOptions(
     alerting,
     health,
     queues,
+    database,
+    cache,
     logging,
     errors,
     redact,

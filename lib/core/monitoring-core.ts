@@ -12,6 +12,8 @@ import { PushgatewayClient } from '../metrics/pushgateway';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { QueueMetricsService } from '../queue/queue-metrics.service';
+import { DatabaseMetricsService } from '../database/database-metrics.service';
+import { CacheMetricsService } from '../cache/cache-metrics.service';
 
 /** The core of each `Monitoring` and `CustomMetricsService` (no reference keeps either alive). */
 const CORES = new WeakMap<object, MonitoringCore>();
@@ -49,6 +51,8 @@ export class MonitoringCore {
   readonly metrics: CustomMetricsService;
   readonly alerting: AlertingService;
   readonly queues: QueueMetricsService;
+  readonly database: DatabaseMetricsService;
+  readonly cache: CacheMetricsService;
   readonly errors: ErrorTrackingService;
   readonly server: MetricsServer;
   readonly binder: MethodBinder;
@@ -68,6 +72,8 @@ export class MonitoringCore {
     this.metrics = new CustomMetricsService(this.registry, log);
     this.alerting = new AlertingService(options, this.registry, this.metrics, log);
     this.queues = new QueueMetricsService(this.registry, this.metrics, log, this.alerting);
+    this.database = new DatabaseMetricsService(options.database, this.registry, log);
+    this.cache = new CacheMetricsService(options.cache, this.registry, log);
     this.errors = new ErrorTrackingService(options, this.metrics, this.logs, {
       log,
       alerting: this.alerting,
@@ -136,6 +142,8 @@ export class MonitoringCore {
       this.errors.close(),
       this.queues.close(),
     ]);
+    this.database.close();
+    this.cache.close();
     this.logs.flush();
   }
 

@@ -89,7 +89,10 @@ function command(binary: string, args: string[], user: string | undefined): [str
 function signalPostmaster(data: string, child: ChildProcess): void {
   try {
     const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (pid > 0) return process.kill(pid, 'SIGINT');
+    if (pid > 0) {
+      process.kill(pid, 'SIGINT');
+      return;
+    }
   } catch {
     // no pid file: not started yet
   }
