@@ -57,7 +57,7 @@ const TABLE_AFTER: Record<string, readonly string[]> = {
   MERGE: ['INTO'],
   UPSERT: ['INTO'],
   UPDATE: ['UPDATE'],
-  CREATE: ['TABLE', 'VIEW', 'INDEX', 'ON'],
+  CREATE: ['TABLE', 'VIEW', 'ON'],
   ALTER: ['TABLE', 'VIEW', 'INDEX'],
   DROP: ['TABLE', 'VIEW', 'INDEX'],
   TRUNCATE: ['TRUNCATE', 'TABLE'],
@@ -85,6 +85,7 @@ const SKIPPED = new Set([
   'TABLE',
   'FULL',
   'VERBOSE',
+  'ANALYZE',
 ]);
 
 /**
@@ -205,8 +206,8 @@ function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[A-Za-z0-9_$]/.test(c);
 }
 
-const TOKEN =
-  /"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][A-Za-z0-9_$]*(?:\s*\.\s*(?:"(?:[^"]|"")*"|`[^`]*`|[A-Za-z_][A-Za-z0-9_$]*))*|\(|\)|;/g;
+const PART = '(?:"(?:[^"]|"")*"|`[^`]*`|[A-Za-z_][A-Za-z0-9_$]*)';
+const TOKEN = new RegExp(`${PART}(?:\\s*\\.\\s*${PART})*|\\(|\\)|;`, 'g');
 
 function unquote(identifier: string): string {
   return identifier
