@@ -41,19 +41,32 @@ export interface CacheInstrumentOptions {
  * ```
  */
 export class CacheMetricsService implements CacheRecorder {
-  private readonly operations: GuardedCounter;
-  private readonly duration: GuardedHistogram;
+  private instruments: { operations: GuardedCounter; duration: GuardedHistogram } | undefined;
+  private sizeGauges = false;
   private readonly logger: DiagnosticLogger;
   private readonly redis = new Map<string, RedisLike>();
 
   constructor(
     private readonly options: ResolvedCacheMetricsOptions,
-    registry: MetricsRegistry,
+    private readonly registry: MetricsRegistry,
     log: DiagnosticLoggerFactory,
   ) {
     this.logger = log('Observability');
-    this.operations = registry.fromCatalog(MetricCatalog.cacheOperations) as GuardedCounter;
-    this.duration = registry.fromCatalog(MetricCatalog.cacheOperationDuration) as GuardedHistogram;
+  }
+
+  /** The metrics, created on first use: an application without a cache exposes none. */
+  private get metrics(): { operations: GuardedCounter; duration: GuardedHistogram } {
+    this.instruments ??= {
+      operations: this.registry.fromCatalog(MetricCatalog.cacheOperations) as GuardedCounter,
+      duration: this.registry.fromCatalog(MetricCatalog.cacheOperationDuration) as GuardedHistogram,
+    };
+    return this.instruments;
+  }
+
+  /** `cache_items_total` and `cache_size_bytes`, once a Redis is instrumented. */
+  private watchSizes(): void {
+    if (this.sizeGauges) return;
+    this.sizeGauges = true;
     // One read of every Redis per scrape, shared by both gauges.
     let reading: Promise<Map<string, { items?: number; bytes?: number }>> | undefined;
     const read = (): Promise<Map<string, { items?: number; bytes?: number }>> => {
@@ -62,7 +75,7 @@ export class CacheMetricsService implements CacheRecorder {
       });
       return reading;
     };
-    registry.fromCatalog(MetricCatalog.cacheItems, {
+    this.registry.fromCatalog(MetricCatalog.cacheItems, {
       async collect(this: Gauge) {
         this.reset();
         for (const [cache, size] of await read()) {
@@ -70,7 +83,7 @@ export class CacheMetricsService implements CacheRecorder {
         }
       },
     });
-    registry.fromCatalog(MetricCatalog.cacheSize, {
+    this.registry.fromCatalog(MetricCatalog.cacheSize, {
       async collect(this: Gauge) {
         this.reset();
         for (const [cache, size] of await read()) {
@@ -88,6 +101,7 @@ export class CacheMetricsService implements CacheRecorder {
    */
   instrumentCache<T extends object>(cache: T, options: CacheInstrumentOptions = {}): T {
     try {
+      void this.metrics;
       instrumentCacheManager(cache, options.name ?? 'default', this);
     } catch (error) {
       this.logger.warn(CacheMessages.instrumentFailed('cache-manager', error));
@@ -105,8 +119,10 @@ export class CacheMetricsService implements CacheRecorder {
   instrumentRedis<T extends object>(redis: T, options: CacheInstrumentOptions = {}): T {
     try {
       const name = options.name ?? 'redis';
+      void this.metrics;
       instrumentIoRedis(redis, name, this);
       this.redis.set(name, redis as unknown as RedisLike);
+      this.watchSizes();
     } catch (error) {
       this.logger.warn(CacheMessages.instrumentFailed('ioredis', error));
     }
@@ -143,7 +159,7 @@ export class CacheMetricsService implements CacheRecorder {
 
   count(cache: string, operation: string, result: CacheResult, count = 1): void {
     try {
-      if (count > 0) this.operations.inc({ cache, operation, result }, count);
+      if (count > 0) this.metrics.operations.inc({ cache, operation, result }, count);
     } catch {
       // recording never breaks a cache call
     }
@@ -151,7 +167,7 @@ export class CacheMetricsService implements CacheRecorder {
 
   observe(cache: string, operation: string, seconds: number): void {
     try {
-      this.duration.observe({ cache, operation }, seconds);
+      this.metrics.duration.observe({ cache, operation }, seconds);
     } catch {
       // recording never breaks a cache call
     }

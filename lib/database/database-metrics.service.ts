@@ -27,6 +27,12 @@ export interface InstrumentOptions {
   name?: string;
 }
 
+interface DatabaseInstruments {
+  readonly duration: GuardedHistogram;
+  readonly errors: GuardedCounter;
+  readonly slow: GuardedCounter;
+}
+
 interface PoolEntry {
   readonly pool: PgPoolLike;
 }
@@ -78,9 +84,8 @@ export function databaseErrorType(error: unknown): string {
  * ```
  */
 export class DatabaseMetricsService implements QueryRecorder {
-  private readonly duration: GuardedHistogram;
-  private readonly errors: GuardedCounter;
-  private readonly slow: GuardedCounter;
+  private instruments: DatabaseInstruments | undefined;
+  private poolGauge = false;
   private readonly logger: DiagnosticLogger;
   private readonly pools = new Map<string, PoolEntry>();
   private readonly tables = new Set<string>();
@@ -95,11 +100,23 @@ export class DatabaseMetricsService implements QueryRecorder {
   ) {
     this.logger = log('Observability');
     this.slowSeconds = options.slowQueryThresholdMs / 1000;
-    this.duration = registry.fromCatalog(MetricCatalog.databaseQueryDuration) as GuardedHistogram;
-    this.errors = registry.fromCatalog(MetricCatalog.databaseErrors) as GuardedCounter;
-    this.slow = registry.fromCatalog(MetricCatalog.databaseSlowQueries) as GuardedCounter;
+  }
+
+  /** The metrics, created on first use: an application without a database exposes none. */
+  private get metrics(): DatabaseInstruments {
+    this.instruments ??= {
+      duration: this.registry.fromCatalog(MetricCatalog.databaseQueryDuration) as GuardedHistogram,
+      errors: this.registry.fromCatalog(MetricCatalog.databaseErrors) as GuardedCounter,
+      slow: this.registry.fromCatalog(MetricCatalog.databaseSlowQueries) as GuardedCounter,
+    };
+    return this.instruments;
+  }
+
+  private watchPools(): void {
+    if (this.poolGauge) return;
+    this.poolGauge = true;
     const collectPools = (gauge: Gauge): void => this.collectPools(gauge);
-    registry.fromCatalog(MetricCatalog.databaseConnections, {
+    this.registry.fromCatalog(MetricCatalog.databaseConnections, {
       collect(this: Gauge) {
         collectPools(this);
       },
@@ -118,8 +135,11 @@ export class DatabaseMetricsService implements QueryRecorder {
       if (isPgPool(poolOrClient)) {
         const name = this.poolName(options.name ?? 'default', poolOrClient);
         if (name !== undefined) this.pools.set(name, { pool: poolOrClient });
+        this.watchPools();
+        void this.metrics;
         instrumentPgPool(poolOrClient, this);
       } else {
+        void this.metrics;
         instrumentPgClient(poolOrClient, this);
       }
     } catch (error) {
@@ -171,6 +191,7 @@ export class DatabaseMetricsService implements QueryRecorder {
    * `prisma.$extends()`.
    */
   prismaExtension(): PrismaQueryExtension {
+    void this.metrics;
     return createPrismaExtension(this);
   }
 
@@ -214,10 +235,11 @@ export class DatabaseMetricsService implements QueryRecorder {
   record(summary: SqlSummary, seconds: number, errorType?: string): void {
     const operation = summary.operation;
     const table = this.boundTable(summary.table);
-    this.duration.observe({ operation, table }, seconds);
-    if (errorType !== undefined) this.errors.inc({ operation, error_type: errorType });
+    const metrics = this.metrics;
+    metrics.duration.observe({ operation, table }, seconds);
+    if (errorType !== undefined) metrics.errors.inc({ operation, error_type: errorType });
     if (seconds >= this.slowSeconds) {
-      this.slow.inc({ operation, table });
+      metrics.slow.inc({ operation, table });
       const shape = summary.statement || `${operation} ${table}`;
       if (!this.slowLogged.has(shape) && this.slowLogged.size < SLOW_LOGGED_LIMIT) {
         this.slowLogged.add(shape);
@@ -231,7 +253,7 @@ export class DatabaseMetricsService implements QueryRecorder {
   /** Counts a failure to get a connection (`operation="CONNECT"`). */
   connectionFailed(error: unknown): void {
     try {
-      this.errors.inc({ operation: 'CONNECT', error_type: databaseErrorType(error) });
+      this.metrics.errors.inc({ operation: 'CONNECT', error_type: databaseErrorType(error) });
     } catch {
       // recording never breaks a query
     }
