@@ -77,8 +77,17 @@ describe('generateMonitoringArtifacts', () => {
       [
         'api_alerts',
         '30s',
-        ['HighAPILatencyP95', 'HighAPILatencyP99', 'BackgroundJobFailures', 'HighMemoryUsage'],
+        [
+          'HighAPILatencyP95',
+          'HighAPILatencyP99',
+          'BackgroundJobFailures',
+          'HighMemoryUsage',
+          'DatabaseConnectionPoolExhausted',
+          'DatabaseConnectionFailures',
+          'LowCacheHitRate',
+        ],
       ],
+      ['database_performance', '30s', ['SlowDatabaseQueries', 'DatabaseQueryTimeout']],
     ]);
     const rule = (name: string) => rulesOf(alerts).find((r) => r.alert === name);
     expect(rule('HighErrorRate')).toEqual({
@@ -193,7 +202,7 @@ describe('generateMonitoringArtifacts', () => {
       'Payment Success Rate',
     ]);
     expect(rulesOf(all.recording).length - rulesOf(some.recording).length).toBe(2);
-    expect(ALERT_NAMES).toHaveLength(14);
+    expect(ALERT_NAMES).toHaveLength(19);
   });
 
   it('builds Grafana 10 dashboards with a Prometheus datasource and a service variable', async () => {
@@ -224,6 +233,7 @@ describe('generateMonitoringArtifacts', () => {
       const ids = dashboard.panels.map((p: any) => p.id);
       expect(new Set(ids).size).toBe(ids.length);
       for (const panel of dashboard.panels) {
+        if (panel.type === 'row') continue; // a row heading: no query
         expect(['stat', 'timeseries', 'gauge', 'barchart']).toContain(panel.type);
         expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
         expect(panel.gridPos.x + panel.gridPos.w).toBeLessThanOrEqual(24);

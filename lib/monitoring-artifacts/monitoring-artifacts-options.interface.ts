@@ -14,6 +14,11 @@ export const ALERT_NAMES = [
   'HighAPILatencyP99',
   'BackgroundJobFailures',
   'HighMemoryUsage',
+  'DatabaseConnectionPoolExhausted',
+  'DatabaseConnectionFailures',
+  'LowCacheHitRate',
+  'SlowDatabaseQueries',
+  'DatabaseQueryTimeout',
 ] as const;
 
 /** Name of a generated alert. */

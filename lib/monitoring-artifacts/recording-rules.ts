@@ -3,6 +3,7 @@ import { ruleQuery } from './alert-rules';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { type PromQL, quantile, successRatio } from './promql.builder';
 import type { YamlValue } from './yaml.writer';
+import { DATABASE_CACHE_RECORDINGS } from './database-cache-rules';
 
 /** One recording rule: its name (after the prefix) and how to build its expression. */
 interface RecordingDefinition {
@@ -63,6 +64,7 @@ export const RECORDING_DEFINITIONS: readonly RecordingDefinition[] = [
     record: 'service:{p}ai_cost_cents:rate1h',
     expr: (q) => `sum by (service) (rate(${q.sel(M.aiCost)}[1h]))`,
   },
+  ...DATABASE_CACHE_RECORDINGS,
 ];
 
 /** `recording-rules.yml`: one group of every recording rule whose metrics are enabled. */
