@@ -81,8 +81,8 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result).toEqual({
       code: 0,
       stdout:
-        'Checking alerts.yml\n  SUCCESS: 14 rules found\n\n' +
-        'Checking recording-rules.yml\n  SUCCESS: 11 rules found\n\n',
+        'Checking alerts.yml\n  SUCCESS: 19 rules found\n\n' +
+        'Checking recording-rules.yml\n  SUCCESS: 15 rules found\n\n',
       stderr: '',
     });
   });
@@ -110,7 +110,7 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result.stdout).toContain(
       'SUCCESS: prometheus.yml is valid prometheus config file syntax',
     );
-    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 14 rules found');
+    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 19 rules found');
   });
 
   it('fires every alert on series that cross its threshold and none on series below (promtool test rules)', async () => {
@@ -341,11 +341,12 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
     );
     expect(rules.data.groups.map((g: any) => g.name).sort()).toEqual([
       'api_alerts',
+      'database_performance',
       'kpi_alerts',
       'nestjs_observability_recording',
       'service_alerts',
     ]);
-    expect(loaded).toHaveLength(14 + 11);
+    expect(loaded).toHaveLength(19 + 15);
     // Each evaluated every second since Prometheus started, each with health "ok".
     const unhealthy = loaded
       .filter(({ rule }: any) => rule.health !== 'ok' || rule.lastError)
@@ -381,7 +382,7 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
         }
       }
     }
-    expect(evaluated).toBe(35);
+    expect(evaluated).toBe(45);
     // The HTTP panels have the traffic above; the traffic sent no 5xx and no critical error, no
     // request is in progress at a scrape, no image job ran (queue panels), and the cost baseline
     // needs an hour of history.
@@ -389,6 +390,17 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
       'Service Overview / Error Rate / Critical',
       'Service Overview / HTTP 5xx Ratio / 5xx',
       'Service Overview / Requests In Progress / {{route}}',
+      // The sample app uses no database and no cache.
+      'Service Overview / Database Connections / {{pool}} {{state}}',
+      'Service Overview / Database Query Performance / p95 {{operation}} {{table}}',
+      'Service Overview / Database Query Performance / p99 all queries',
+      'Service Overview / Database Errors / {{operation}} {{error_type}}',
+      'Service Overview / Slow Queries / {{operation}} {{table}}',
+      'Service Overview / Cache Hit Rate / {{cache}}',
+      'Service Overview / Cache Items / {{cache}}',
+      'Service Overview / Cache Operations / {{cache}} {{operation}} {{result}}',
+      'Service Overview / Cache Latency P95 / {{cache}} {{operation}}',
+      'Service Overview / Cache Memory / {{cache}}',
       'Queue Monitoring / Active Jobs / {{queue_name}}',
       'Queue Monitoring / Job Duration (P95) / {{queue_name}}',
       'Queue Monitoring / Queue Failure Rate / {{queue_name}}',
