@@ -22,6 +22,8 @@ describe('resolveOptions', () => {
       },
       kpi: { activeUsersWindowSeconds: 300, tokenPricing: undefined },
       queues: { scrapeTimeoutMs: 1000, bullmq: undefined },
+      database: { slowQueryThresholdMs: 500, maxTables: 100, health: undefined },
+      cache: { scrapeTimeoutMs: 500, health: undefined },
       alerting: expect.objectContaining({ enabled: true }),
       health: {
         enabled: true,

@@ -47,7 +47,10 @@ export function resolveDependencyHealth(
   if (problems.count > before) return undefined;
   const client = health.get('client');
   if (client === null || (typeof client !== 'object' && typeof client !== 'function')) {
-    problems.add(health.at('client'), clientKind, client);
+    // Described by its type only: a connection string given by mistake carries a password.
+    problems.push(
+      `${health.at('client')}: expected ${clientKind}, got ${client === null ? 'null' : `a ${typeof client}`}`,
+    );
   }
   const name = health.string('name', NAME_RULE) ?? defaultName;
   const critical = health.boolean('critical') ?? true;
