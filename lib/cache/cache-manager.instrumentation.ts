@@ -14,6 +14,10 @@ interface CacheManagerLike {
 type Pending = Map<string, Array<{ failed: boolean }>>;
 
 const WRITES = ['set', 'mset', 'del', 'mdel', 'clear', 'ttl'] as const;
+const FAILED: Array<[CacheResult, number]> = [['error', 1]];
+const SUCCESS: Array<[CacheResult, number]> = [['success', 1]];
+const HIT: Array<[CacheResult, number]> = [['hit', 1]];
+const MISS: Array<[CacheResult, number]> = [['miss', 1]];
 
 function keyOf(args: unknown[]): string {
   const key = args[0];
@@ -81,7 +85,7 @@ export function instrumentCacheManager(
     const original = manager[operation];
     if (typeof original !== 'function') return;
     const calls = track(operation);
-    manager[operation] = async function instrumented(this: unknown, ...args: unknown[]) {
+    manager[operation] = function instrumented(this: unknown, ...args: unknown[]) {
       const key = keyOf(args);
       const call = { failed: false };
       let list = calls.get(key);
@@ -95,21 +99,31 @@ export function instrumentCacheManager(
         recorder.observe(cache, operation, (performance.now() - started) / 1000);
         for (const [what, count] of outcome) recorder.count(cache, operation, what, count);
       };
+      let pending: Promise<unknown>;
       try {
-        const value = await (original as Fn).apply(this, args);
-        finish(call.failed ? [['error', 1]] : result(value, args));
-        return value;
+        pending = (original as Fn).apply(this, args);
       } catch (error) {
-        finish([['error', 1]]);
+        finish(FAILED);
         throw error;
       }
+      // One `then` on the cache's own promise: no extra async frame per call.
+      return Promise.resolve(pending).then(
+        (value) => {
+          finish(call.failed ? FAILED : result(value, args));
+          return value;
+        },
+        (error: unknown) => {
+          finish(FAILED);
+          throw error;
+        },
+      );
     };
   };
 
   const hitOrMiss = (value: unknown): CacheResult =>
     value === undefined || value === null ? 'miss' : 'hit';
 
-  wrap('get', (value) => [[hitOrMiss(value), 1]]);
+  wrap('get', (value) => (hitOrMiss(value) === 'hit' ? HIT : MISS));
   wrap('mget', (value) => {
     const values = Array.isArray(value) ? value : [];
     const hits = values.filter((entry) => hitOrMiss(entry) === 'hit').length;
@@ -118,7 +132,7 @@ export function instrumentCacheManager(
       ['miss', values.length - hits],
     ];
   });
-  for (const operation of WRITES) wrap(operation, () => [['success', 1]]);
+  for (const operation of WRITES) wrap(operation, () => SUCCESS);
 
   // `wrap(key, fn)`: a miss when it had to run `fn`, a hit otherwise.
   const originalWrap = manager.wrap;

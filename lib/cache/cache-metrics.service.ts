@@ -45,6 +45,9 @@ export class CacheMetricsService implements CacheRecorder {
   private sizeGauges = false;
   private readonly logger: DiagnosticLogger;
   private readonly redis = new Map<string, RedisLike>();
+  /** Bound series, by cache, operation (and result): the hot path checks no label per call. */
+  private readonly counters = new Map<string, { inc(value?: number): void }>();
+  private readonly histograms = new Map<string, { observe(value: number): void }>();
 
   constructor(
     private readonly options: ResolvedCacheMetricsOptions,
@@ -159,7 +162,14 @@ export class CacheMetricsService implements CacheRecorder {
 
   count(cache: string, operation: string, result: CacheResult, count = 1): void {
     try {
-      if (count > 0) this.metrics.operations.inc({ cache, operation, result }, count);
+      if (count <= 0) return;
+      const key = `${cache}\u0000${operation}\u0000${result}`;
+      let counter = this.counters.get(key);
+      if (!counter) {
+        counter = this.metrics.operations.bind({ cache, operation, result });
+        this.counters.set(key, counter);
+      }
+      counter.inc(count);
     } catch {
       // recording never breaks a cache call
     }
@@ -167,7 +177,13 @@ export class CacheMetricsService implements CacheRecorder {
 
   observe(cache: string, operation: string, seconds: number): void {
     try {
-      this.metrics.duration.observe({ cache, operation }, seconds);
+      const key = `${cache}\u0000${operation}`;
+      let histogram = this.histograms.get(key);
+      if (!histogram) {
+        histogram = this.metrics.duration.bind({ cache, operation });
+        this.histograms.set(key, histogram);
+      }
+      histogram.observe(seconds);
     } catch {
       // recording never breaks a cache call
     }

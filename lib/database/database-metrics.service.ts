@@ -27,6 +27,11 @@ export interface InstrumentOptions {
   name?: string;
 }
 
+interface QuerySeries {
+  readonly duration: { observe(value: number): void };
+  slow: { inc(value?: number): void } | undefined;
+}
+
 interface DatabaseInstruments {
   readonly duration: GuardedHistogram;
   readonly errors: GuardedCounter;
@@ -89,6 +94,7 @@ export class DatabaseMetricsService implements QueryRecorder {
   private readonly logger: DiagnosticLogger;
   private readonly pools = new Map<string, PoolEntry>();
   private readonly tables = new Set<string>();
+  private readonly series = new Map<string, QuerySeries>();
   private readonly summaries = new Map<string, SqlSummary>();
   private readonly slowLogged = new Set<string>();
   private readonly slowSeconds: number;
@@ -235,11 +241,12 @@ export class DatabaseMetricsService implements QueryRecorder {
   record(summary: SqlSummary, seconds: number, errorType?: string): void {
     const operation = summary.operation;
     const table = this.boundTable(summary.table);
-    const metrics = this.metrics;
-    metrics.duration.observe({ operation, table }, seconds);
-    if (errorType !== undefined) metrics.errors.inc({ operation, error_type: errorType });
+    const series = this.seriesOf(operation, table);
+    series.duration.observe(seconds);
+    if (errorType !== undefined) this.metrics.errors.inc({ operation, error_type: errorType });
     if (seconds >= this.slowSeconds) {
-      metrics.slow.inc({ operation, table });
+      series.slow ??= this.metrics.slow.bind({ operation, table });
+      series.slow.inc();
       const shape = summary.statement || `${operation} ${table}`;
       if (!this.slowLogged.has(shape) && this.slowLogged.size < SLOW_LOGGED_LIMIT) {
         this.slowLogged.add(shape);
@@ -248,6 +255,17 @@ export class DatabaseMetricsService implements QueryRecorder {
         );
       }
     }
+  }
+
+  /** The series of one operation and table, bound once (hot path: no per-query label checks). */
+  private seriesOf(operation: string, table: string): QuerySeries {
+    const key = `${operation}\u0000${table}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = { duration: this.metrics.duration.bind({ operation, table }), slow: undefined };
+      this.series.set(key, series);
+    }
+    return series;
   }
 
   /** Counts a failure to get a connection (`operation="CONNECT"`). */

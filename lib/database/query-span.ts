@@ -21,6 +21,11 @@ const SPAN_KIND_CLIENT = 2;
 const STATUS_ERROR = 2;
 
 let api: typeof OpenTelemetryApi | null | undefined;
+/**
+ * The library's tracer, got once: the API's proxy tracer, which finds a provider registered
+ * later (the tracing setup usually runs after the clients are created).
+ */
+let tracer: OpenTelemetryApi.Tracer | undefined;
 
 /** `@opentelemetry/api`, or `null` when it is not installed (looked up once per process). */
 function openTelemetry(): typeof OpenTelemetryApi | null {
@@ -46,22 +51,19 @@ export function startQuerySpan(attributes: QuerySpanAttributes): QuerySpan {
   if (!otel) return NO_SPAN;
   try {
     const { system, operation, table, statement } = attributes;
-    const span = otel.trace
-      .getTracer('nestjs-observability')
-      .startSpan(table ? `${operation} ${table}` : operation, {
-        kind: SPAN_KIND_CLIENT,
-        attributes: {
-          'db.system': system,
-          'db.system.name': system,
-          'db.operation.name': operation,
-          ...(table ? { 'db.collection.name': table } : {}),
-          ...(statement ? { 'db.query.text': statement, 'db.statement': statement } : {}),
-        },
-      });
-    if (!span.isRecording()) {
-      span.end();
-      return NO_SPAN;
-    }
+    tracer ??= otel.trace.getTracer('nestjs-observability');
+    const span = tracer.startSpan(table ? `${operation} ${table}` : operation, {
+      kind: SPAN_KIND_CLIENT,
+    });
+    // Attributes only on a recording span: with no SDK, a query allocates nothing for tracing.
+    if (!span.isRecording()) return NO_SPAN;
+    span.setAttributes({
+      'db.system': system,
+      'db.system.name': system,
+      'db.operation.name': operation,
+      ...(table ? { 'db.collection.name': table } : {}),
+      ...(statement ? { 'db.query.text': statement, 'db.statement': statement } : {}),
+    });
     return {
       end: (errorType) => {
         try {
