@@ -169,4 +169,25 @@ describeWithRedis('cache metrics against a real Redis', () => {
     expect(ops(e, 'sessions', 'set', 'success')).toBe(1);
     expect(ops(e, 'sessions', 'get', 'error')).toBe(1);
   });
+
+  it('track(): times any other cache, undefined as a miss, and rethrows its errors untouched', async () => {
+    const monitoring = monitor();
+    const store = new Map<string, string>([['a', '1']]);
+    const read = (key: string) =>
+      monitoring.cache.track('get', async () => store.get(key), { cache: 'memory', read: true });
+    expect(await read('a')).toBe('1');
+    expect(await read('b')).toBeUndefined();
+    const failure = new Error('store down');
+    await expect(
+      monitoring.cache.track('set', () => Promise.reject(failure), { cache: 'memory' }),
+    ).rejects.toBe(failure);
+
+    const e = await exposition(monitoring);
+    expect(ops(e, 'memory', 'get', 'hit')).toBe(1);
+    expect(ops(e, 'memory', 'get', 'miss')).toBe(1);
+    expect(ops(e, 'memory', 'set', 'error')).toBe(1);
+    expect(
+      value(e, 'cache_operation_duration_seconds_count', { cache: 'memory', operation: 'get' }),
+    ).toBe(2);
+  });
 });

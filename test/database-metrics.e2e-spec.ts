@@ -122,6 +122,31 @@ describeWithPostgres('database metrics against a real PostgreSQL', () => {
     expect(value(e, 'database_slow_queries_total', {})).toBe(0);
   });
 
+  it('start(): records the queries of any other driver, sanitised, with their errors', async () => {
+    const monitoring = monitor();
+    const done = monitoring.database.start({
+      system: 'mysql',
+      sql: "UPDATE `orders` SET note = 'card 4111 1111 1111 1111' WHERE id = ?",
+    });
+    done();
+    const failed = monitoring.database.start({
+      system: 'mongodb',
+      operation: 'find',
+      table: 'carts',
+    });
+    failed(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+    failed(new Error('counted once'));
+
+    const e = await exposition(monitoring);
+    expect(count(e, 'UPDATE', 'orders')).toBe(1);
+    expect(count(e, 'find', 'carts')).toBe(1);
+    expect(value(e, 'database_errors_total', { operation: 'find', error_type: 'ETIMEDOUT' })).toBe(
+      1,
+    );
+    expect(findSamples(e, 'database_errors_total')).toHaveLength(1);
+    expect(await monitoring.getMetrics()).not.toContain('4111');
+  });
+
   it('pg: counts a failed connection as a CONNECT error', async () => {
     const monitoring = monitor();
     const closedPort = await freePort();

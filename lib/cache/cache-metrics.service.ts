@@ -160,6 +160,7 @@ export class CacheMetricsService implements CacheRecorder {
     }
   }
 
+  /** Counts `count` results of one operation (a multi-key read counts each key). Never throws. */
   count(cache: string, operation: string, result: CacheResult, count = 1): void {
     try {
       if (count <= 0) return;
@@ -175,6 +176,7 @@ export class CacheMetricsService implements CacheRecorder {
     }
   }
 
+  /** Observes the duration of one operation in seconds. Never throws. */
   observe(cache: string, operation: string, seconds: number): void {
     try {
       const key = `${cache}\u0000${operation}`;
