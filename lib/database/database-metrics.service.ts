@@ -15,6 +15,12 @@ import {
   isPgPool,
 } from './pg.instrumentation';
 import { type PrismaQueryExtension, createPrismaExtension } from './prisma.extension';
+import {
+  instrumentMySqlConnection,
+  instrumentMySqlPool,
+  mySqlPoolOf,
+  mySqlPoolStats,
+} from './mysql2.instrumentation';
 import { startQuerySpan } from './query-span';
 import { type SqlSummary, summarizeSql } from './sql-statement';
 
@@ -38,8 +44,28 @@ interface DatabaseInstruments {
   readonly slow: GuardedCounter;
 }
 
+interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number | undefined;
+}
+
 interface PoolEntry {
-  readonly pool: PgPoolLike;
+  readonly pool: object;
+  /** The pool's connections now, or `undefined` once it is closed. */
+  stats(): PoolStats | undefined;
+}
+
+function pgPoolStats(pool: PgPoolLike): PoolStats | undefined {
+  if (pool.ended) return undefined;
+  const max = pool.options?.max;
+  return {
+    total: pool.totalCount ?? 0,
+    idle: pool.idleCount ?? 0,
+    waiting: pool.waitingCount ?? 0,
+    max: typeof max === 'number' ? max : undefined,
+  };
 }
 
 /** Summaries of recent statements: the SQL of an application is a small set of shapes. */
@@ -140,7 +166,8 @@ export class DatabaseMetricsService implements QueryRecorder {
     try {
       if (isPgPool(poolOrClient)) {
         const name = this.poolName(options.name ?? 'default', poolOrClient);
-        if (name !== undefined) this.pools.set(name, { pool: poolOrClient });
+        const pool = poolOrClient;
+        this.pools.set(name, { pool, stats: () => pgPoolStats(pool) });
         this.watchPools();
         void this.metrics;
         instrumentPgPool(poolOrClient, this);
@@ -155,6 +182,33 @@ export class DatabaseMetricsService implements QueryRecorder {
   }
 
   /**
+   * Records every query (`query()` and `execute()`) of a mysql2 pool (callback or promise API,
+   * `mysql2` or `mysql2/promise`) and reports its connections in `database_connections`, or
+   * every query of a single mysql2 connection. Connection failures count as
+   * `operation="CONNECT"` errors. Call it once, before the first query.
+   */
+  instrumentMySql<T extends object>(poolOrConnection: T, options: InstrumentOptions = {}): T {
+    try {
+      const pool = mySqlPoolOf(poolOrConnection);
+      void this.metrics;
+      if (pool) {
+        const name = this.poolName(options.name ?? 'default', pool);
+        this.pools.set(name, { pool, stats: () => mySqlPoolStats(pool) });
+        this.watchPools();
+        instrumentMySqlPool(pool, this);
+      } else {
+        // A connection of the promise API wraps the callback one in `.connection`.
+        const connection =
+          (poolOrConnection as { connection?: object }).connection ?? poolOrConnection;
+        instrumentMySqlConnection(connection, this);
+      }
+    } catch (error) {
+      this.logger.warn(DatabaseMessages.instrumentFailed('mysql2', error));
+    }
+    return poolOrConnection;
+  }
+
+  /**
    * Records the queries of a TypeORM `DataSource` on PostgreSQL (through its `pg` pools, the
    * primary and any replicas named `<name>`, `<name>_replica_<n>`). A data source not yet
    * initialised is instrumented as soon as `initialize()` resolves.
@@ -165,6 +219,10 @@ export class DatabaseMetricsService implements QueryRecorder {
     const instrument = (): void => {
       const driver = source.driver;
       const type = source.options?.type;
+      if ((type === 'mysql' || type === 'mariadb') && driver?.pool) {
+        this.instrumentMySql(driver.pool, { name });
+        return;
+      }
       if (type !== 'postgres' && type !== 'cockroachdb') {
         this.logger.warn(DatabaseMessages.typeOrmUnsupported(String(type)));
         return;
@@ -285,19 +343,17 @@ export class DatabaseMetricsService implements QueryRecorder {
   /** Sets `database_connections` from the pools at scrape time; forgets ended pools. */
   private collectPools(gauge: Gauge): void {
     gauge.reset();
-    for (const [name, { pool }] of this.pools) {
-      if (pool.ended) {
+    for (const [name, entry] of this.pools) {
+      const stats = entry.stats();
+      if (!stats) {
         this.pools.delete(name);
         continue;
       }
-      const total = pool.totalCount ?? 0;
-      const idle = pool.idleCount ?? 0;
-      gauge.set({ pool: name, state: 'total' }, total);
-      gauge.set({ pool: name, state: 'idle' }, idle);
-      gauge.set({ pool: name, state: 'active' }, Math.max(0, total - idle));
-      gauge.set({ pool: name, state: 'waiting' }, pool.waitingCount ?? 0);
-      const max = pool.options?.max;
-      if (typeof max === 'number') gauge.set({ pool: name, state: 'max' }, max);
+      gauge.set({ pool: name, state: 'total' }, stats.total);
+      gauge.set({ pool: name, state: 'idle' }, stats.idle);
+      gauge.set({ pool: name, state: 'active' }, Math.max(0, stats.total - stats.idle));
+      gauge.set({ pool: name, state: 'waiting' }, stats.waiting);
+      if (stats.max !== undefined) gauge.set({ pool: name, state: 'max' }, stats.max);
     }
   }
 
@@ -320,7 +376,7 @@ export class DatabaseMetricsService implements QueryRecorder {
     return OVERFLOW_LABEL_VALUE;
   }
 
-  private poolName(wanted: string, pool: PgPoolLike): string | undefined {
+  private poolName(wanted: string, pool: object): string {
     for (const [name, entry] of this.pools) if (entry.pool === pool) return name;
     let name = wanted;
     for (let n = 2; this.pools.has(name); n++) name = `${wanted}_${n}`;
@@ -333,5 +389,5 @@ interface TypeOrmDataSourceLike {
   isInitialized?: boolean;
   initialize?: (...args: unknown[]) => Promise<unknown>;
   options?: { type?: unknown };
-  driver?: { master?: object; slaves?: object[] };
+  driver?: { master?: object; slaves?: object[]; pool?: object };
 }
