@@ -3,6 +3,7 @@ import * as mysql from 'mysql2';
 import * as mysqlPromise from 'mysql2/promise';
 import 'reflect-metadata';
 import { DataSource, EntitySchema } from 'typeorm';
+import { resolveOptions } from '../lib/config/resolve-options';
 import { type Exposition, findSamples, parseExposition } from './utils/exposition';
 import { LogCapture } from './utils/log-capture';
 import { describeWithMariaDb, type MariaDbHandle, startMariaDb } from './utils/mariadb-server';
@@ -117,11 +118,23 @@ describeWithMariaDb('database metrics against a real MariaDB (mysql2)', () => {
       ),
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
+    // The health check of `database.health`, on the callback API (a query command, not a promise).
+    const { health } = resolveOptions(
+      { database: { health: { client: pool } }, cache: { health: undefined } },
+      { SERVICE_NAME: 'x', APP_VERSION: '1' },
+    );
+    expect(await health.checks[0].check()).toEqual({ database: { status: 'up' } });
+    const { health: down } = resolveOptions(
+      { database: { health: { client: broken } } },
+      { SERVICE_NAME: 'x', APP_VERSION: '1' },
+    );
+    await expect(down.checks[0].check()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
     const e = parseExposition(await monitoring.getMetrics());
     expect(count(e, 'SELECT', 'users')).toBe(1);
     expect(
       value(e, 'database_errors_total', { operation: 'CONNECT', error_type: 'ECONNREFUSED' }),
-    ).toBe(1);
+    ).toBe(2);
   });
 
   it('TypeORM on MySQL (mysql2): counts repository queries through its pool', async () => {

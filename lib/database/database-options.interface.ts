@@ -1,10 +1,10 @@
 /**
- * A database checked by the health endpoints: `SELECT 1` on a `pg` `Pool` or `Client`, a TypeORM
+ * A database checked by the health endpoints: `SELECT 1` on a `pg` or mysql2 pool or client, a TypeORM
  * `DataSource` (`dataSource.query('SELECT 1')`, as Terminus's `TypeOrmHealthIndicator` does) or a
  * Prisma client (`$queryRawUnsafe('SELECT 1')`, as Terminus's `PrismaHealthIndicator` does).
  */
 export interface DatabaseHealthOptions {
-  /** The `pg` pool or client, TypeORM `DataSource` or Prisma client to ping. */
+  /** The `pg` or mysql2 pool or client, TypeORM `DataSource` or Prisma client to ping. */
   client: object;
   /**
    * Name of the check on `/health/detailed` and `/ready`, and its `check` label.
@@ -26,7 +26,8 @@ export interface DatabaseHealthOptions {
 /**
  * Database metrics: `database_query_duration_seconds`, `database_errors_total`,
  * `database_slow_queries_total` and `database_connections`, recorded from the clients given to
- * `DatabaseMetricsService` (`instrumentPg`, `instrumentTypeOrm`, `prismaExtension`).
+ * `DatabaseMetricsService` (`instrumentPg`, `instrumentMySql`, `instrumentTypeOrm`,
+ * `prismaExtension`).
  *
  * @example
  * ```ts
