@@ -22,7 +22,7 @@ import {
   mySqlPoolStats,
 } from './mysql2.instrumentation';
 import { startQuerySpan } from './query-span';
-import { type SqlSummary, summarizeSql } from './sql-statement';
+import { MAX_SQL_LENGTH, type SqlSummary, summarizeSql } from './sql-statement';
 
 /** Options of one instrumented pool or client. */
 export interface InstrumentOptions {
@@ -361,6 +361,8 @@ export class DatabaseMetricsService implements QueryRecorder {
     const known = this.summaries.get(sql);
     if (known) return known;
     const summary = summarizeSql(sql);
+    // Long statements (bulk inserts) are summarised each time rather than kept as keys.
+    if (sql.length > MAX_SQL_LENGTH) return summary;
     if (this.summaries.size >= SUMMARY_CACHE_SIZE) this.summaries.clear();
     this.summaries.set(sql, summary);
     return summary;

@@ -63,4 +63,17 @@ describe('summarizeSql', () => {
       statement: 'UPDATE users SET password = ?, pin = ? WHERE email = ?',
     });
   });
+
+  it('reads the head of a huge statement only, cut inside a literal without leaking it', () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => `(${i}, 'secret-${i}')`).join(', ');
+    const summary = summarizeSql(`INSERT INTO events (id, token) VALUES ${rows}`);
+    expect(summary.operation).toBe('INSERT');
+    expect(summary.table).toBe('events');
+    expect(summary.statement.length).toBeLessThanOrEqual(4096);
+    expect(summary.statement.endsWith(' …')).toBe(true);
+    expect(summary.statement).not.toContain('secret');
+    expect(
+      summary.statement.startsWith('INSERT INTO events (id, token) VALUES (?, ?), (?, ?)'),
+    ).toBe(true);
+  });
 });

@@ -8,6 +8,9 @@ export interface SqlSummary {
   readonly statement: string;
 }
 
+/** Characters of a statement read (and kept in its sanitised text); the rest is left out. */
+export const MAX_SQL_LENGTH = 4096;
+
 /** Verbs reported as the `operation`; any other first word is reported as `OTHER`. */
 const OPERATIONS = new Set([
   'SELECT',
@@ -226,7 +229,11 @@ function unquote(identifier: string): string {
  * level of the statement; a statement without one (`SELECT 1`, `BEGIN`) has `''`.
  */
 export function summarizeSql(sql: string): SqlSummary {
-  const statement = sanitizeSql(sql);
+  // A bulk insert can be megabytes: its shape is in its head. Cut inside a literal, the rest
+  // of the literal still becomes `?` (an unterminated literal runs to the end).
+  const head = sql.length > MAX_SQL_LENGTH ? sql.slice(0, MAX_SQL_LENGTH) : sql;
+  const sanitized = sanitizeSql(head);
+  const statement = head === sql ? sanitized : `${sanitized} …`;
   const tokens = statement.match(TOKEN) ?? [];
   const first = (tokens[0] ?? '').toUpperCase();
   const operation = OPERATIONS.has(first) ? first : 'OTHER';
