@@ -147,6 +147,28 @@ describeWithPostgres('database metrics against a real PostgreSQL', () => {
     expect(await monitoring.getMetrics()).not.toContain('4111');
   });
 
+  it('two instances in one process record only the queries of their own clients', async () => {
+    const first = monitor();
+    const second = monitor();
+    const a = first.database.instrumentPg(pool(), { name: 'a' });
+    const b = second.database.instrumentPg(pool(), { name: 'b' });
+    // Instrumenting a client twice (here from the other instance) does nothing.
+    second.database.instrumentPg(a, { name: 'a-again' });
+
+    await a.query('SELECT * FROM users');
+    await a.query('SELECT * FROM users');
+    await b.query('DELETE FROM users');
+
+    const [e1, e2] = [await exposition(first), await exposition(second)];
+    expect(count(e1, 'SELECT', 'users')).toBe(2);
+    expect(count(e1, 'DELETE', 'users')).toBe(0);
+    expect(count(e2, 'SELECT', 'users')).toBe(0);
+    expect(count(e2, 'DELETE', 'users')).toBe(1);
+    expect(
+      findSamples(e1, 'database_connections', { state: 'max' }).map((x) => x.labels.pool),
+    ).toEqual(['a']);
+  });
+
   it('pg: counts a failed connection as a CONNECT error', async () => {
     const monitoring = monitor();
     const closedPort = await freePort();

@@ -165,12 +165,13 @@ export class DatabaseMetricsService implements QueryRecorder {
   instrumentPg<T extends object>(poolOrClient: T, options: InstrumentOptions = {}): T {
     try {
       if (isPgPool(poolOrClient)) {
-        const name = this.poolName(options.name ?? 'default', poolOrClient);
         const pool = poolOrClient;
-        this.pools.set(name, { pool, stats: () => pgPoolStats(pool) });
-        this.watchPools();
         void this.metrics;
-        instrumentPgPool(poolOrClient, this);
+        if (instrumentPgPool(pool, this)) {
+          const name = this.poolName(options.name ?? 'default', pool);
+          this.pools.set(name, { pool, stats: () => pgPoolStats(pool) });
+          this.watchPools();
+        }
       } else {
         void this.metrics;
         instrumentPgClient(poolOrClient, this);
@@ -192,10 +193,11 @@ export class DatabaseMetricsService implements QueryRecorder {
       const pool = mySqlPoolOf(poolOrConnection);
       void this.metrics;
       if (pool) {
-        const name = this.poolName(options.name ?? 'default', pool);
-        this.pools.set(name, { pool, stats: () => mySqlPoolStats(pool) });
-        this.watchPools();
-        instrumentMySqlPool(pool, this);
+        if (instrumentMySqlPool(pool, this)) {
+          const name = this.poolName(options.name ?? 'default', pool);
+          this.pools.set(name, { pool, stats: () => mySqlPoolStats(pool) });
+          this.watchPools();
+        }
       } else {
         // A connection of the promise API wraps the callback one in `.connection`.
         const connection =

@@ -109,11 +109,12 @@ export function instrumentMySqlConnection(connection: object, recorder: QueryRec
 /**
  * Instruments a mysql2 pool: every connection it opens (and those already open), and
  * connection failures of `getConnection()` (which `pool.query()` and `pool.execute()` use).
+ * `false` when it was instrumented already.
  * @internal
  */
-export function instrumentMySqlPool(pool: MySqlPoolLike, recorder: QueryRecorder): void {
+export function instrumentMySqlPool(pool: MySqlPoolLike, recorder: QueryRecorder): boolean {
   const target = pool as MySqlPoolLike & { [INSTRUMENTED]?: boolean };
-  if (target[INSTRUMENTED]) return;
+  if (target[INSTRUMENTED]) return false;
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   pool.on('connection', (connection) => instrumentMySqlConnection(connection, recorder));
   for (const connection of pool._allConnections?.toArray?.() ?? []) {
@@ -132,4 +133,5 @@ export function instrumentMySqlPool(pool: MySqlPoolLike, recorder: QueryRecorder
     }
     return getConnection.apply(this, args);
   };
+  return true;
 }

@@ -108,11 +108,12 @@ export function instrumentPgClient(client: object, recorder: QueryRecorder): voi
 
 /**
  * Instruments a `pg` `Pool`: every client it opens (and those already open), and connection
- * failures of `pool.connect()` and `pool.query()`. @internal
+ * failures of `pool.connect()` and `pool.query()`. `false` when it was instrumented already.
+ * @internal
  */
-export function instrumentPgPool(pool: PgPoolLike, recorder: QueryRecorder): void {
+export function instrumentPgPool(pool: PgPoolLike, recorder: QueryRecorder): boolean {
   const target = pool as PgPoolLike & { [INSTRUMENTED]?: boolean };
-  if (target[INSTRUMENTED]) return;
+  if (target[INSTRUMENTED]) return false;
   Object.defineProperty(target, INSTRUMENTED, { value: true });
   pool.on('connect', (client) => instrumentPgClient(client, recorder));
   for (const client of pool._clients ?? []) {
@@ -138,4 +139,5 @@ export function instrumentPgPool(pool: PgPoolLike, recorder: QueryRecorder): voi
     }
     return result;
   };
+  return true;
 }
