@@ -123,9 +123,10 @@ export class CacheMetricsService implements CacheRecorder {
     try {
       const name = options.name ?? 'redis';
       void this.metrics;
-      instrumentIoRedis(redis, name, this);
-      this.redis.set(name, redis as unknown as RedisLike);
-      this.watchSizes();
+      if (instrumentIoRedis(redis, name, this)) {
+        this.redis.set(name, redis as unknown as RedisLike);
+        this.watchSizes();
+      }
     } catch (error) {
       this.logger.warn(CacheMessages.instrumentFailed('ioredis', error));
     }

@@ -49,11 +49,12 @@ function isMissing(value: unknown): boolean {
 
 /**
  * Wraps `redis.sendCommand`, through which ioredis sends every command of a client. A command
- * sent again by ioredis (its offline queue after a reconnect) is counted once. @internal
+ * sent again by ioredis (its offline queue after a reconnect) is counted once. `false` when the
+ * client was instrumented already. @internal
  */
-export function instrumentIoRedis(redis: object, cache: string, recorder: CacheRecorder): void {
+export function instrumentIoRedis(redis: object, cache: string, recorder: CacheRecorder): boolean {
   const client = redis as RedisLike & { [INSTRUMENTED]?: boolean };
-  if (client[INSTRUMENTED]) return;
+  if (client[INSTRUMENTED]) return false;
   if (typeof client.sendCommand !== 'function') {
     throw new TypeError('the object has no sendCommand(); is it an ioredis client?');
   }
@@ -91,6 +92,7 @@ export function instrumentIoRedis(redis: object, cache: string, recorder: CacheR
     }
     return result;
   };
+  return true;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
