@@ -297,7 +297,7 @@ export class DatabaseMetricsService implements QueryRecorder {
     };
   }
 
-  /** Records one finished query (`errorType` set when it failed). */
+  /** Records one finished query (`errorType` set when it failed). @internal */
   record(summary: SqlSummary, seconds: number, errorType?: string): void {
     const operation = summary.operation;
     const table = this.boundTable(summary.table);
@@ -328,7 +328,7 @@ export class DatabaseMetricsService implements QueryRecorder {
     return series;
   }
 
-  /** Counts a failure to get a connection (`operation="CONNECT"`). */
+  /** Counts a failure to get a connection (`operation="CONNECT"`). @internal */
   connectionFailed(error: unknown): void {
     try {
       this.metrics.errors.inc({ operation: 'CONNECT', error_type: databaseErrorType(error) });
