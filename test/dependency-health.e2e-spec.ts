@@ -74,8 +74,11 @@ describeWithPostgres('database and Redis health checks, by option', () => {
             useFactory: (db: Pool, cache: Redis) => ({
               service: 'api',
               metrics: { port: 0, host: '127.0.0.1', defaultMetrics: false },
-              database: { health: { client: db } },
-              cache: { health: { client: cache, name: 'sessions', critical: false } },
+              // Generous timeouts: the machine running the suites may be busy.
+              database: { health: { client: db, timeoutMs: 5000 } },
+              cache: {
+                health: { client: cache, name: 'sessions', critical: false, timeoutMs: 5000 },
+              },
             }),
           }),
         ],
@@ -110,8 +113,9 @@ describeWithPostgres('database and Redis health checks, by option', () => {
       expect(detailed.body.details.database).toEqual({ status: 'up' });
       expect(detailed.body.details.sessions).toEqual({ status: 'up' });
 
+      const closed = new Promise((resolve) => client.once('close', resolve));
       await Promise.all([pg.stop(), redis.stop()]);
-      await new Promise((resolve) => client.once('close', resolve));
+      await closed;
 
       ready = await get('/ready');
       expect(ready.status).toBe(503);
