@@ -44,3 +44,5 @@ export type { ReportRangeInput } from './reports/report-range';
 export { PrometheusApiError } from './reports/prometheus-api.client';
 export type { Report, ReportKind } from './reports/report.types';
 export type { ReportsOptions } from './reports/reports-options.interface';
+export type { DatabaseMetricsService } from './database/database-metrics.service';
+export type { CacheMetricsService } from './cache/cache-metrics.service';

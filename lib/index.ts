@@ -30,6 +30,18 @@ export type {
 } from './queue/queue-metrics.types';
 export type { BullMqQueuesOptions, QueueMetricsOptions } from './queue/queue-options.interface';
 export type { QueueFailureAlerter } from './queue/queue-failure-alerter.interface';
+export { DatabaseMetricsService } from './database/database-metrics.service';
+export type { InstrumentOptions } from './database/database-metrics.service';
+export type { QueryDescription, QueryDone } from './database/database-metrics.types';
+export type {
+  DatabaseHealthOptions,
+  DatabaseMetricsOptions,
+} from './database/database-options.interface';
+export type { PrismaQueryExtension } from './database/prisma.extension';
+export { CacheMetricsService } from './cache/cache-metrics.service';
+export type { CacheInstrumentOptions } from './cache/cache-metrics.service';
+export type { CacheResult } from './cache/cache-metrics.types';
+export type { CacheMetricsOptions, RedisHealthOptions } from './cache/cache-options.interface';
 export { MetricCatalog, METRIC_DEFINITIONS } from './metrics/metric-catalog';
 export type { MetricDefinition, MetricKind } from './metrics/metric-catalog';
 export type { HttpMetricsOptions } from './http/http-metrics-options.interface';

@@ -8,6 +8,14 @@ import type {
 } from './alerting/alerting-options.interface';
 import type { HealthOptions, ResolvedHealthOptions } from './health/health-options.interface';
 import type {
+  DatabaseMetricsOptions,
+  ResolvedDatabaseMetricsOptions,
+} from './database/database-options.interface';
+import type {
+  CacheMetricsOptions,
+  ResolvedCacheMetricsOptions,
+} from './cache/cache-options.interface';
+import type {
   QueueMetricsOptions,
   ResolvedQueueMetricsOptions,
 } from './queue/queue-options.interface';
@@ -150,6 +158,10 @@ export interface ObservabilityModuleOptions {
   health?: HealthOptions;
   /** Queue and job metrics (BullMQ queues to watch). */
   queues?: QueueMetricsOptions;
+  /** Database metrics (pg, TypeORM, Prisma) and the database health check. */
+  database?: DatabaseMetricsOptions;
+  /** Cache metrics (cache-manager, ioredis) and the Redis health check. */
+  cache?: CacheMetricsOptions;
   /** Structured JSON logs (nestjs-pino) with request context and redaction. */
   logging?: LoggingOptions;
   /** Error tracking (Sentry) and the global exception filter. */
@@ -195,6 +207,8 @@ export interface ResolvedObservabilityOptions {
   alerting: ResolvedAlertingOptions;
   health: ResolvedHealthOptions;
   queues: ResolvedQueueMetricsOptions;
+  database: ResolvedDatabaseMetricsOptions;
+  cache: ResolvedCacheMetricsOptions;
   logging: ResolvedLoggingOptions;
   errors: ResolvedErrorsOptions;
   redact: string[];

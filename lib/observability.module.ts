@@ -31,6 +31,8 @@ import { Messages } from './observability.messages';
 import { QueueMetricsService } from './queue/queue-metrics.service';
 import { createReportsController } from './reports/reports.controller';
 import { ReportService } from './reports/report.service';
+import { DatabaseMetricsService } from './database/database-metrics.service';
+import { CacheMetricsService } from './cache/cache-metrics.service';
 import {
   ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -96,6 +98,8 @@ import type {
     fromCore(MetricsServer, (core) => core.server),
     fromCore(AlertingService, (core) => core.alerting),
     fromCore(QueueMetricsService, (core) => core.queues),
+    fromCore(DatabaseMetricsService, (core) => core.database),
+    fromCore(CacheMetricsService, (core) => core.cache),
     fromCore(StructuredLogger, (core) => core.logs),
     fromCore(ErrorTrackingService, (core) => core.errors),
     fromCore(ReportService, (core) => core.reports),
@@ -121,6 +125,8 @@ import type {
     ALERTING_SERVICE_TOKEN,
     QueueMetricsService,
     ReportService,
+    DatabaseMetricsService,
+    CacheMetricsService,
   ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {

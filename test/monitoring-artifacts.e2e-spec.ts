@@ -81,8 +81,8 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result).toEqual({
       code: 0,
       stdout:
-        'Checking alerts.yml\n  SUCCESS: 17 rules found\n\n' +
-        'Checking recording-rules.yml\n  SUCCESS: 13 rules found\n\n',
+        'Checking alerts.yml\n  SUCCESS: 22 rules found\n\n' +
+        'Checking recording-rules.yml\n  SUCCESS: 17 rules found\n\n',
       stderr: '',
     });
   });
@@ -110,7 +110,7 @@ describeWithBinaries(['promtool'], 'generated rules under promtool', () => {
     expect(result.stdout).toContain(
       'SUCCESS: prometheus.yml is valid prometheus config file syntax',
     );
-    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 17 rules found');
+    expect(result.stdout).toContain('Checking alerts.yml\n  SUCCESS: 22 rules found');
   });
 
   it('fires every alert on series that cross its threshold and none on series below (promtool test rules)', async () => {
@@ -362,11 +362,12 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
     expect(rules.data.groups.map((g: any) => g.name).sort()).toEqual([
       'api_alerts',
       'business_alerts',
+      'database_performance',
       'kpi_alerts',
       'nestjs_observability_recording',
       'service_alerts',
     ]);
-    expect(loaded).toHaveLength(17 + 13);
+    expect(loaded).toHaveLength(22 + 17);
     // Each evaluated every second since Prometheus started, each with health "ok".
     const unhealthy = loaded
       .filter(({ rule }: any) => rule.health !== 'ok' || rule.lastError)
@@ -402,11 +403,22 @@ describeWithBinaries(['prometheus'], 'a real Prometheus scraping the sample app'
         }
       }
     }
-    expect(evaluated).toBe(47);
+    expect(evaluated).toBe(57);
     // No 5xx and no critical error read 0, not "No data"; no image job ran here (the queue
     // panels, answered in rules-and-dashboards.e2e-spec.ts), and the cost baseline needs an
     // hour of history.
     expect(empty).toEqual([
+      // The sample app uses no database and no cache.
+      'Service Overview / Database Connections / {{pool}} {{state}}',
+      'Service Overview / Database Query Performance / p95 {{operation}} {{table}}',
+      'Service Overview / Database Query Performance / p99 all queries',
+      'Service Overview / Database Errors / {{operation}} {{error_type}}',
+      'Service Overview / Slow Queries / {{operation}} {{table}}',
+      'Service Overview / Cache Hit Rate / {{cache}}',
+      'Service Overview / Cache Items / {{cache}}',
+      'Service Overview / Cache Operations / {{cache}} {{operation}} {{result}}',
+      'Service Overview / Cache Latency P95 / {{cache}} {{operation}}',
+      'Service Overview / Cache Memory / {{cache}}',
       'Queue Monitoring / Active Jobs / {{queue_name}}',
       'Queue Monitoring / Job Duration (P95) / {{queue_name}}',
       'Queue Monitoring / Queue Failure Rate / {{queue_name}}',

@@ -33,6 +33,8 @@ describe('resolveOptions', () => {
         },
       },
       queues: { scrapeTimeoutMs: 1000, bullmq: undefined },
+      database: { slowQueryThresholdMs: 500, maxTables: 100, health: undefined },
+      cache: { scrapeTimeoutMs: 500, health: undefined },
       alerting: expect.objectContaining({ enabled: true }),
       health: {
         enabled: true,

@@ -15,6 +15,9 @@ import { resolvePushgatewayOptions } from '../metrics/pushgateway';
 import { resolveKpiOptions, resolveMetricsOptions } from '../metrics/resolve-metrics-options';
 import { resolveQueueOptions } from '../queue/resolve-queue-options';
 import { resolveReportsOptions } from '../reports/resolve-reports-options';
+import { resolveDatabaseOptions } from '../database/resolve-database-options';
+import { resolveCacheOptions } from '../cache/resolve-cache-options';
+import { dependencyHealthChecks } from '../database/dependency-health-checks';
 import { EnvReader, isPlainObject, OptionReader, optionKeys, type Env } from './option-reader';
 import { Problems } from './problems';
 
@@ -27,6 +30,8 @@ const ROOT_KEYS = optionKeys({
   alerting: true,
   health: true,
   queues: true,
+  database: true,
+  cache: true,
   logging: true,
   errors: true,
   redact: true,
@@ -76,6 +81,9 @@ export function resolveOptions(
   const alerting = resolveAlertingOptions(options.get('alerting'), env, problems);
   const health = resolveHealthOptions(options.get('health'), problems, environment, env);
   const queues = resolveQueueOptions(options.get('queues'), problems);
+  const database = resolveDatabaseOptions(options.get('database'), problems);
+  const cache = resolveCacheOptions(options.get('cache'), problems);
+  health.checks.push(...dependencyHealthChecks(database, cache, health, problems));
   const logging = resolveLoggingOptions(options.get('logging'), env, problems);
   const errors = resolveErrorsOptions(options.get('errors'), env, problems);
   const contexts = resolveContextsOptions(options.get('contexts'), problems);
@@ -112,6 +120,8 @@ export function resolveOptions(
     alerting,
     health,
     queues,
+    database,
+    cache,
     logging,
     errors,
     redact,

@@ -14,6 +14,8 @@ import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { QueueMetricsService } from '../queue/queue-metrics.service';
 import { ReportService } from '../reports/report.service';
+import { DatabaseMetricsService } from '../database/database-metrics.service';
+import { CacheMetricsService } from '../cache/cache-metrics.service';
 
 /** The core of each `Monitoring` and `CustomMetricsService` (no reference keeps either alive). */
 const CORES = new WeakMap<object, MonitoringCore>();
@@ -51,6 +53,8 @@ export class MonitoringCore {
   readonly metrics: CustomMetricsService;
   readonly alerting: AlertingService;
   readonly queues: QueueMetricsService;
+  readonly database: DatabaseMetricsService;
+  readonly cache: CacheMetricsService;
   readonly errors: ErrorTrackingService;
   readonly server: MetricsServer;
   readonly binder: MethodBinder;
@@ -81,6 +85,8 @@ export class MonitoringCore {
       }),
     );
     this.queues = new QueueMetricsService(this.registry, this.metrics, log, this.alerting);
+    this.database = new DatabaseMetricsService(options.database, this.registry, log);
+    this.cache = new CacheMetricsService(options.cache, this.registry, log);
     this.errors = new ErrorTrackingService(options, this.metrics, this.logs, {
       log,
       alerting: this.alerting,
@@ -163,6 +169,8 @@ export class MonitoringCore {
       this.errors.close(),
       this.queues.close(),
     ]);
+    this.database.close();
+    this.cache.close();
     this.logs.flush();
   }
 

@@ -7,6 +7,8 @@ import type { ErrorContext } from '../errors/error-tracking.types';
 import { SENTRY_STANDALONE } from '../errors/sentry-sdk';
 import type { KpiEvent } from '../metrics/kpi.types';
 import type { ObservabilityModuleOptions } from '../observability-options.interface';
+import type { CacheMetricsService } from '../cache/cache-metrics.service';
+import type { DatabaseMetricsService } from '../database/database-metrics.service';
 import { MonitoringCore } from './monitoring-core';
 import { MonitoringMetrics } from './monitoring-metrics';
 import type { ReportService } from '../reports/report.service';
@@ -57,6 +59,10 @@ export class Monitoring {
    * secrets redacted. `logger.info({ userId }, 'Message received')`.
    */
   readonly logger: Logger;
+  /** Database metrics: `instrumentPg(pool)`, `instrumentTypeOrm(dataSource)`, `prismaExtension()`. */
+  readonly database: DatabaseMetricsService;
+  /** Cache metrics: `instrumentCache(cache)` (cache-manager), `instrumentRedis(redis)` (ioredis). */
+  readonly cache: CacheMetricsService;
   private readonly core: MonitoringCore;
   private unexpose: (() => void) | undefined;
 
@@ -70,6 +76,8 @@ export class Monitoring {
     this.metrics = new MonitoringMetrics(core.metrics, core.queues);
     this.alerts = core.alerting;
     this.logger = core.logs.root;
+    this.database = core.database;
+    this.cache = core.cache;
     core.init();
   }
 

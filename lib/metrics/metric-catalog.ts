@@ -38,6 +38,10 @@ const ALERT_DELIVERY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] a
 const HEALTH_CHECK_BUCKETS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ] as const;
+/** Database query durations, with the 0.5 s (p95) and 2.5 s (p99) alert thresholds as bounds. */
+const DB_QUERY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+/** Cache operations, from in-memory lookups to a slow remote Redis. */
+const CACHE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const;
 /** Buckets for HTTP request durations: web latencies from 5 ms to 10 s. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
@@ -225,6 +229,56 @@ export const MetricCatalog = {
     help: 'Duration of health checks in seconds (a timed-out check counts its timeout).',
     labelNames: ['check'],
     buckets: HEALTH_CHECK_BUCKETS,
+  }),
+  databaseQueryDuration: define({
+    name: 'database_query_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of database queries in seconds, by operation and table (or Prisma model).',
+    labelNames: ['operation', 'table'],
+    buckets: DB_QUERY_BUCKETS,
+  }),
+  databaseErrors: define({
+    name: 'database_errors_total',
+    type: 'counter',
+    help: 'Failed database queries and connection attempts (operation="CONNECT"), by error type (SQLSTATE, driver or Prisma code).',
+    labelNames: ['operation', 'error_type'],
+  }),
+  databaseSlowQueries: define({
+    name: 'database_slow_queries_total',
+    type: 'counter',
+    help: 'Database queries that took at least database.slowQueryThresholdMs, by operation and table.',
+    labelNames: ['operation', 'table'],
+  }),
+  databaseConnections: define({
+    name: 'database_connections',
+    type: 'gauge',
+    help: 'Connections of each instrumented pool by state (active, idle, total, waiting, max), read at scrape time.',
+    labelNames: ['pool', 'state'],
+  }),
+  cacheOperations: define({
+    name: 'cache_operations_total',
+    type: 'counter',
+    help: 'Cache operations by cache, operation and result (hit, miss, success, error).',
+    labelNames: ['cache', 'operation', 'result'],
+  }),
+  cacheOperationDuration: define({
+    name: 'cache_operation_duration_seconds',
+    type: 'histogram',
+    help: 'Duration of cache operations in seconds, by cache and operation.',
+    labelNames: ['cache', 'operation'],
+    buckets: CACHE_BUCKETS,
+  }),
+  cacheItems: define({
+    name: 'cache_items_total',
+    type: 'gauge',
+    help: 'Keys stored in each instrumented Redis cache (DBSIZE), read at scrape time.',
+    labelNames: ['cache'],
+  }),
+  cacheSize: define({
+    name: 'cache_size_bytes',
+    type: 'gauge',
+    help: 'Memory used by each instrumented Redis cache in bytes (INFO used_memory), read at scrape time.',
+    labelNames: ['cache'],
   }),
   httpRequests: define({
     name: 'http_requests_total',

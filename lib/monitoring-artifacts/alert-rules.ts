@@ -5,6 +5,7 @@ import type {
   ResolvedMonitoringArtifactsOptions,
 } from './monitoring-artifacts-options.interface';
 import { partRatio, PromQL, promqlString, quantile, successRatio } from './promql.builder';
+import { DATABASE_CACHE_ALERTS } from './database-cache-rules';
 import type { YamlValue } from './yaml.writer';
 
 /** Metrics of prom-client's default collector that the rules read (they carry the prefix too). */
@@ -14,7 +15,8 @@ export const PROCESS_METRICS = ['process_resident_memory_bytes'] as const;
 export interface AlertDefinition {
   readonly name: AlertName;
   /** Rule group: seed 000's `service_alerts`, seed 003's `kpi_alerts`, seed 002's `api_alerts`. */
-  readonly group: 'service_alerts' | 'kpi_alerts' | 'api_alerts' | 'business_alerts';
+  readonly group:
+    'service_alerts' | 'kpi_alerts' | 'api_alerts' | 'business_alerts' | 'database_performance';
   /** Default threshold; `undefined` when the expression compares with nothing configurable. */
   readonly threshold: number | undefined;
   /** The threshold is a ratio between 0 and 1. */
@@ -210,6 +212,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
       `max by (service, instance) (${q.raw('process_resident_memory_bytes')}) / ${options.memoryLimitBytes} > ${t}`,
   },
   ...BUSINESS_ALERT_DEFINITIONS,
+  ...DATABASE_CACHE_ALERTS,
 ];
 
 /** The alert definition named `name`. */

@@ -77,9 +77,18 @@ describe('generateMonitoringArtifacts', () => {
       [
         'api_alerts',
         '30s',
-        ['HighAPILatencyP95', 'HighAPILatencyP99', 'BackgroundJobFailures', 'HighMemoryUsage'],
+        [
+          'HighAPILatencyP95',
+          'HighAPILatencyP99',
+          'BackgroundJobFailures',
+          'HighMemoryUsage',
+          'DatabaseConnectionPoolExhausted',
+          'DatabaseConnectionFailures',
+          'LowCacheHitRate',
+        ],
       ],
       ['business_alerts', '30s', ['QuotaExceeded', 'SlowRequests', 'AICostAboveBaseline']],
+      ['database_performance', '30s', ['SlowDatabaseQueries', 'DatabaseQueryTimeout']],
     ]);
     const rule = (name: string) => rulesOf(alerts).find((r) => r.alert === name);
     expect(rule('HighErrorRate')).toEqual({
@@ -257,7 +266,7 @@ describe('generateMonitoringArtifacts', () => {
       'Payment Success Rate',
     ]);
     expect(rulesOf(all.recording).length - rulesOf(some.recording).length).toBe(3);
-    expect(ALERT_NAMES).toHaveLength(17);
+    expect(ALERT_NAMES).toHaveLength(22);
     // A panel that only falls back on a disabled metric stays, without the fallback.
     const panel = (g: Generated, title: string) =>
       g.dashboards.flatMap((d) => d.panels).find((p: any) => p.title === title).targets[0].expr;
@@ -303,6 +312,7 @@ describe('generateMonitoringArtifacts', () => {
       const ids = dashboard.panels.map((p: any) => p.id);
       expect(new Set(ids).size).toBe(ids.length);
       for (const panel of dashboard.panels) {
+        if (panel.type === 'row') continue; // a row heading: no query
         expect(['stat', 'timeseries', 'gauge', 'barchart']).toContain(panel.type);
         expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
         expect(panel.gridPos.x + panel.gridPos.w).toBeLessThanOrEqual(24);

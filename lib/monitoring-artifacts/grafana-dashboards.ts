@@ -2,9 +2,10 @@ import { MetricCatalog as M, type MetricDefinition } from '../metrics/metric-cat
 import { aiNamingAliases, BUSINESS_DASHBOARD } from './business-artifacts';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { partRatio, PromQL, quantile, successRatio, sumOrZero } from './promql.builder';
+import { DATABASE_CACHE_PANELS } from './database-cache-panels';
 
 /** The Grafana panel types the dashboards use. */
-export type PanelType = 'stat' | 'timeseries' | 'gauge' | 'barchart';
+export type PanelType = 'stat' | 'timeseries' | 'gauge' | 'barchart' | 'row';
 
 /** One query of a panel. */
 interface TargetDefinition {
@@ -158,6 +159,7 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
           },
         ],
       },
+      ...DATABASE_CACHE_PANELS,
     ],
   },
   {
@@ -428,8 +430,14 @@ export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
   BUSINESS_DASHBOARD,
 ];
 
-const WIDTH: Record<PanelType, number> = { stat: 6, gauge: 6, timeseries: 12, barchart: 12 };
-const HEIGHT: Record<PanelType, number> = { stat: 5, gauge: 7, timeseries: 8, barchart: 8 };
+const WIDTH: Record<PanelType, number> = {
+  stat: 6,
+  gauge: 6,
+  timeseries: 12,
+  barchart: 12,
+  row: 24,
+};
+const HEIGHT: Record<PanelType, number> = { stat: 5, gauge: 7, timeseries: 8, barchart: 8, row: 1 };
 
 /** Lays panels left to right on Grafana's 24-column grid. */
 function layout(types: PanelType[]): { x: number; y: number; w: number; h: number }[] {
@@ -439,7 +447,8 @@ function layout(types: PanelType[]): { x: number; y: number; w: number; h: numbe
   return types.map((type) => {
     const w = WIDTH[type];
     const h = HEIGHT[type];
-    if (x + w > 24) {
+    // A row starts a new line of its own.
+    if (x + w > 24 || (type === 'row' && x > 0)) {
       x = 0;
       y += rowHeight;
       rowHeight = 0;
@@ -457,6 +466,18 @@ function panelJson(
   id: number,
   gridPos: { x: number; y: number; w: number; h: number },
 ): Record<string, unknown> {
+  if (panel.type === 'row') {
+    return {
+      id,
+      type: 'row',
+      title: panel.title,
+      collapsed: false,
+      datasource: DATASOURCE,
+      gridPos,
+      panels: [],
+      targets: [],
+    };
+  }
   const instant = panel.type !== 'timeseries';
   return {
     id,

@@ -17,6 +17,11 @@ export const ALERT_NAMES = [
   'QuotaExceeded',
   'SlowRequests',
   'AICostAboveBaseline',
+  'DatabaseConnectionPoolExhausted',
+  'DatabaseConnectionFailures',
+  'LowCacheHitRate',
+  'SlowDatabaseQueries',
+  'DatabaseQueryTimeout',
 ] as const;
 
 /** Name of a generated alert. */

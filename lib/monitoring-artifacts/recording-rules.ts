@@ -4,6 +4,7 @@ import { BUSINESS_RECORDING_DEFINITIONS } from './business-artifacts';
 import type { ResolvedMonitoringArtifactsOptions } from './monitoring-artifacts-options.interface';
 import { partRatio, type PromQL, quantile, successRatio } from './promql.builder';
 import type { YamlValue } from './yaml.writer';
+import { DATABASE_CACHE_RECORDINGS } from './database-cache-rules';
 
 /** One recording rule: its name (after the prefix) and how to build its expression. */
 interface RecordingDefinition {
@@ -64,6 +65,7 @@ export const RECORDING_DEFINITIONS: readonly RecordingDefinition[] = [
     expr: (q) => `sum by (service) (rate(${q.sel(M.aiCost)}[1h]))`,
   },
   ...BUSINESS_RECORDING_DEFINITIONS,
+  ...DATABASE_CACHE_RECORDINGS,
 ];
 
 /** `recording-rules.yml`: one group of every recording rule whose metrics are enabled. */
