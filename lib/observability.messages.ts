@@ -11,6 +11,15 @@ export const Messages = {
   metricShapeMismatch: (name: string, existing: string, requested: string): string =>
     `Metric "${name}" is already registered as ${existing}; it was requested again as ${requested}. ` +
     'Use another name or the same type and label names.',
+  metricFamilyClash: (
+    name: string,
+    kind: string,
+    other: string,
+    otherKind: string,
+    family: string,
+  ): string =>
+    `Metric "${name}" (${kind}) would share the OpenMetrics family "${family}" with metric "${other}" (${otherKind}): ` +
+    'a counter\'s family drops its "_total" suffix. Rename one of them.',
   metricNameInvalid: (name: string): string =>
     `Metric name "${name}" is invalid: it must match [a-zA-Z_:][a-zA-Z0-9_:]*.`,
   metricNameTaken: (name: string): string =>
