@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './utils/free-port';
 import { send } from './utils/http-client';
@@ -184,6 +184,24 @@ describe('the npm package', () => {
       const unknownFlag = await exec(bin, ['generate', '--outdir', 'x'], consumer, MINUTE);
       expect(unknownFlag.code).toBe(2);
       expect(unknownFlag.stderr).toContain('Unknown flag "--outdir"');
+    },
+    MINUTE,
+  );
+
+  it(
+    'leaves the CLI executable after `npm run build`, so `npx nestjs-observability` runs in the repository',
+    async () => {
+      // packRepository ran `prepack`, which is `npm run build`, in the repository.
+      const cli = join(ROOT, 'dist', 'monitoring-artifacts', 'cli.js');
+      expect((statSync(cli).mode & 0o111).toString(8)).toBe('111');
+      const help = await exec(
+        'npx',
+        ['--no-install', 'nestjs-observability', '--help'],
+        ROOT,
+        MINUTE,
+      );
+      expect(help.stderr).not.toContain('Permission denied');
+      expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('generate') });
     },
     MINUTE,
   );
