@@ -9,12 +9,8 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  CustomMetricsService,
-  MetricCatalog,
-  ObservabilityModule,
-  TrackDuration,
-} from 'nestjs-observability';
+import { CustomMetricsService, ObservabilityModule, TrackDuration } from 'nestjs-observability';
+import { MetricCatalog } from '../lib/metrics/metric-catalog';
 import { createMonitoring } from 'nestjs-observability/core';
 import * as os from 'node:os';
 import { Counter, Histogram, Registry } from 'prom-client';

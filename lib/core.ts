@@ -29,7 +29,13 @@ export { CountCalls } from './decorators/count-calls.decorator';
 export { TrackJob } from './queue/track-job.decorator';
 export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';
 export type { TrackJobOptions, QueueBacklog } from './queue/queue-metrics.types';
-export type { AIRequestEvent, ErrorSeverity, KpiEvent, KpiType } from './metrics/kpi.types';
+export type {
+  AiRequestEvent,
+  AIRequestEvent,
+  ErrorSeverity,
+  KpiEvent,
+  KpiType,
+} from './metrics/kpi.types';
 export type { AlertingService } from './alerting/alerting.service';
 export type { Alert, AlertInput, AlertSeverity } from './alerting/alert.types';
 export type { AlertChannel } from './alerting/channels/alert-channel.interface';

@@ -154,7 +154,7 @@ export interface ObservabilityModuleOptions {
   pushgateway?: Omit<PushgatewayOptions, 'url' | 'jobName'> & { url?: string; jobName?: string };
 }
 
-/** Options after defaults and environment variables are applied and validated. */
+/** Options after defaults and environment variables are applied and validated. @internal */
 export interface ResolvedObservabilityOptions {
   service: string;
   environment: string;

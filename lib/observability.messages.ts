@@ -132,7 +132,7 @@ export const Messages = {
   sentryInitialisedLate: (): string =>
     'Sentry was initialised by ObservabilityModule, after the application was imported, so its automatic ' +
     'HTTP and database instrumentation is off (errors are still reported). Import "nestjs-observability/instrument" ' +
-    '(or call initSentry()) first in main.ts.',
+    '(or call initSentry() from "nestjs-observability/sentry") first in main.ts.',
   prettyNotInstalled: (): string =>
     '"logging.pretty" is true but "pino-pretty" is not installed. Run "npm install --save-dev pino-pretty", or set "logging.pretty: false".',
   handledError: (context: string | undefined, errorType: string): string =>

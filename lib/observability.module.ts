@@ -167,4 +167,3 @@ function withCapabilities(definition: DynamicModule): DynamicModule {
     exports: [...(definition.exports ?? []), HealthModule],
   };
 }
-

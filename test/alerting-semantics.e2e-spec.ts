@@ -6,10 +6,10 @@ import {
   type AlertingOptions,
   AlertingService,
   type AlertNotification,
-  ALERTING_SERVICE_TOKEN,
   CustomMetricsService,
   ObservabilityModule,
 } from 'nestjs-observability';
+import { ALERTING_SERVICE_TOKEN } from '../lib/observability.constants';
 import { parseExposition, sampleValue } from './utils/exposition';
 import { FakeClock } from './utils/fake-clock';
 

@@ -17,8 +17,8 @@ import {
   ObservabilityModule,
   type ObservabilityModuleOptions,
   QueueMetricsService,
-  type QueueBacklogEntry,
 } from 'nestjs-observability';
+import type { QueueBacklogEntry } from '../lib/health/indicators/queue-backlog.health';
 import { sampleValue } from './utils/exposition';
 import { scrape } from './utils/metrics-client';
 import { describeWithRedis, pingRedis, type RedisHandle, startRedis } from './utils/redis-server';

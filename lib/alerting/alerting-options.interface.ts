@@ -295,7 +295,7 @@ export interface AlertingOptions {
   admin?: AlertAdminOptions;
   /** Templates per channel name, merged over the channel's own `template`. @default {} */
   templates?: Record<string, AlertTemplate>;
-  /** Time source (tests). @default the system clock */
+  /** Time source (tests). @default the system clock @internal */
   clock?: AlertClock;
 }
 

@@ -82,6 +82,7 @@ export class AlertingService {
   private unsubscribe: (() => void) | undefined;
   private readonly duplicates: { inc(value?: number): void };
 
+  /** @internal */
   constructor(
     private readonly root: ResolvedObservabilityOptions,
     metrics: MetricsRegistry,
@@ -273,7 +274,7 @@ export class AlertingService {
     return this.alerts.firing();
   }
 
-  /** The firing alerts, then (unless `activeOnly`) the last 100 resolved ones. */
+  /** The firing alerts, then (unless `activeOnly`) the last 100 resolved ones. @internal */
   list(activeOnly: boolean): Alert[] {
     return activeOnly ? this.getActive() : [...this.getActive(), ...this.alerts.resolved()];
   }
@@ -288,7 +289,7 @@ export class AlertingService {
     return this.dispatcher.states();
   }
 
-  /** Resolves when no delivery is pending (tests, graceful jobs). */
+  /** Resolves when no delivery is pending (tests, graceful jobs). @internal */
   whenIdle(): Promise<void> {
     return this.dispatcher.whenIdle();
   }
@@ -324,7 +325,7 @@ export class AlertingService {
     this.raise(() => costSpikeAlert(currentCost, baselineCost, meta ?? {}), 'cost_spike');
   }
 
-  /** Descriptions of the channels, secrets masked (admin API). */
+  /** Descriptions of the channels, secrets masked (admin API). @internal */
   describeChannels(): Array<Record<string, unknown>> {
     const states = new Map(this.getChannelStates().map((s) => [s.channel, s]));
     return this.dispatcher.channelNames().map((name) => ({
@@ -338,12 +339,14 @@ export class AlertingService {
    * Enables/disables a channel, or changes its target URL and credentials (admin API), within
    * the rules of `alerting.admin`: https, the configured origin or `allowedOrigins`, and the
    * credentials given again with a new origin. Returns the field errors, empty when applied.
+   *
+   * @internal
    */
   configureChannel(name: string, patch: AlertChannelPatch): Record<string, string> {
     return configureChannel(this.dispatcher, this.options.admin, name, patch);
   }
 
-  /** Delivers a test alert to `channel` now, bypassing routes and dedup (admin API). */
+  /** Delivers a test alert to `channel` now, bypassing routes and dedup (admin API). @internal */
   testChannel(channel: string): Promise<void> {
     const now = new Date(this.clock.now());
     const alert: Alert = {
@@ -363,7 +366,7 @@ export class AlertingService {
       });
   }
 
-  /** Names of the configured channels. */
+  /** Names of the configured channels. @internal */
   channelNames(): string[] {
     return this.dispatcher.channelNames();
   }

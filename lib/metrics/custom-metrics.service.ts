@@ -3,7 +3,7 @@ import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagn
 import type { TokenPricingTable } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
 import { type ActiveUsersSnapshot, ActiveUsersTracker } from './active-users.tracker';
-import type { AIRequestEvent, ErrorSeverity, KpiEvent } from './kpi.types';
+import type { AiRequestEvent, ErrorSeverity, KpiEvent } from './kpi.types';
 import { MetricCatalog } from './metric-catalog';
 import type { MetricConfig } from './metrics-registry';
 import { MetricsRegistry } from './metrics-registry';
@@ -39,7 +39,7 @@ const isCount = (value: unknown): value is number =>
  *   constructor(private readonly metrics: CustomMetricsService) {}
  *
  *   async reply(userId: string, text: string) {
- *     this.metrics.trackKPI({ type: 'active_user', data: { userId } });
+ *     this.metrics.trackKpi({ type: 'active_user', data: { userId } });
  *     const answer = await this.llm.complete(text);
  *     this.metrics.trackTokenSpend(answer.usage.total_tokens, 'gpt-4', 'completion');
  *     this.metrics.trackGenerationSuccess('text');
@@ -65,6 +65,7 @@ export class CustomMetricsService {
   private readonly aiCost: Counter<string>;
   private readonly paymentFailureListeners = new Set<(event: PaymentFailureEvent) => void>();
 
+  /** @internal */
   constructor(
     private readonly metrics: MetricsRegistry,
     log: DiagnosticLoggerFactory,
@@ -103,14 +104,14 @@ export class CustomMetricsService {
   }
 
   /**
-   * Tracks one KPI event (seed API). Equivalent to the typed `track*` method of its `type`.
+   * Tracks one KPI event. Equivalent to the typed `track*` method of its `type`.
    *
    * @example
    * ```ts
-   * metrics.trackKPI({ type: 'token_spend', data: { tokens: 1500, model: 'gpt-4', type: 'completion' } });
+   * metrics.trackKpi({ type: 'token_spend', data: { tokens: 1500, model: 'gpt-4', type: 'completion' } });
    * ```
    */
-  trackKPI(event: KpiEvent): void {
+  trackKpi(event: KpiEvent): void {
     this.safely(() => {
       const data = (event?.data ?? {}) as Record<string, any>;
       switch (event?.type) {
@@ -222,8 +223,13 @@ export class CustomMetricsService {
     });
   }
 
-  /** Records one AI provider call: duration, count, errors and cost (seed 003, any provider). */
-  trackAIRequest(event: AIRequestEvent): void {
+  /** @deprecated Renamed {@link CustomMetricsService.trackKpi}. */
+  trackKPI(event: KpiEvent): void {
+    this.trackKpi(event);
+  }
+
+  /** Records one AI provider call (any provider): duration, count, errors and cost. */
+  trackAiRequest(event: AiRequestEvent): void {
     this.safely(() => {
       const { provider, model, operation, durationSeconds, status, errorType, costCents } = event;
       const base = {
@@ -239,6 +245,11 @@ export class CustomMetricsService {
       }
       if (costCents !== undefined) this.aiCost.inc(base, costCents);
     });
+  }
+
+  /** @deprecated Renamed {@link CustomMetricsService.trackAiRequest}. */
+  trackAIRequest(event: AiRequestEvent): void {
+    this.trackAiRequest(event);
   }
 
   /**

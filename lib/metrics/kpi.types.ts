@@ -2,11 +2,14 @@
 export type ErrorSeverity = 'info' | 'warning' | 'error' | 'critical';
 
 /** Outcome of an AI provider call; the `status` label of the `ai_*` metrics. */
-export type AIRequestStatus = 'success' | 'error';
+export type AiRequestStatus = 'success' | 'error';
+
+/** @deprecated Renamed {@link AiRequestStatus}. */
+export type AIRequestStatus = AiRequestStatus;
 
 /**
- * One business KPI event, as passed to `CustomMetricsService.trackKPI()`.
- * The `type` selects the metric; `data` carries its labels (seeds 000 and 001).
+ * One business KPI event, as passed to `CustomMetricsService.trackKpi()`.
+ * The `type` selects the metric; `data` carries its labels.
  */
 export type KpiEvent =
   | { type: 'active_user'; data: { userId: string } }
@@ -22,8 +25,8 @@ export type KpiEvent =
 /** The `type` of every KPI event. */
 export type KpiType = KpiEvent['type'];
 
-/** One call to an AI provider, as passed to `CustomMetricsService.trackAIRequest()`. */
-export interface AIRequestEvent {
+/** One call to an AI provider, as passed to `CustomMetricsService.trackAiRequest()`. */
+export interface AiRequestEvent {
   /** Provider, e.g. `openai`, `anthropic`. */
   provider: string;
   /** Model, e.g. `gpt-4`, `dall-e-3`. */
@@ -33,9 +36,12 @@ export interface AIRequestEvent {
   /** Wall time of the call in seconds. */
   durationSeconds: number;
   /** Outcome of the call. */
-  status: AIRequestStatus;
+  status: AiRequestStatus;
   /** Error class or code when `status` is `error`, e.g. `rate_limit`. */
   errorType?: string;
   /** Cost of the call in US cents, when known. */
   costCents?: number;
 }
+
+/** @deprecated Renamed {@link AiRequestEvent}. */
+export type AIRequestEvent = AiRequestEvent;
