@@ -145,12 +145,14 @@ export class AlertingService {
       this.options.groupWaitMs,
     );
     this.escalation = new AlertEscalation(this.dispatcher, this.alerts, root, this.clock);
-    // A tracked payment failure raises alertPaymentFailure.
-    this.unsubscribe = customMetrics.onPaymentFailure((event) =>
-      this.alertPaymentFailure(event.paymentId, event.errorType, {
-        paymentMethod: event.paymentMethod,
-      }),
-    );
+    // A tracked payment failure raises alertPaymentFailure, unless switched off.
+    if (this.options.paymentFailureSeverity !== false) {
+      this.unsubscribe = customMetrics.onPaymentFailure((event) =>
+        this.alertPaymentFailure(event.paymentId, event.errorType, {
+          paymentMethod: event.paymentMethod,
+        }),
+      );
+    }
   }
 
   /**
@@ -303,12 +305,14 @@ export class AlertingService {
   }
 
   /**
-   * A failed payment: `PaymentFailure`, `critical`, labels `error_type` (and
+   * A failed payment: `PaymentFailure`, of severity `alerting.paymentFailureSeverity`
+   * (`critical` by default), labels `error_type` (and
    * `payment_method` when `meta.paymentMethod` is set); the payment id and `meta` are
    * annotations, so failures of one kind dedup into one page.
    */
   alertPaymentFailure(paymentId: string, error: unknown, meta?: Record<string, unknown>): void {
-    this.raise(() => paymentFailureAlert(paymentId, error, meta));
+    const severity = this.options.paymentFailureSeverity || 'critical';
+    this.raise(() => paymentFailureAlert(paymentId, error, meta, severity));
   }
 
   /**
