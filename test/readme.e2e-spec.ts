@@ -10,4 +10,30 @@ describe('README', () => {
       );
     }
   });
+
+  it('renders every heading as a heading: each code block is opened with a language and closed', () => {
+    const lines = readFileSync(README_PATH, 'utf8').split('\n');
+    const problems: string[] = [];
+    let open: number | undefined;
+    lines.forEach((line, index) => {
+      if (!line.startsWith('```')) {
+        if (open !== undefined && /^#{1,6} /.test(line) && !/^# /.test(line)) {
+          problems.push(
+            `line ${index + 1}: heading "${line}" inside the code block of line ${open}`,
+          );
+        }
+        return;
+      }
+      if (open === undefined) {
+        if (line === '```') problems.push(`line ${index + 1}: a code block without a language`);
+        open = index + 1;
+      } else {
+        if (line !== '```')
+          problems.push(`line ${index + 1}: "${line}" inside the code block of line ${open}`);
+        open = undefined;
+      }
+    });
+    if (open !== undefined) problems.push(`the code block of line ${open} is never closed`);
+    expect(problems).toEqual([]);
+  });
 });
