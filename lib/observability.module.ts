@@ -1,5 +1,6 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { createAlertsAdminController } from './alerting/alerts-admin.controller';
 import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
@@ -11,8 +12,10 @@ import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor'
 import { ErrorTrackingService } from './errors/error-tracking.service';
 import { SENTRY_FOR_NEST } from './errors/sentry-sdk';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
-import { HealthModule } from './health/health.module';
-import { ObservabilityLoggingModule } from './logging/logging.module';
+import { createHealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { RequestContextHook } from './logging/request-context.hook';
+import { StructuredNestLogger } from './logging/structured-nest.logger';
 import { StructuredLogger } from './logging/structured-logger';
 import { HttpMetricsHook } from './http/http-metrics.hook';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
@@ -113,16 +116,13 @@ import type {
     },
     HttpMetricsHook,
   ],
+  // Only the services users inject: the options, the registry and the core stay inside.
   exports: [
-    MonitoringCore,
     CustomMetricsService,
     MetricsServer,
     ErrorTrackingService,
     StructuredLogger,
-    MetricsRegistry,
-    OBSERVABILITY_OPTIONS,
     AlertingService,
-    ALERTING_SERVICE_TOKEN,
     QueueMetricsService,
   ],
 })
@@ -154,16 +154,29 @@ function fromCore<T>(
 }
 
 /**
- * Adds the capability modules (the health module is created per module instance) and the
- * alerting admin controller. That controller is always declared, a fresh class per instance: it
- * binds its routes from the resolved options (path, and none at all when nothing protects the
- * API), so `forRoot()` and `forRootAsync()` behave the same.
+ * Adds the health endpoints and the alerting admin API, each controller a fresh class per
+ * module instance: they bind their routes from the resolved options (paths, and no admin route
+ * at all when nothing protects the API), so `forRoot()` and `forRootAsync()` behave the same.
+ * Health and request logging live in this module rather than in modules of their own, so that
+ * the resolved options, the registry and the core are never exported into the application.
  */
 function withCapabilities(definition: DynamicModule): DynamicModule {
   return {
     ...definition,
-    controllers: [...(definition.controllers ?? []), createAlertsAdminController()],
-    imports: [...(definition.imports ?? []), HealthModule.register(), ObservabilityLoggingModule],
-    exports: [...(definition.exports ?? []), HealthModule],
+    controllers: [
+      ...(definition.controllers ?? []),
+      createHealthController(),
+      createAlertsAdminController(),
+    ],
+    providers: [
+      ...(definition.providers ?? []),
+      HealthService,
+      // Nest's side of structured logging: the request hook, and the LoggerService that
+      // `useStructuredLogger(app)` installs.
+      RequestContextHook,
+      StructuredNestLogger,
+    ],
+    imports: [...(definition.imports ?? []), TerminusModule.forRoot({ logger: false })],
+    exports: [...(definition.exports ?? []), HealthService],
   };
 }
