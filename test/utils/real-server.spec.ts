@@ -46,13 +46,17 @@ describe('missingBinaryPolicy', () => {
 });
 
 describe('describeWithBinaries on a missing binary, in a real Jest run', () => {
-  it.each(['true', '1'])('fails the suite under CI=%s, naming the binary', async (ci) => {
-    const { code, output } = await runFixture(ci);
-    expect(code).toBe(1);
-    expect(output).toContain('has its binaries installed');
-    expect(output).toContain('nestjs-observability-no-such-binary not found');
-    expect(output).toContain(`CI is set (CI=${ci}), so this fails.`);
-  }, 60_000);
+  it.each(['true', '1'])(
+    'fails the suite under CI=%s, naming the binary',
+    async (ci) => {
+      const { code, output } = await runFixture(ci);
+      expect(code).toBe(1);
+      expect(output).toContain('has its binaries installed');
+      expect(output).toContain('nestjs-observability-no-such-binary not found');
+      expect(output).toContain(`CI is set (CI=${ci}), so this fails.`);
+    },
+    60_000,
+  );
 
   it('skips loudly with CI unset', async () => {
     const { code, output } = await runFixture(undefined);
