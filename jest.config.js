@@ -12,6 +12,7 @@ module.exports = {
     '^nestjs-observability$': '<rootDir>/lib/index.ts',
     '^nestjs-observability/instrument$': '<rootDir>/lib/instrument.ts',
     '^nestjs-observability/core$': '<rootDir>/lib/core.ts',
+    '^nestjs-observability/sentry$': '<rootDir>/lib/sentry.ts',
   },
   testTimeout: 30000,
 };

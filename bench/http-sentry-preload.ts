@@ -5,7 +5,7 @@
  * a DSN. The DSN points at a closed port on 127.0.0.1: no error is thrown in the benchmark, so
  * nothing should be sent anyway.
  */
-import { initSentry } from 'nestjs-observability';
+import { initSentry } from 'nestjs-observability/sentry';
 
 /** The DSN of the `lib-dsn` variant. */
 export const BENCH_DSN = 'http://k@127.0.0.1:9/1';

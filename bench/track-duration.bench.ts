@@ -1,7 +1,7 @@
 /**
  * What `@TrackDuration()` costs per call, next to the same method undecorated and next to the
  * `histogram.startTimer()` wrapper a user would write by hand without the library; then the
- * same decorator on a plain class bound to a standalone `Monitoring` (no Nest), and `trackKPI`
+ * same decorator on a plain class bound to a standalone `Monitoring` (no Nest), and `trackKpi`
  * through the Nest service and the standalone core, next to a bare prom-client `inc()`.
  *
  * Run with `npm run bench`. See BENCHMARKS.md for how to read the numbers.
@@ -9,12 +9,8 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  CustomMetricsService,
-  MetricCatalog,
-  ObservabilityModule,
-  TrackDuration,
-} from 'nestjs-observability';
+import { CustomMetricsService, ObservabilityModule, TrackDuration } from 'nestjs-observability';
+import { MetricCatalog } from '../lib/metrics/metric-catalog';
 import { createMonitoring } from 'nestjs-observability/core';
 import * as os from 'node:os';
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -235,11 +231,11 @@ function kpiCases(
     },
     {
       kind: 'nest',
-      label: 'CustomMetricsService.trackKPI(token_spend)',
+      label: 'CustomMetricsService.trackKpi(token_spend)',
       samples: [],
       run: (calls) => {
         for (let i = 0; i < calls; i++) {
-          nest.trackKPI({
+          nest.trackKpi({
             type: 'token_spend',
             data: { tokens: i, model: MODELS[i % 3], type: 'input' },
           });
@@ -249,11 +245,11 @@ function kpiCases(
     },
     {
       kind: 'core',
-      label: 'monitoring.trackKPI(token_spend) (no Nest)',
+      label: 'monitoring.trackKpi(token_spend) (no Nest)',
       samples: [],
       run: (calls) => {
         for (let i = 0; i < calls; i++) {
-          core.trackKPI({
+          core.trackKpi({
             type: 'token_spend',
             data: { tokens: i, model: MODELS[i % 3], type: 'input' },
           });
@@ -407,7 +403,7 @@ async function main(): Promise<void> {
   }
 
   // The two doors onto the core, in one run: the Nest-bound instance against a plain one bound
-  // to a standalone Monitoring, and trackKPI through both against bare prom-client.
+  // to a standalone Monitoring, and trackKpi through both against bare prom-client.
   const monitoring = createMonitoring({
     service: 'bench-core',
     metrics: { enabled: true, port: 0, defaultMetrics: false },

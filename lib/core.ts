@@ -31,7 +31,13 @@ export { traceJob, withTraceContext } from './queue/job-trace-context';
 export type { TracedJobLike, WithTraceContext } from './queue/job-trace-context';
 export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';
 export type { TrackJobOptions, QueueBacklog } from './queue/queue-metrics.types';
-export type { AIRequestEvent, ErrorSeverity, KpiEvent, KpiType } from './metrics/kpi.types';
+export type {
+  AiRequestEvent,
+  AIRequestEvent,
+  ErrorSeverity,
+  KpiEvent,
+  KpiType,
+} from './metrics/kpi.types';
 export type { QuotaEvent, RevenueEvent, UsageOptions } from './kpi/business-kpi.types';
 export type { AlertingService } from './alerting/alerting.service';
 export type { Alert, AlertInput, AlertSeverity } from './alerting/alert.types';

@@ -192,7 +192,7 @@ export interface ObservabilityModuleOptions {
   reports?: ReportsOptions;
 }
 
-/** Options after defaults and environment variables are applied and validated. */
+/** Options after defaults and environment variables are applied and validated. @internal */
 export interface ResolvedObservabilityOptions {
   service: string;
   environment: string;

@@ -11,6 +11,15 @@ export const Messages = {
   metricShapeMismatch: (name: string, existing: string, requested: string): string =>
     `Metric "${name}" is already registered as ${existing}; it was requested again as ${requested}. ` +
     'Use another name or the same type and label names.',
+  metricFamilyClash: (
+    name: string,
+    kind: string,
+    other: string,
+    otherKind: string,
+    family: string,
+  ): string =>
+    `Metric "${name}" (${kind}) would share the OpenMetrics family "${family}" with metric "${other}" (${otherKind}): ` +
+    'a counter\'s family drops its "_total" suffix. Rename one of them.',
   metricNameInvalid: (name: string): string =>
     `Metric name "${name}" is invalid: it must match [a-zA-Z_:][a-zA-Z0-9_:]*.`,
   metricNameTaken: (name: string): string =>
@@ -131,7 +140,7 @@ export const Messages = {
   sentryInitialisedLate: (): string =>
     'Sentry was initialised by ObservabilityModule, after the application was imported, so its automatic ' +
     'HTTP and database instrumentation is off (errors are still reported). Import "nestjs-observability/instrument" ' +
-    '(or call initSentry()) first in main.ts.',
+    '(or call initSentry() from "nestjs-observability/sentry") first in main.ts.',
   prettyNotInstalled: (): string =>
     '"logging.pretty" is true but "pino-pretty" is not installed. Run "npm install --save-dev pino-pretty", or set "logging.pretty: false".',
   handledError: (context: string | undefined, errorType: string): string =>

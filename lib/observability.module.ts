@@ -1,21 +1,22 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { createAlertsAdminController } from './alerting/alerts-admin.controller';
 import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
-import { Problems } from './config/problems';
 import { MonitoringCore } from './core/monitoring-core';
 import { ContextsExplorer } from './contexts/contexts.explorer';
 import { ObservabilityLifecycle } from './observability.lifecycle';
 import { resolveOptions } from './config/resolve-options';
-import { resolveErrorsOptions } from './errors/resolve-errors-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
 import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
 import { ErrorTrackingService } from './errors/error-tracking.service';
 import { SENTRY_FOR_NEST } from './errors/sentry-sdk';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
-import { HealthModule } from './health/health.module';
-import { ObservabilityLoggingModule } from './logging/logging.module';
+import { createHealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { RequestContextHook } from './logging/request-context.hook';
+import { StructuredNestLogger } from './logging/structured-nest.logger';
 import { StructuredLogger } from './logging/structured-logger';
 import { HttpMetricsHook } from './http/http-metrics.hook';
 import { CustomMetricsService } from './metrics/custom-metrics.service';
@@ -111,18 +112,26 @@ import type {
     // The health `queues` indicator reads the backlog of every watched or hand-set queue.
     { provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService },
     { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
+    // A global interceptor costs every request of the app (Nest then runs each handler through
+    // rxjs: 1.4x the CPU of a bare Express request in BENCHMARKS.md), so the one that reports
+    // errors answered by your own filters exists only when the resolved options can report
+    // errors; Nest skips a global enhancer whose factory returns nothing. Deciding here, from
+    // the resolved options, gives `forRoot` and `forRootAsync` the same behaviour.
+    {
+      provide: APP_INTERCEPTOR,
+      inject: [OBSERVABILITY_OPTIONS, ErrorTrackingService],
+      useFactory: (options: ResolvedObservabilityOptions, tracking: ErrorTrackingService) =>
+        options.errors.enabled ? new ErrorReportingInterceptor(tracking) : null,
+    },
     HttpMetricsHook,
   ],
+  // Only the services users inject: the options, the registry and the core stay inside.
   exports: [
-    MonitoringCore,
     CustomMetricsService,
     MetricsServer,
     ErrorTrackingService,
     StructuredLogger,
-    MetricsRegistry,
-    OBSERVABILITY_OPTIONS,
     AlertingService,
-    ALERTING_SERVICE_TOKEN,
     QueueMetricsService,
     ReportService,
     DatabaseMetricsService,
@@ -130,9 +139,13 @@ import type {
   ],
 })
 export class ObservabilityModule extends ConfigurableModuleClass {
-  /** Configures the module with static options (environment variables fill the rest). */
+  /**
+   * Configures the module with static options. Environment variables fill the rest when the
+   * application is created, not when this is called, so a `ConfigModule` listed after this
+   * module has loaded its `.env` file by then.
+   */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return withCapabilities(super.forRoot(options), mayReportErrors(options));
+    return withCapabilities(super.forRoot(options));
   }
 
   /** Configures the module from a factory, class or existing provider. */
@@ -140,7 +153,7 @@ export class ObservabilityModule extends ConfigurableModuleClass {
     if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
       throw new Error(Messages.asyncOptionsWithoutFactory());
     }
-    return withCapabilities(super.forRootAsync(options), mayReportErrors(undefined));
+    return withCapabilities(super.forRootAsync(options));
   }
 }
 
@@ -153,36 +166,30 @@ function fromCore<T>(
 }
 
 /**
- * Adds the capability modules (the health module is created per module instance) and the
- * alerting admin controller. That controller is always declared, a fresh class per instance: it
- * binds its routes from the resolved options (path, and none at all when nothing protects the
- * API), so `forRoot()` and `forRootAsync()` behave the same.
+ * Adds the health endpoints and the alerting admin API, each controller a fresh class per
+ * module instance: they bind their routes from the resolved options (paths, and no admin route
+ * at all when nothing protects the API), so `forRoot()` and `forRootAsync()` behave the same.
+ * Health and request logging live in this module rather than in modules of their own, so that
+ * the resolved options, the registry and the core are never exported into the application.
  */
-function withCapabilities(definition: DynamicModule, reportErrors: boolean): DynamicModule {
+function withCapabilities(definition: DynamicModule): DynamicModule {
   return {
     ...definition,
     controllers: [
       ...(definition.controllers ?? []),
+      createHealthController(),
       createAlertsAdminController(),
       createReportsController(),
     ],
-    // A global interceptor costs every request of the app (Nest then runs each handler through
-    // rxjs: 1.4x the CPU of a bare Express request in BENCHMARKS.md), so the one that reports
-    // errors answered by your own filters is registered only when errors can be reported.
     providers: [
       ...(definition.providers ?? []),
-      ...(reportErrors ? [{ provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor }] : []),
+      HealthService,
+      // Nest's side of structured logging: the request hook, and the LoggerService that
+      // `useStructuredLogger(app)` installs.
+      RequestContextHook,
+      StructuredNestLogger,
     ],
-    imports: [...(definition.imports ?? []), HealthModule.register(), ObservabilityLoggingModule],
-    exports: [...(definition.exports ?? []), HealthModule],
+    imports: [...(definition.imports ?? []), TerminusModule.forRoot({ logger: false })],
+    exports: [...(definition.exports ?? []), HealthService],
   };
-}
-
-/**
- * Whether error tracking may send anything, by the same rules as the options (a DSN from the
- * options or `SENTRY_DSN`, not switched off). Async options are known only later, so there the
- * environment decides. Invalid values are reported at boot by the options provider, not here.
- */
-function mayReportErrors(options: ObservabilityModuleOptions | undefined): boolean {
-  return resolveErrorsOptions(options?.errors, process.env, new Problems()).enabled;
 }

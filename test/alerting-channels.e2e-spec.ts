@@ -7,7 +7,7 @@ import {
   CustomMetricsService,
   ObservabilityModule,
 } from 'nestjs-observability';
-import { Alertmanager, alertmanagerAvailable } from './utils/alertmanager';
+import { Alertmanager, describeWithAlertmanager } from './utils/alertmanager';
 import { parseExposition, sampleValue } from './utils/exposition';
 import { HttpReceiver } from './utils/http-receiver';
 import { SmtpReceiver } from './utils/smtp-receiver';
@@ -321,57 +321,44 @@ describe('Alert channels against real receivers', () => {
     }
   });
 
-  describe('Prometheus Alertmanager', () => {
-    const available = alertmanagerAvailable();
-    if (!available) {
-      if (process.env.CI === 'true') {
-        it('is installed (apt-get install prometheus-alertmanager)', () => {
-          throw new Error('prometheus-alertmanager is not installed; .ci/run installs it.');
+  describeWithAlertmanager('Prometheus Alertmanager', () => {
+    it('receives the alert through POST /api/v2/alerts and drops it once resolved', async () => {
+      const manager = await Alertmanager.start();
+      try {
+        const app = await start({ channels: { alertmanager: { url: manager.url } } });
+        const alerting = app.get(AlertingService);
+        alerting.send(queueAlert);
+        await alerting.whenIdle();
+        const alerts = await manager.alerts();
+        expect(alerts).toHaveLength(1);
+        expect(alerts[0].labels).toEqual({
+          alertname: 'QueueJobFailed',
+          severity: 'critical',
+          service: 'api',
+          queue: 'emails',
         });
-        return;
-      }
-      console.warn('SKIPPING Alertmanager tests: prometheus-alertmanager is not installed.');
-    }
-    (available ? it : it.skip)(
-      'receives the alert through POST /api/v2/alerts and drops it once resolved',
-      async () => {
-        const manager = await Alertmanager.start();
-        try {
-          const app = await start({ channels: { alertmanager: { url: manager.url } } });
-          const alerting = app.get(AlertingService);
-          alerting.send(queueAlert);
-          await alerting.whenIdle();
-          const alerts = await manager.alerts();
-          expect(alerts).toHaveLength(1);
-          expect(alerts[0].labels).toEqual({
-            alertname: 'QueueJobFailed',
-            severity: 'critical',
-            service: 'api',
-            queue: 'emails',
-          });
-          expect(alerts[0].annotations).toEqual({
-            summary: 'Job failed in queue "emails"',
-            description: 'SMTP timeout after 3 attempts',
-            job_id: '42',
-          });
-          expect(alerts[0].status.state).toBe('active');
-          // Active until the repeat interval (4 h) + 5 min, unless re-sent or resolved.
-          const ttl = Date.parse(alerts[0].endsAt) - Date.now();
-          expect(ttl).toBeGreaterThan(4 * 3600_000);
-          expect(ttl).toBeLessThanOrEqual(4 * 3600_000 + 5 * 60_000);
+        expect(alerts[0].annotations).toEqual({
+          summary: 'Job failed in queue "emails"',
+          description: 'SMTP timeout after 3 attempts',
+          job_id: '42',
+        });
+        expect(alerts[0].status.state).toBe('active');
+        // Active until the repeat interval (4 h) + 5 min, unless re-sent or resolved.
+        const ttl = Date.parse(alerts[0].endsAt) - Date.now();
+        expect(ttl).toBeGreaterThan(4 * 3600_000);
+        expect(ttl).toBeLessThanOrEqual(4 * 3600_000 + 5 * 60_000);
 
-          alerting.resolve(alerting.getActive()[0].fingerprint);
-          await alerting.whenIdle();
-          let remaining = await manager.alerts();
-          for (let i = 0; i < 50 && remaining.length > 0; i++) {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            remaining = await manager.alerts();
-          }
-          expect(remaining).toEqual([]);
-        } finally {
-          await manager.stop();
+        alerting.resolve(alerting.getActive()[0].fingerprint);
+        await alerting.whenIdle();
+        let remaining = await manager.alerts();
+        for (let i = 0; i < 50 && remaining.length > 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          remaining = await manager.alerts();
         }
-      },
-    );
+        expect(remaining).toEqual([]);
+      } finally {
+        await manager.stop();
+      }
+    });
   });
 });

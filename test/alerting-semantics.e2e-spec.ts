@@ -6,10 +6,10 @@ import {
   type AlertingOptions,
   AlertingService,
   type AlertNotification,
-  ALERTING_SERVICE_TOKEN,
   CustomMetricsService,
   ObservabilityModule,
 } from 'nestjs-observability';
+import { ALERTING_SERVICE_TOKEN } from '../lib/observability.constants';
 import { parseExposition, sampleValue } from './utils/exposition';
 import { FakeClock } from './utils/fake-clock';
 
@@ -270,7 +270,7 @@ describe('AlertingService semantics (fake clock)', () => {
     });
   });
 
-  it('raises PaymentFailure from the payment_failure KPI (seed 001)', async () => {
+  it('raises PaymentFailure from the payment_failure KPI', async () => {
     const { app, alerting } = await start({ routes: [{ channels: ['pager'] }] });
     app.get(CustomMetricsService).trackKPI({
       type: 'payment_failure',
@@ -293,7 +293,38 @@ describe('AlertingService semantics (fake clock)', () => {
     ).toBe(1);
   });
 
-  it('has the seeds’ helpers: alertQueueFailure, alertPaymentFailure, alertCostSpike', async () => {
+  it('raises PaymentFailure at alerting.paymentFailureSeverity', async () => {
+    const { app, alerting } = await start({
+      routes: [{ channels: ['pager'] }],
+      paymentFailureSeverity: 'warning',
+    });
+    app.get(CustomMetricsService).trackPaymentFailure('pay_1', 'card', 'card_declined');
+    alerting.alertPaymentFailure('pay_2', new Error('insufficient funds'));
+    await alerting.whenIdle();
+    expect(pager.received.map((n) => [n.alerts[0].name, n.alerts[0].severity])).toEqual([
+      ['PaymentFailure', 'warning'],
+      ['PaymentFailure', 'warning'],
+    ]);
+  });
+
+  it('raises no alert for tracked payment failures with paymentFailureSeverity: false', async () => {
+    const { app, alerting } = await start({
+      routes: [{ channels: ['pager'] }],
+      paymentFailureSeverity: false,
+    });
+    app.get(CustomMetricsService).trackPaymentFailure('pay_1', 'card', 'card_declined');
+    await alerting.whenIdle();
+    expect(pager.received).toEqual([]);
+    expect(alerting.getActive()).toEqual([]);
+    expect(
+      await metric(app, 'payment_failures_total', {
+        payment_method: 'card',
+        error_type: 'card_declined',
+      }),
+    ).toBe(1);
+  });
+
+  it('has the helpers alertQueueFailure, alertPaymentFailure, alertCostSpike', async () => {
     const { alerting } = await start({ routes: [{ channels: ['chat'] }] });
     const error = new TypeError('SMTP timeout');
     alerting.alertQueueFailure('image-generation', error, { jobId: 'j1', attempts: 3 });

@@ -6,7 +6,7 @@ import {
   CustomMetricsService,
   ObservabilityModule,
 } from 'nestjs-observability';
-import { Alertmanager, alertmanagerAvailable } from './utils/alertmanager';
+import { Alertmanager, describeWithAlertmanager } from './utils/alertmanager';
 import { parseExposition, sampleValue } from './utils/exposition';
 import { HttpReceiver } from './utils/http-receiver';
 import { SmtpReceiver } from './utils/smtp-receiver';
@@ -242,10 +242,8 @@ describe('Channel payloads follow each vendor’s rules', () => {
     }
   });
 
-  const available = alertmanagerAvailable();
-  (available ? it : it.skip)(
-    'Alertmanager: annotation and label names become valid label names, so the alert and its resolve arrive',
-    async () => {
+  describeWithAlertmanager('with a real Alertmanager', () => {
+    it('Alertmanager: annotation and label names become valid label names, so the alert and its resolve arrive', async () => {
       const manager = await Alertmanager.start();
       try {
         const alerting = await start({ channels: { alertmanager: { url: manager.url } } });
@@ -287,6 +285,6 @@ describe('Channel payloads follow each vendor’s rules', () => {
       } finally {
         await manager.stop();
       }
-    },
-  );
+    });
+  });
 });

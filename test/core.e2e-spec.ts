@@ -82,7 +82,7 @@ function drive({ metrics, queues, alerts }: Doors): void {
   queues.trackQueueFailure('images', 'Timeout');
   queues.trackJobCompleted('images', 'resize');
   queues.observeWaitTime('images', 3);
-  queues.setBacklog('images', { waiting: 4, active: 2, oldestWaitingSeconds: 30 });
+  queues.setBacklog('images', { waiting: 4, active: 2, oldestWaitSeconds: 30 });
   alerts.send({ name: 'Custom', severity: 'info', summary: 'hello', labels: { a: 'b' } });
 }
 

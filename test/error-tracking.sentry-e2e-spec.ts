@@ -24,10 +24,10 @@ import { join } from 'node:path';
 import {
   AlertingService,
   ErrorTrackingService,
-  initSentry,
   ObservabilityModule,
   type ObservabilityModuleOptions,
 } from 'nestjs-observability';
+import { initSentry } from 'nestjs-observability/sentry';
 import { sampleValue } from './utils/exposition';
 import { ADAPTERS, listen } from './utils/http-apps';
 import { LogCapture } from './utils/log-capture';
@@ -37,10 +37,10 @@ import { SentryReceiver } from './utils/sentry-receiver';
 /**
  * Sentry's client is process-wide. The first block boots an app without initialising Sentry
  * (the module does it late) and closes the client. The others initialise it once through the
- * public `initSentry()` (as `nestjs-observability/instrument` does); their apps reuse that
+ * public `initSentry()` of `nestjs-observability/sentry` (as `nestjs-observability/instrument` does); their apps reuse that
  * client, and `receiver.clear()` isolates the tests. Every DSN points at a receiver on 127.0.0.1.
  *
- * Why `*.sentry-e2e-spec.ts` and its own Jest run (`npm run test:sentry`, chained by `npm test`):
+ * Why `*.sentry-e2e-spec.ts`, each in its own Jest process (`npm run test:sentry`, chained by `npm test`):
  * the SDK's HTTP instrumentation subscribes to Node's `diagnostics_channel`, which belongs to the
  * process, not to a Jest test file. `Sentry.close()` does not unsubscribe, so after this file
  * the dead subscriber stalls every HTTP server of the next suites in the same process.

@@ -17,9 +17,10 @@ import {
   ObservabilityModule,
   type ObservabilityModuleOptions,
   QueueMetricsService,
-  type QueueBacklogEntry,
 } from 'nestjs-observability';
+import type { QueueBacklogEntry } from '../lib/health/indicators/queue-backlog.health';
 import { sampleValue } from './utils/exposition';
+import { HttpReceiver } from './utils/http-receiver';
 import { scrape } from './utils/metrics-client';
 import { describeWithRedis, pingRedis, type RedisHandle, startRedis } from './utils/redis-server';
 
@@ -304,27 +305,19 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
     expect((await get(app, '/ready')).status).toBe(200);
   });
 
-  it('checks queue backlog and alert channels when their services are present', async () => {
+  it('checks the queue backlog the module reads', async () => {
     let backlog: QueueBacklogEntry[] = [
       { queueName: 'email', waiting: 3, oldestWaitSeconds: 12 },
       { queueName: 'render', waiting: 0, oldestWaitSeconds: 0 },
     ];
-    let channels: Array<{ channel: string; healthy: boolean; reason?: string }> = [
-      { channel: 'slack', healthy: true },
-    ];
-    const app = await start(
-      { ...base, health: { queues: { maxWaiting: 10, maxOldestWaitSeconds: 60 } } },
-      {
-        providers: [],
-      },
-    );
-    // The module's own services are what the indicators read: fill the backlog, sicken a channel.
+    const app = await start({
+      ...base,
+      health: { queues: { maxWaiting: 10, maxOldestWaitSeconds: 60 } },
+    });
+    // The module's own service is what the indicator reads: fill the backlog.
     jest
       .spyOn(app.get(QueueMetricsService), 'getBacklogSnapshot')
       .mockImplementation(async () => backlog);
-    jest
-      .spyOn(app.get(AlertingService), 'getChannelStates')
-      .mockImplementation(() => channels as never);
     let detailed = await get(app, '/health/detailed');
     expect(detailed.status).toBe(200);
     expect(detailed.body.info.queues).toEqual({
@@ -334,18 +327,10 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
         render: { waiting: 0, oldestWaitSeconds: 0 },
       },
     });
-    expect(detailed.body.info.alerting).toEqual({
-      status: 'up',
-      channels: { slack: { healthy: true } },
-    });
 
     backlog = [
       { queueName: 'email', waiting: 11, oldestWaitSeconds: 12 },
       { queueName: 'render', waiting: 0, oldestWaitSeconds: 61 },
-    ];
-    channels = [
-      { channel: 'slack', healthy: false, reason: 'webhook answered 404' },
-      { channel: 'email', healthy: true },
     ];
     detailed = await get(app, '/health/detailed');
     expect(detailed.status).toBe(503);
@@ -359,17 +344,52 @@ describe.each(adapters)('Health endpoints on %s', (_name, createAdapter) => {
         'Queue "email" has 11 waiting jobs, more than health.queues.maxWaiting (10). ' +
         'The oldest job of queue "render" has waited 61 s, more than health.queues.maxOldestWaitSeconds (60 s).',
     });
-    expect(detailed.body.error.alerting).toEqual({
-      status: 'down',
-      channels: {
-        slack: { healthy: false, reason: 'webhook answered 404' },
-        email: { healthy: true },
-      },
-      message: 'Alert channel "slack" is unhealthy: webhook answered 404.',
-    });
-    // Backlog and alerting are operational signals, not reasons to restart or unroute the pod.
+    // The backlog is an operational signal, not a reason to restart or unroute the pod.
     expect((await get(app, '/ready')).status).toBe(200);
     expect((await get(app, '/live')).status).toBe(200);
+  });
+
+  it('reports a real open circuit breaker of a failing channel as alerting down', async () => {
+    const receiver = await HttpReceiver.start();
+    receiver.setDefault({ status: 500, body: 'down' });
+    try {
+      const app = await start({
+        ...base,
+        alerting: {
+          channels: { webhook: { url: receiver.url('/hook') } },
+          delivery: { maxRetries: 0, breakerThreshold: 2, breakerCooldownMs: 600_000 },
+        },
+      });
+      let detailed = await get(app, '/health/detailed');
+      expect(detailed.body.info.alerting).toEqual({
+        status: 'up',
+        channels: { webhook: { healthy: true } },
+      });
+      const alerting = app.get(AlertingService);
+      alerting.send({ name: 'First', severity: 'warning', summary: 'one' });
+      alerting.send({ name: 'Second', severity: 'warning', summary: 'two' });
+      await alerting.whenIdle();
+      expect(receiver.requests).toHaveLength(2);
+
+      detailed = await get(app, '/health/detailed');
+      expect(detailed.status).toBe(503);
+      expect(detailed.body.error.alerting).toEqual({
+        status: 'down',
+        channels: {
+          webhook: {
+            healthy: false,
+            reason: 'circuit open after 2 consecutive failed deliveries',
+          },
+        },
+        message:
+          'Alert channel "webhook" is unhealthy: circuit open after 2 consecutive failed deliveries.',
+      });
+      // Alerting is an operational signal, not a reason to restart or unroute the pod.
+      expect((await get(app, '/ready')).status).toBe(200);
+      expect((await get(app, '/live')).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('lists the built-in checks, queues and alert channels included', async () => {

@@ -279,6 +279,21 @@ describe('ObservabilityModule', () => {
       );
     });
 
+    it('refuses a metric whose OpenMetrics family another metric already has', async () => {
+      const app = await start();
+      const metrics = app.get(CustomMetricsService);
+      metrics.createCounter({ name: 'q_total', help: 'Counted.' });
+      expect(() => metrics.createGauge({ name: 'q', help: 'Gauged.' })).toThrow(
+        'Metric "q" (gauge) would share the OpenMetrics family "q" with metric "q_total" (counter)',
+      );
+      metrics.createGauge({ name: 'depth', help: 'Gauged.' });
+      expect(() => metrics.createCounter({ name: 'depth_total', help: 'Counted.' })).toThrow(
+        'Metric "depth_total" (counter) would share the OpenMetrics family "depth" with metric "depth" (gauge)',
+      );
+      const open = await scrape(app, { headers: { accept: 'application/openmetrics-text' } });
+      expect(open.text.match(/^# TYPE q /gm)).toEqual(['# TYPE q ']);
+    });
+
     it('folds label combinations past maxSeriesPerMetric into the __overflow__ series', async () => {
       const app = await start({ ...base, metrics: { ...base.metrics, maxSeriesPerMetric: 3 } });
       const metrics = app.get(CustomMetricsService);
@@ -421,6 +436,37 @@ describe('ObservabilityModule', () => {
       expect(text.endsWith('# EOF\n')).toBe(true);
       // The Prometheus format is unaffected by an OpenMetrics scrape.
       expect((await scrape(app)).text).toContain('# TYPE generation_success_total counter\n');
+    });
+
+    it('answers the Prometheus format when OpenMetrics is refused or ranked below text', async () => {
+      const app = await start();
+      for (const accept of [
+        'application/openmetrics-text;q=0',
+        'application/openmetrics-text; version=1.0.0; q=0, text/plain',
+        'text/plain;version=0.0.4;q=0.9,application/openmetrics-text;q=0.5',
+        '*/*',
+      ]) {
+        const { contentType, text } = await scrape(app, { headers: { accept } });
+        expect([accept, contentType]).toEqual([accept, 'text/plain; version=0.0.4; charset=utf-8']);
+        expect(text.endsWith('# EOF\n')).toBe(false);
+      }
+      // What Prometheus sends: OpenMetrics ranked first.
+      const prometheus =
+        'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
+      expect((await scrape(app, { headers: { accept: prometheus } })).contentType).toBe(
+        'application/openmetrics-text; version=1.0.0; charset=utf-8',
+      );
+    });
+
+    it('escapes a double quote in HELP text in OpenMetrics, not in the Prometheus format', async () => {
+      const app = await start();
+      app
+        .get(CustomMetricsService)
+        .createGauge({ name: 'quoted', help: 'Say "hi" \\ bye.' })
+        .set(1);
+      const open = await scrape(app, { headers: { accept: 'application/openmetrics-text' } });
+      expect(open.text).toContain('# HELP quoted Say \\"hi\\" \\\\ bye.\n');
+      expect((await scrape(app)).text).toContain('# HELP quoted Say "hi" \\\\ bye.\n');
     });
 
     it('protects /metrics with a bearer token', async () => {

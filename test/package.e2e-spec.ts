@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './utils/free-port';
 import { send } from './utils/http-client';
@@ -184,6 +184,66 @@ describe('the npm package', () => {
       const unknownFlag = await exec(bin, ['generate', '--outdir', 'x'], consumer, MINUTE);
       expect(unknownFlag.code).toBe(2);
       expect(unknownFlag.stderr).toContain('Unknown flag "--outdir"');
+    },
+    MINUTE,
+  );
+
+  it(
+    'loads nothing but its own files from the "load first" entries sentry and instrument',
+    async () => {
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.startsWith('SENTRY_')),
+      );
+      const library = join(consumer, 'node_modules', 'nestjs-observability');
+      for (const entry of ['nestjs-observability/sentry', 'nestjs-observability/instrument']) {
+        const script = `
+          const before = new Set(Object.keys(require.cache));
+          require(${JSON.stringify(entry)});
+          console.log(JSON.stringify(Object.keys(require.cache).filter((f) => !before.has(f))));
+        `;
+        const { stdout } = await mustRun(process.execPath, ['-e', script], consumer, MINUTE, env);
+        const loaded: string[] = JSON.parse(stdout);
+        expect({ entry, outside: loaded.filter((file) => !file.startsWith(library)) }).toEqual({
+          entry,
+          outside: [],
+        });
+        expect(loaded.length).toBeLessThanOrEqual(12);
+      }
+    },
+    MINUTE,
+  );
+
+  it('ships declarations without "any" and without @internal members', () => {
+    const dist = join(consumer, 'node_modules', 'nestjs-observability', 'dist');
+    const offending: string[] = [];
+    for (const file of readdirSync(dist, { recursive: true }) as string[]) {
+      if (!file.endsWith('.d.ts')) continue;
+      const text = readFileSync(join(dist, file), 'utf8');
+      text.split('\n').forEach((line, index) => {
+        const code = line
+          .replace(/\/\/.*$|\/\*.*?\*\/|^\s*\*.*$/g, '')
+          .replace(/'[^']*'|"[^"]*"/g, '');
+        if (/\bany\b/.test(code)) offending.push(`${file}:${index + 1}: ${line.trim()}`);
+      });
+      if (text.includes('@internal')) offending.push(`${file}: keeps an @internal declaration`);
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it(
+    'leaves the CLI executable after `npm run build`, so `npx nestjs-observability` runs in the repository',
+    async () => {
+      // packRepository ran `prepack`, which is `npm run build`, in the repository.
+      const cli = join(ROOT, 'dist', 'monitoring-artifacts', 'cli.js');
+      expect((statSync(cli).mode & 0o111).toString(8)).toBe('111');
+      const help = await exec(
+        'npx',
+        ['--no-install', 'nestjs-observability', '--help'],
+        ROOT,
+        MINUTE,
+      );
+      expect(help.stderr).not.toContain('Permission denied');
+      expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('generate') });
     },
     MINUTE,
   );

@@ -2,11 +2,8 @@ import { Controller, Get, type INestApplication, type LoggerService, Module } fr
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { ChildProcess } from 'node:child_process';
-import {
-  ObservabilityModule,
-  QUEUE_METRICS_TOKEN,
-  QueueMetricsService,
-} from 'nestjs-observability';
+import { ObservabilityModule, QueueMetricsService } from 'nestjs-observability';
+import { QUEUE_METRICS_TOKEN } from '../lib/observability.constants';
 import { type Exposition, findSamples, sampleValue } from './utils/exposition';
 import { scrape } from './utils/metrics-client';
 import { startWorker, stopProcess } from './utils/queue-worker';

@@ -127,11 +127,11 @@ export async function runNightlyReport(
     try {
       await deps.sendReport(report);
       reportsSent++;
-      monitoring.trackKPI({ type: 'generation_success', data: { type: 'usage_report' } });
+      monitoring.trackKpi({ type: 'generation_success', data: { type: 'usage_report' } });
     } catch (error) {
       reportsFailed++;
       const errorType = error instanceof Error ? error.name : 'UnknownError';
-      monitoring.trackKPI({
+      monitoring.trackKpi({
         type: 'generation_failure',
         data: { type: 'usage_report', errorType },
       });

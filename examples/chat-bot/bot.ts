@@ -55,23 +55,23 @@ export async function handleMessage(msg: ChatMessage, deps: BotDeps): Promise<vo
   const { monitoring, ai, sendMessage } = deps;
 
   // Distinct users in a sliding window (5 minutes by default): `active_users_total`.
-  monitoring.trackKPI({ type: 'active_user', data: { userId: String(msg.from.id) } });
+  monitoring.trackKpi({ type: 'active_user', data: { userId: String(msg.from.id) } });
   monitoring.logger.info({ userId: msg.from.id, text: msg.text }, 'Message received');
 
   try {
     const response = await ai.complete(msg.text);
 
-    monitoring.trackKPI({
+    monitoring.trackKpi({
       type: 'token_spend',
       data: { tokens: response.usage.total_tokens, model: MODEL, type: 'completion' },
     });
-    monitoring.trackKPI({ type: 'generation_success', data: { type: 'text' } });
+    monitoring.trackKpi({ type: 'generation_success', data: { type: 'text' } });
 
     await sendMessage(msg.chat.id, response.text);
   } catch (error) {
     // The error's name (`RateLimitError`, `APIConnectionError`, ...) is a bounded label value;
     // its message is not, so it goes to the log and Sentry only.
-    monitoring.trackKPI({
+    monitoring.trackKpi({
       type: 'generation_failure',
       data: { type: 'text', errorType: error instanceof Error ? error.name : 'UnknownError' },
     });

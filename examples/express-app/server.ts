@@ -63,7 +63,7 @@ export function createExpressExample(
       res.status(404).json({ message: `No user ${req.params.id}` });
       return;
     }
-    monitoring.trackKPI({ type: 'active_user', data: { userId: user.id } });
+    monitoring.trackKpi({ type: 'active_user', data: { userId: user.id } });
     res.json(user);
   });
 

@@ -138,11 +138,11 @@ export class ImageJobProcessor {
       const image = await this.images.generate(job.data.prompt);
 
       // Image models bill per image: one image counts as one "token".
-      monitoring.trackKPI({
+      monitoring.trackKpi({
         type: 'token_spend',
         data: { tokens: 1, model: 'dall-e-3', type: 'image' },
       });
-      monitoring.trackKPI({ type: 'generation_success', data: { type: 'image' } });
+      monitoring.trackKpi({ type: 'generation_success', data: { type: 'image' } });
       monitoring.logger.info(
         { jobId: job.id, userId: job.data.userId, imageUrl: image.url },
         'Image generated successfully',
@@ -153,7 +153,7 @@ export class ImageJobProcessor {
     } catch (error) {
       const errorType = error instanceof Error ? error.name : 'UnknownError';
       monitoring.metrics.trackQueueFailure(IMAGE_QUEUE, errorType);
-      monitoring.trackKPI({ type: 'generation_failure', data: { type: 'image', errorType } });
+      monitoring.trackKpi({ type: 'generation_failure', data: { type: 'image', errorType } });
       // A `warning` alert, deduplicated per queue and error type (one message per incident).
       monitoring.alerts.alertQueueFailure(IMAGE_QUEUE, error, {
         jobId: job.id,

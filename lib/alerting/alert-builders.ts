@@ -1,4 +1,4 @@
-import type { AlertInput } from './alert.types';
+import type { AlertInput, AlertSeverity } from './alert.types';
 import { safeJson, truncate } from './alert-normalizer';
 
 /**
@@ -49,12 +49,13 @@ export function paymentFailureAlert(
   paymentId: string,
   error: unknown,
   meta?: Record<string, unknown>,
+  severity: AlertSeverity = 'critical',
 ): AlertInput {
   const { type, message } = errorParts(error);
   const method = meta?.paymentMethod ?? meta?.payment_method;
   return {
     name: 'PaymentFailure',
-    severity: 'critical',
+    severity,
     summary: `Payment ${String(paymentId ?? 'unknown')} failed: ${message}`,
     labels: {
       error_type: type,

@@ -295,7 +295,15 @@ export interface AlertingOptions {
   admin?: AlertAdminOptions;
   /** Templates per channel name, merged over the channel's own `template`. @default {} */
   templates?: Record<string, AlertTemplate>;
-  /** Time source (tests). @default the system clock */
+  /**
+   * Severity of the `PaymentFailure` alert, raised by `alertPaymentFailure()` and by every
+   * tracked payment failure (`trackPaymentFailure()`, KPI `payment_failure`). `false` keeps the
+   * `payment_failures_total` counter but raises no alert for tracked failures (an explicit
+   * `alertPaymentFailure()` call is then `critical`).
+   * @default 'critical'
+   */
+  paymentFailureSeverity?: AlertSeverity | false;
+  /** Time source (tests). @default the system clock @internal */
   clock?: AlertClock;
 }
 
@@ -332,5 +340,7 @@ export interface ResolvedAlertingOptions {
     allowLoopbackHttp: boolean;
   };
   templates: Record<string, AlertTemplate>;
+  /** `false`: tracked payment failures raise no alert. */
+  paymentFailureSeverity: AlertSeverity | false;
   clock: AlertClock | undefined;
 }

@@ -82,6 +82,7 @@ export class AlertingService {
   private unsubscribe: (() => void) | undefined;
   private readonly duplicates: { inc(value?: number): void };
 
+  /** @internal */
   constructor(
     private readonly root: ResolvedObservabilityOptions,
     metrics: MetricsRegistry,
@@ -144,12 +145,14 @@ export class AlertingService {
       this.options.groupWaitMs,
     );
     this.escalation = new AlertEscalation(this.dispatcher, this.alerts, root, this.clock);
-    // A tracked payment failure raises alertPaymentFailure.
-    this.unsubscribe = customMetrics.onPaymentFailure((event) =>
-      this.alertPaymentFailure(event.paymentId, event.errorType, {
-        paymentMethod: event.paymentMethod,
-      }),
-    );
+    // A tracked payment failure raises alertPaymentFailure, unless switched off.
+    if (this.options.paymentFailureSeverity !== false) {
+      this.unsubscribe = customMetrics.onPaymentFailure((event) =>
+        this.alertPaymentFailure(event.paymentId, event.errorType, {
+          paymentMethod: event.paymentMethod,
+        }),
+      );
+    }
   }
 
   /**
@@ -273,7 +276,7 @@ export class AlertingService {
     return this.alerts.firing();
   }
 
-  /** The firing alerts, then (unless `activeOnly`) the last 100 resolved ones. */
+  /** The firing alerts, then (unless `activeOnly`) the last 100 resolved ones. @internal */
   list(activeOnly: boolean): Alert[] {
     return activeOnly ? this.getActive() : [...this.getActive(), ...this.alerts.resolved()];
   }
@@ -288,7 +291,7 @@ export class AlertingService {
     return this.dispatcher.states();
   }
 
-  /** Resolves when no delivery is pending (tests, graceful jobs). */
+  /** Resolves when no delivery is pending (tests, graceful jobs). @internal */
   whenIdle(): Promise<void> {
     return this.dispatcher.whenIdle();
   }
@@ -302,12 +305,14 @@ export class AlertingService {
   }
 
   /**
-   * A failed payment: `PaymentFailure`, `critical`, labels `error_type` (and
+   * A failed payment: `PaymentFailure`, of severity `alerting.paymentFailureSeverity`
+   * (`critical` by default), labels `error_type` (and
    * `payment_method` when `meta.paymentMethod` is set); the payment id and `meta` are
    * annotations, so failures of one kind dedup into one page.
    */
   alertPaymentFailure(paymentId: string, error: unknown, meta?: Record<string, unknown>): void {
-    this.raise(() => paymentFailureAlert(paymentId, error, meta));
+    const severity = this.options.paymentFailureSeverity || 'critical';
+    this.raise(() => paymentFailureAlert(paymentId, error, meta, severity));
   }
 
   /**
@@ -330,7 +335,7 @@ export class AlertingService {
     this.raise(() => costSpikeAlert(currentCost, baselineCost, meta ?? {}), 'cost_spike');
   }
 
-  /** Descriptions of the channels, secrets masked (admin API). */
+  /** Descriptions of the channels, secrets masked (admin API). @internal */
   describeChannels(): Array<Record<string, unknown>> {
     const states = new Map(this.getChannelStates().map((s) => [s.channel, s]));
     return this.dispatcher.channelNames().map((name) => ({
@@ -344,12 +349,14 @@ export class AlertingService {
    * Enables/disables a channel, or changes its target URL and credentials (admin API), within
    * the rules of `alerting.admin`: https, the configured origin or `allowedOrigins`, and the
    * credentials given again with a new origin. Returns the field errors, empty when applied.
+   *
+   * @internal
    */
   configureChannel(name: string, patch: AlertChannelPatch): Record<string, string> {
     return configureChannel(this.dispatcher, this.options.admin, name, patch);
   }
 
-  /** Delivers a test alert to `channel` now, bypassing routes and dedup (admin API). */
+  /** Delivers a test alert to `channel` now, bypassing routes and dedup (admin API). @internal */
   testChannel(channel: string): Promise<void> {
     const now = new Date(this.clock.now());
     const alert: Alert = {
@@ -369,7 +376,7 @@ export class AlertingService {
       });
   }
 
-  /** Names of the configured channels. */
+  /** Names of the configured channels. @internal */
   channelNames(): string[] {
     return this.dispatcher.channelNames();
   }

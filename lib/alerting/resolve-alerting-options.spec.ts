@@ -98,6 +98,19 @@ describe('alerting options', () => {
     expect(alerting.admin.token).toBe('admin-token');
   });
 
+  it('reads paymentFailureSeverity: critical by default, a severity, or false', () => {
+    expect(resolveOptions({}, env).alerting.paymentFailureSeverity).toBe('critical');
+    for (const value of ['info', 'warning', 'critical', false] as const) {
+      const { alerting } = resolveOptions({ alerting: { paymentFailureSeverity: value } }, env);
+      expect(alerting.paymentFailureSeverity).toBe(value);
+    }
+    expect(() =>
+      resolveOptions({ alerting: { paymentFailureSeverity: 'page' as never } }, env),
+    ).toThrow(
+      'alerting.paymentFailureSeverity: expected one of "info", "warning", "critical" or false, got "page"',
+    );
+  });
+
   it('names every bad field in one boot error', () => {
     let message = '';
     try {

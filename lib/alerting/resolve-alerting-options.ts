@@ -49,6 +49,7 @@ const ALERTING_KEYS = optionKeys({
   delivery: true,
   admin: true,
   templates: true,
+  paymentFailureSeverity: true,
   clock: true,
 } satisfies Record<keyof AlertingOptions, true>);
 
@@ -187,6 +188,12 @@ export function resolveAlertingOptions(
       vars,
     ),
     templates: resolveTemplates(alerting),
+    paymentFailureSeverity:
+      alerting.get('paymentFailureSeverity') === false
+        ? false
+        : (alerting.oneOf('paymentFailureSeverity', ALERT_SEVERITIES, {
+            expected: `one of ${ALERT_SEVERITIES.map((s) => `"${s}"`).join(', ')} or false`,
+          }) ?? 'critical'),
     clock: readMethods(
       alerting.get('clock'),
       alerting.at('clock'),

@@ -5,7 +5,7 @@ import type { GuardedCounter, GuardedHistogram } from '../metrics/guarded-metric
 import { MetricCatalog } from '../metrics/metric-catalog';
 import type { MetricsRegistry } from '../metrics/metrics-registry';
 import { CacheMessages } from './cache.messages';
-import type { CacheRecorder, CacheResult } from './cache-metrics.types';
+import type { CacheResult } from './cache-metrics.types';
 import type { ResolvedCacheMetricsOptions } from './cache-options.interface';
 import { type RedisLike, instrumentIoRedis, readRedisSize } from './ioredis.instrumentation';
 import { instrumentCacheManager } from './cache-manager.instrumentation';
@@ -40,7 +40,7 @@ export interface CacheInstrumentOptions {
  * }
  * ```
  */
-export class CacheMetricsService implements CacheRecorder {
+export class CacheMetricsService {
   private instruments: { operations: GuardedCounter; duration: GuardedHistogram } | undefined;
   private sizeGauges = false;
   private readonly logger: DiagnosticLogger;
@@ -49,6 +49,7 @@ export class CacheMetricsService implements CacheRecorder {
   private readonly counters = new Map<string, { inc(value?: number): void }>();
   private readonly histograms = new Map<string, { observe(value: number): void }>();
 
+  /** @internal */
   constructor(
     private readonly options: ResolvedCacheMetricsOptions,
     private readonly registry: MetricsRegistry,

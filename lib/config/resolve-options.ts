@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
   ObservabilityModuleOptions,
   ResolvedObservabilityOptions,
@@ -20,6 +18,7 @@ import { resolveCacheOptions } from '../cache/resolve-cache-options';
 import { dependencyHealthChecks } from '../database/dependency-health-checks';
 import { EnvReader, isPlainObject, OptionReader, optionKeys, type Env } from './option-reader';
 import { Problems } from './problems';
+import { resolveIdentity } from './resolve-identity';
 
 const ROOT_KEYS = optionKeys({
   service: true,
@@ -41,14 +40,6 @@ const ROOT_KEYS = optionKeys({
   reports: true,
 } satisfies Record<keyof ObservabilityModuleOptions, true>);
 
-function readPackageJson(): { name?: unknown; version?: unknown } {
-  try {
-    return JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8'));
-  } catch {
-    return {};
-  }
-}
-
 /**
  * Applies defaults and environment variables to the module options and validates them: each
  * capability resolves its own part, and one error names every invalid field.
@@ -61,20 +52,7 @@ export function resolveOptions(
   const options = OptionReader.of(raw, '', ROOT_KEYS, problems);
   const vars = new EnvReader(env, problems);
 
-  const pkg = vars.string('SERVICE_NAME') && vars.string('APP_VERSION') ? {} : readPackageJson();
-  const service =
-    options.string('service') ??
-    vars.string('SERVICE_NAME') ??
-    (typeof pkg.name === 'string' && pkg.name ? pkg.name : 'app');
-  const environment =
-    options.string('environment') ??
-    vars.string('APP_ENV') ??
-    vars.string('NODE_ENV') ??
-    'development';
-  const version =
-    options.string('version') ??
-    vars.string('APP_VERSION') ??
-    (typeof pkg.version === 'string' ? pkg.version : undefined);
+  const { service, environment, version } = resolveIdentity(options, vars);
 
   const metrics = resolveMetricsOptions(options.get('metrics'), env, problems);
   const kpi = resolveKpiOptions(options.get('kpi'), problems);

@@ -1,6 +1,6 @@
 import type { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { CustomMetricsService } from '../metrics/custom-metrics.service';
-import type { AIRequestEvent, ErrorSeverity, KpiEvent } from '../metrics/kpi.types';
+import type { AiRequestEvent, ErrorSeverity, KpiEvent } from '../metrics/kpi.types';
 import type { QuotaEvent, RevenueEvent, UsageOptions } from '../kpi/business-kpi.types';
 import type { MetricConfig } from '../metrics/metrics-registry';
 import type { QueueMetricsService } from '../queue/queue-metrics.service';
@@ -44,8 +44,13 @@ export class MonitoringMetrics {
   }
 
   /** Tracks one KPI event: `active_user`, `generation_success`, `token_spend`, ... */
+  trackKpi(event: KpiEvent): void {
+    this.kpis.trackKpi(event);
+  }
+
+  /** @deprecated Renamed {@link MonitoringMetrics.trackKpi}. */
   trackKPI(event: KpiEvent): void {
-    this.kpis.trackKPI(event);
+    this.kpis.trackKpi(event);
   }
 
   /** Marks `userId` active now (`active_users_total`, distinct users in the window). */
@@ -84,8 +89,13 @@ export class MonitoringMetrics {
   }
 
   /** Records one AI provider call: duration, count, errors and cost. */
-  trackAIRequest(event: AIRequestEvent): void {
-    this.kpis.trackAIRequest(event);
+  trackAiRequest(event: AiRequestEvent): void {
+    this.kpis.trackAiRequest(event);
+  }
+
+  /** @deprecated Renamed {@link MonitoringMetrics.trackAiRequest}. */
+  trackAIRequest(event: AiRequestEvent): void {
+    this.kpis.trackAiRequest(event);
   }
 
   /** Adds one payment to `revenue_total` and `revenue_minor_units_total`, summed exactly. */

@@ -38,12 +38,12 @@ export type MonitoringOptions = Omit<ObservabilityModuleOptions, 'health'>;
  * await monitoring.startMetricsServer(); // GET /metrics on METRICS_PORT (9091)
  *
  * bot.on('message', async (msg) => {
- *   monitoring.trackKPI({ type: 'active_user', data: { userId: String(msg.from.id) } });
+ *   monitoring.trackKpi({ type: 'active_user', data: { userId: String(msg.from.id) } });
  *   try {
  *     await reply(msg);
- *     monitoring.trackKPI({ type: 'generation_success', data: { type: 'text' } });
+ *     monitoring.trackKpi({ type: 'generation_success', data: { type: 'text' } });
  *   } catch (error) {
- *     monitoring.trackKPI({ type: 'generation_failure', data: { type: 'text', errorType: (error as Error).name } });
+ *     monitoring.trackKpi({ type: 'generation_failure', data: { type: 'text', errorType: (error as Error).name } });
  *     monitoring.handleError(error, { userId: msg.from.id });
  *   }
  * });
@@ -105,9 +105,14 @@ export class Monitoring {
     return this.core.registry.metrics();
   }
 
-  /** Tracks one KPI event; the same as `monitoring.metrics.trackKPI(event)`. */
+  /** Tracks one KPI event; the same as `monitoring.metrics.trackKpi(event)`. */
+  trackKpi(event: KpiEvent): void {
+    this.core.metrics.trackKpi(event);
+  }
+
+  /** @deprecated Renamed {@link Monitoring.trackKpi}. */
   trackKPI(event: KpiEvent): void {
-    this.core.metrics.trackKPI(event);
+    this.core.metrics.trackKpi(event);
   }
 
   /**

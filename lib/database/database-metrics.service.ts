@@ -5,7 +5,7 @@ import type { GuardedCounter, GuardedHistogram } from '../metrics/guarded-metric
 import { MetricCatalog } from '../metrics/metric-catalog';
 import type { MetricsRegistry } from '../metrics/metrics-registry';
 import { OVERFLOW_LABEL_VALUE } from '../observability.constants';
-import type { QueryDescription, QueryDone, QueryRecorder } from './database-metrics.types';
+import type { QueryDescription, QueryDone } from './database-metrics.types';
 import type { ResolvedDatabaseMetricsOptions } from './database-options.interface';
 import { DatabaseMessages } from './database.messages';
 import {
@@ -114,7 +114,7 @@ export function databaseErrorType(error: unknown): string {
  * const prisma = new PrismaClient({ adapter }).$extends(metrics.prismaExtension());
  * ```
  */
-export class DatabaseMetricsService implements QueryRecorder {
+export class DatabaseMetricsService {
   private instruments: DatabaseInstruments | undefined;
   private poolGauge = false;
   private readonly logger: DiagnosticLogger;
@@ -125,6 +125,7 @@ export class DatabaseMetricsService implements QueryRecorder {
   private readonly slowLogged = new Set<string>();
   private readonly slowSeconds: number;
 
+  /** @internal */
   constructor(
     private readonly options: ResolvedDatabaseMetricsOptions,
     private readonly registry: MetricsRegistry,

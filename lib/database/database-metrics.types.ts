@@ -13,7 +13,7 @@ export interface QueryDescription {
 /** Ends the measurement of one query; pass the error when it failed. Never throws. */
 export type QueryDone = (error?: unknown) => void;
 
-/** What an instrumentation reports to (`DatabaseMetricsService`). @internal */
+/** What an instrumentation reports to (`DatabaseMetricsService`). */
 export interface QueryRecorder {
   start(query: QueryDescription): QueryDone;
   connectionFailed(error: unknown): void;

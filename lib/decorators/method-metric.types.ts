@@ -92,7 +92,7 @@ export interface MethodMetricSpec {
  */
 const METHOD_METRICS = Symbol.for('nestjs-observability:method-metrics');
 
-/** Appends `spec` to the specs declared on `prototype` itself. */
+/** Appends `spec` to the specs declared on `prototype` itself. @internal */
 export function declareMethodMetric(prototype: object, spec: MethodMetricSpec): void {
   const declared = methodMetricsOf(prototype) ?? [];
   Object.defineProperty(prototype, METHOD_METRICS, {
@@ -103,7 +103,7 @@ export function declareMethodMetric(prototype: object, spec: MethodMetricSpec): 
   });
 }
 
-/** The specs declared on `prototype` itself (not inherited). */
+/** The specs declared on `prototype` itself (not inherited). @internal */
 export function methodMetricsOf(prototype: object): readonly MethodMetricSpec[] | undefined {
   return Object.prototype.hasOwnProperty.call(prototype, METHOD_METRICS)
     ? ((prototype as Record<symbol, MethodMetricSpec[]>)[METHOD_METRICS] ?? undefined)

@@ -10,7 +10,7 @@ import { ErrorTrackingService } from './error-tracking.service';
 /**
  * Reports errors of route handlers, pipes and inner interceptors on their way to the
  * exception filters, so errors that your own `@UseFilters()` filters answer are reported too.
- * The error is rethrown untouched. Registered only when error tracking can send (a DSN).
+ * The error is rethrown untouched. Registered only when the resolved options can report errors (a DSN).
  */
 @Injectable()
 export class ErrorReportingInterceptor implements NestInterceptor {

@@ -143,6 +143,7 @@ export class ErrorTrackingService {
   private unsubscribe: (() => void) | undefined;
   private readonly reported = new WeakSet<object>();
 
+  /** @internal */
   constructor(
     private readonly options: ResolvedObservabilityOptions,
     private readonly metrics: CustomMetricsService,
@@ -155,6 +156,8 @@ export class ErrorTrackingService {
   /**
    * Connects to Sentry when a DSN is configured (initialising it here when `instrument` did not
    * run first, with a warning that early instrumentation was missed).
+   *
+   * @internal
    */
   start(): void {
     if (this.sentry) return;
@@ -173,7 +176,7 @@ export class ErrorTrackingService {
     }
   }
 
-  /** Whether errors are sent to Sentry (enabled with a DSN). */
+  /** Whether errors are sent to Sentry (enabled with a DSN). @internal */
   get sentryEnabled(): boolean {
     return this.sentry !== undefined;
   }
@@ -239,6 +242,8 @@ export class ErrorTrackingService {
   /**
    * Sends what Sentry still holds, for at most `errors.flushTimeoutMs`; requests still open
    * then no longer keep the process alive.
+   *
+   * @internal
    */
   async close(): Promise<void> {
     this.unsubscribe?.();

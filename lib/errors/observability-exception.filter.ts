@@ -63,6 +63,12 @@ export class ObservabilityExceptionFilter extends BaseExceptionFilter {
     super();
   }
 
+  /**
+   * Returns what the answering filter returns (an Observable for `rpc`), hence `any`; the
+   * declaration users see is `BaseExceptionFilter`'s.
+   *
+   * @internal
+   */
   override catch(exception: unknown, host: ArgumentsHost): any {
     const type = host.getType();
     const request = type === 'http' ? host.switchToHttp().getRequest() : undefined;

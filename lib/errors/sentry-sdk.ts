@@ -123,7 +123,10 @@ export function retainSentryRequests(): void {
 
 /** Initialises the process-wide Sentry client from resolved options, once. */
 export function initSentryFromOptions(
-  options: ResolvedObservabilityOptions,
+  options: Pick<
+    ResolvedObservabilityOptions,
+    'service' | 'environment' | 'version' | 'errors' | 'redact'
+  >,
   packages: readonly string[] = SENTRY_FOR_NEST,
 ): SentrySdk | undefined {
   const { errors } = options;

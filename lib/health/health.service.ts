@@ -110,6 +110,7 @@ export class HealthService
     this.run(this.checks.filter((check) => check.readiness)),
   );
 
+  /** @internal */
   constructor(
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
     private readonly registry: MetricsRegistry,

@@ -3,7 +3,7 @@ import { Messages } from '../observability.messages';
 /** A request hook as Nest's adapters call it: Express `(req, res, next)`, Fastify `(request, reply, done)`. */
 type RequestHook = (request: any, response: any, next: (error?: unknown) => void) => unknown;
 
-/** Runs around the rest of one request's hook chain; it must call `proceed` exactly once. */
+/** Runs around the rest of one request's hook chain; it must call `proceed` exactly once. @internal */
 export type RequestAround = (request: any, response: any, proceed: () => void) => void;
 
 /** Where the adapter hook reports that it switched to its fallback. */

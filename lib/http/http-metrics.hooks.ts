@@ -30,7 +30,7 @@ export type FastifyMetricsHook = (
   done: (error?: Error) => void,
 ) => void;
 
-/** Starts measuring one request: the shared first step of every entry point. */
+/** Starts measuring one request: the shared first step of every entry point. @internal */
 export type RequestObserver = (request: any, response: any) => void;
 
 /** Observes Express requests (`req.route` is read when the response ends). @internal */

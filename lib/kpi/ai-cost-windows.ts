@@ -46,7 +46,7 @@ class WindowState {
  * partial and never part of a baseline; there is no baseline (no gauge, no detection) before
  * the first complete window ends.
  *
- * @internal Fed by `trackAIRequest()`.
+ * @internal Fed by `trackAiRequest()`.
  */
 export class AiCostWindows {
   private readonly states: WindowState[];

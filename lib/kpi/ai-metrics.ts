@@ -13,7 +13,7 @@ const orUnknown = (value: unknown): string =>
  * The AI provider metrics of one registry, under the names `kpi.ai.naming` selects, and the
  * cost windows with their spike detector when `kpi.ai.costWindows` is set.
  *
- * @internal Reached through `trackAIRequest()`.
+ * @internal Reached through `trackAiRequest()`.
  */
 export class AiMetrics {
   private readonly openai: boolean;

@@ -36,7 +36,7 @@ export interface TenantLabelOptions {
  */
 export interface AiKpiOptions {
   /**
-   * Metric names of `trackAIRequest()`. `'default'`: `ai_request_duration_seconds`,
+   * Metric names of `trackAiRequest()`. `'default'`: `ai_request_duration_seconds`,
    * `ai_requests_total`, `ai_requests_error_total`, `ai_cost_cents_total` (with a `provider`
    * label). `'openai'`: `openai_request_duration_seconds`, `openai_requests_total`,
    * `openai_requests_error_total` and the gauge `openai_cost_cents`, labelled as OpenAI

@@ -1,5 +1,17 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
 /** A pino log level; `silent` turns a logger or a context off. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * The request `logging.userContext` receives: your framework's own request object (Express
+ * `Request`, Fastify `FastifyRequest`). Annotate the parameter with that type to read more.
+ */
+export interface ObservedRequest {
+  readonly headers?: IncomingHttpHeaders;
+  /** Set by authentication guards (Passport's `req.user`). */
+  readonly user?: unknown;
+}
 
 /** Who is behind a request, for the `user_id` and `workspace_id` log fields and Sentry tags. */
 export interface RequestUserContext {
@@ -70,10 +82,14 @@ export interface LoggingOptions {
    * @default reads `request.user.id` (or `sub`, `userId`) and `request.user.workspaceId`
    * @example
    * ```ts
-   * userContext: (req) => ({ userId: req.user?.id, workspaceId: req.headers['x-workspace-id'] })
+   * userContext: (req: Request & { user?: { id: string } }) => ({
+   *   userId: req.user?.id,
+   *   workspaceId: req.header('x-workspace-id'),
+   * })
    * ```
    */
-  userContext?: (request: any) => RequestUserContext | undefined;
+  // A method, so a parameter annotated with the framework's request type is accepted.
+  userContext?(request: ObservedRequest): RequestUserContext | undefined;
   /**
    * Destination of the JSON lines (mostly for tests and custom transports).
    * @default standard output
@@ -94,6 +110,6 @@ export interface ResolvedLoggingOptions {
   excludePaths: string[];
   requestIdHeader: string;
   /** Never throws: a throwing extractor reads as no user. */
-  userContext: (request: any) => RequestUserContext | undefined;
+  userContext: (request: unknown) => RequestUserContext | undefined;
   stream: LogDestination | undefined;
 }

@@ -5,7 +5,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
 import { installAround, prepareRequestHook } from '../http/adapter-request-hook';
 import { OBSERVABILITY_OPTIONS } from '../observability.constants';
@@ -31,6 +31,7 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
     private readonly adapterHost: HttpAdapterHost,
     private readonly structured: StructuredLogger,
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
+    private readonly config: ApplicationConfig,
   ) {
     // The request hook's public-API fallback must be in place before Nest registers the body
     // parsers and routes; `init$` fires when the adapter is known, before both.
@@ -59,7 +60,7 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
           root,
           traceContext: this.structured.traceContext,
           redactor: this.structured.redactor,
-          excludePaths: logging.excludePaths,
+          excludePaths: underGlobalPrefix(logging.excludePaths, this.config.getGlobalPrefix()),
           userContext: logging.userContext,
         })
       : undefined;
@@ -85,4 +86,14 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
       this.logger,
     );
   }
+}
+
+/**
+ * `paths`, and each of them under the application's global prefix (`/api/health` for
+ * `/health` after `app.setGlobalPrefix('api')`), which is set by the time the module inits.
+ */
+function underGlobalPrefix(paths: readonly string[], prefix: string | undefined): string[] {
+  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
+  if (!trimmed) return [...paths];
+  return [...paths, ...paths.map((path) => (path === '/' ? `/${trimmed}` : `/${trimmed}${path}`))];
 }

@@ -35,7 +35,7 @@ export interface RequestLogOptions {
   redactor: Redactor;
   excludePaths: readonly string[];
   /** Never throws (the options resolver wraps the user's extractor). */
-  userContext: (request: any) => RequestUserContext | undefined;
+  userContext: (request: unknown) => RequestUserContext | undefined;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 import type {
   LoggingOptions,
   LogLevel,
+  ObservedRequest,
   RequestUserContext,
   ResolvedLoggingOptions,
 } from './logging-options.interface';
@@ -36,9 +37,10 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const idOf = (value: unknown): string | number | undefined =>
   typeof value === 'string' || typeof value === 'number' ? value : undefined;
 
-/** Reads `request.user.{id,sub,userId}` and `request.user.workspaceId` (Passport's `req.user`). */
-export function defaultUserContext(request: any): RequestUserContext | undefined {
-  const user = request?.user;
+/** Reads `request.user.{id,sub,userId}` and `request.user.workspaceId` (Passport's `req.user`). @internal */
+export function defaultUserContext(request: unknown): RequestUserContext | undefined {
+  const user = (request as ObservedRequest | undefined)?.user as
+    Record<string, unknown> | undefined;
   if (!user || typeof user !== 'object') return undefined;
   return {
     userId: idOf(user.id) ?? idOf(user.sub) ?? idOf(user.userId),

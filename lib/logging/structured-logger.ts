@@ -57,15 +57,17 @@ function destinationFor(
 export class StructuredLogger {
   /** The root logger; lines written in a request go through {@link logger} instead. */
   readonly root: Logger;
-  /** Scrubs secrets from log lines and Sentry events alike. */
+  /** Scrubs secrets from log lines and Sentry events alike. @internal */
   readonly redactor: Redactor;
 
-  /** Where `trace_id`/`span_id` come from. */
+  /** Where `trace_id`/`span_id` come from. @internal */
   readonly traceContext: TraceContextSource;
 
   /**
    * @param options the resolved options
    * @param traceContext the active span's ids, added to every line as `trace_id`/`span_id`
+   *
+   * @internal
    */
   constructor(
     options: ResolvedObservabilityOptions,
@@ -154,7 +156,7 @@ export class StructuredLogger {
     return (RequestContext.current() as { logger?: Logger } | undefined)?.logger ?? this.root;
   }
 
-  /** Writes out what the destination buffers. */
+  /** Writes out what the destination buffers. @internal */
   flush(): void {
     try {
       this.root.flush();

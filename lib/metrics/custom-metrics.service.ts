@@ -3,7 +3,7 @@ import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagn
 import type { TokenPricingTable } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
 import { type ActiveUsersSnapshot, ActiveUsersTracker } from './active-users.tracker';
-import type { AIRequestEvent, ErrorSeverity, KpiEvent } from './kpi.types';
+import type { AiRequestEvent, ErrorSeverity, KpiEvent } from './kpi.types';
 import { AiMetrics } from '../kpi/ai-metrics';
 import type { CostSpikeEvent } from '../kpi/ai-cost-windows';
 import { BusinessKpis } from '../kpi/business-kpis';
@@ -43,7 +43,7 @@ const isCount = (value: unknown): value is number =>
  *   constructor(private readonly metrics: CustomMetricsService) {}
  *
  *   async reply(userId: string, text: string) {
- *     this.metrics.trackKPI({ type: 'active_user', data: { userId } });
+ *     this.metrics.trackKpi({ type: 'active_user', data: { userId } });
  *     const answer = await this.llm.complete(text);
  *     this.metrics.trackTokenSpend(answer.usage.total_tokens, 'gpt-4', 'completion');
  *     this.metrics.trackGenerationSuccess('text');
@@ -68,6 +68,7 @@ export class CustomMetricsService {
   private readonly paymentFailureListeners = new Set<(event: PaymentFailureEvent) => void>();
   private readonly costSpikeListeners = new Set<(event: CostSpikeEvent) => void>();
 
+  /** @internal */
   constructor(
     private readonly metrics: MetricsRegistry,
     log: DiagnosticLoggerFactory,
@@ -110,14 +111,14 @@ export class CustomMetricsService {
   }
 
   /**
-   * Tracks one KPI event (seed API). Equivalent to the typed `track*` method of its `type`.
+   * Tracks one KPI event. Equivalent to the typed `track*` method of its `type`.
    *
    * @example
    * ```ts
-   * metrics.trackKPI({ type: 'token_spend', data: { tokens: 1500, model: 'gpt-4', type: 'completion' } });
+   * metrics.trackKpi({ type: 'token_spend', data: { tokens: 1500, model: 'gpt-4', type: 'completion' } });
    * ```
    */
-  trackKPI(event: KpiEvent): void {
+  trackKpi(event: KpiEvent): void {
     this.safely(() => {
       const data = (event?.data ?? {}) as Record<string, any>;
       switch (event?.type) {
@@ -243,13 +244,23 @@ export class CustomMetricsService {
     });
   }
 
+  /** @deprecated Renamed {@link CustomMetricsService.trackKpi}. */
+  trackKPI(event: KpiEvent): void {
+    this.trackKpi(event);
+  }
+
   /**
    * Records one AI provider call: duration, count, errors and cost, under the names
    * `kpi.ai.naming` selects (`ai_*` by default, `openai_*` with `'openai'`), and adds its cost
    * to the `kpi.ai.costWindows`, whose spike detector raises `alertCostSpike()`.
    */
-  trackAIRequest(event: AIRequestEvent): void {
+  trackAiRequest(event: AiRequestEvent): void {
     this.safely(() => this.ai.record(event));
+  }
+
+  /** @deprecated Renamed {@link CustomMetricsService.trackAiRequest}. */
+  trackAIRequest(event: AiRequestEvent): void {
+    this.trackAiRequest(event);
   }
 
   /**

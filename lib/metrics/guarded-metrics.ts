@@ -78,7 +78,7 @@ function safely(hooks: GuardHooks, name: string, fn: () => void): void {
   }
 }
 
-/** A prom-client `Counter` whose events are validated and bounded; it never throws. */
+/** A prom-client `Counter` whose events are validated and bounded; it never throws. @internal */
 export class GuardedCounter<T extends string = string> extends Counter<T> {
   private readonly guard: SeriesGuard;
   private readonly publicInc: RecordEvent;
@@ -140,7 +140,7 @@ export class GuardedCounter<T extends string = string> extends Counter<T> {
   }
 }
 
-/** A prom-client `Gauge` whose events are validated and bounded; it never throws. */
+/** A prom-client `Gauge` whose events are validated and bounded; it never throws. @internal */
 export class GuardedGauge<T extends string = string> extends Gauge<T> {
   private readonly guard: SeriesGuard;
 
@@ -211,7 +211,7 @@ function observeGuarded(
   });
 }
 
-/** A prom-client `Histogram` whose events are validated and bounded; it never throws. */
+/** A prom-client `Histogram` whose events are validated and bounded; it never throws. @internal */
 export class GuardedHistogram<T extends string = string> extends Histogram<T> {
   private readonly guard: SeriesGuard;
   private readonly publicObserve: RecordEvent;
@@ -282,7 +282,7 @@ export class GuardedHistogram<T extends string = string> extends Histogram<T> {
   }
 }
 
-/** A prom-client `Summary` whose events are validated and bounded; it never throws. */
+/** A prom-client `Summary` whose events are validated and bounded; it never throws. @internal */
 export class GuardedSummary<T extends string = string> extends Summary<T> {
   private readonly guard: SeriesGuard;
 

@@ -4,10 +4,13 @@ import type { QuotaEvent, RevenueEvent } from '../kpi/business-kpi.types';
 export type ErrorSeverity = 'info' | 'warning' | 'error' | 'critical';
 
 /** Outcome of an AI provider call; the `status` label of the `ai_*` metrics. */
-export type AIRequestStatus = 'success' | 'error';
+export type AiRequestStatus = 'success' | 'error';
+
+/** @deprecated Renamed {@link AiRequestStatus}. */
+export type AIRequestStatus = AiRequestStatus;
 
 /**
- * One business KPI event, as passed to `CustomMetricsService.trackKPI()`.
+ * One business KPI event, as passed to `CustomMetricsService.trackKpi()`.
  * The `type` selects the metric; `data` carries its labels and values.
  */
 export type KpiEvent =
@@ -31,8 +34,8 @@ export type KpiEvent =
 /** The `type` of every KPI event. */
 export type KpiType = KpiEvent['type'];
 
-/** One call to an AI provider, as passed to `CustomMetricsService.trackAIRequest()`. */
-export interface AIRequestEvent {
+/** One call to an AI provider, as passed to `CustomMetricsService.trackAiRequest()`. */
+export interface AiRequestEvent {
   /** Provider, e.g. `openai`, `anthropic`. */
   provider: string;
   /** Model, e.g. `gpt-4`, `dall-e-3`. */
@@ -42,9 +45,12 @@ export interface AIRequestEvent {
   /** Wall time of the call in seconds. */
   durationSeconds: number;
   /** Outcome of the call. */
-  status: AIRequestStatus;
+  status: AiRequestStatus;
   /** Error class or code when `status` is `error`, e.g. `rate_limit`. */
   errorType?: string;
   /** Cost of the call in US cents, when known. */
   costCents?: number;
 }
+
+/** @deprecated Renamed {@link AiRequestEvent}. */
+export type AIRequestEvent = AiRequestEvent;

@@ -19,7 +19,7 @@ export interface MetricDefinition {
 
 const define = <const T extends MetricDefinition>(definition: T): T => definition;
 
-/** Seconds-scale buckets for AI provider calls (seed 003). */
+/** Seconds-scale buckets for AI provider calls (a model call takes from 0.1 s to minutes). */
 const AI_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60] as const;
 
 /** Buckets for method durations, from sub-millisecond calls to slow jobs. */
@@ -30,7 +30,7 @@ const METHOD_BUCKETS = [
 /** Job durations, from sub-second jobs to ten-minute renders. */
 const JOB_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
 
-/** Time a job waits in its queue before a worker picks it up (seed 003). */
+/** Time a job waits in its queue before a worker picks it up. */
 const QUEUE_WAIT_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600] as const;
 /** Buckets for alert deliveries: a local receiver in milliseconds, a slow SaaS API in seconds. */
 const ALERT_DELIVERY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;

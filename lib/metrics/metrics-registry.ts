@@ -130,6 +130,7 @@ export class MetricsRegistry implements GuardHooks {
       }
       return existing as MetricOf<K, T>;
     }
+    this.refuseFamilyClash(name, kind);
     const full = {
       ...config,
       name,
@@ -178,7 +179,23 @@ export class MetricsRegistry implements GuardHooks {
     const current = this.registry.getSingleMetric(name);
     if (current === metric) return;
     if (current) throw new Error(Messages.metricNameTaken(name));
+    this.refuseFamilyClash(name, (metric as unknown as { type: string }).type);
     this.registry.registerMetric(metric);
+  }
+
+  /**
+   * Throws when `name` of type `kind` would share its OpenMetrics family with another metric:
+   * a counter's family drops `_total`, so a counter `q_total` and a gauge `q` would both be
+   * family `q`, which scrapers reject.
+   */
+  private refuseFamilyClash(name: string, kind: string): void {
+    const family = openMetricsFamily(name, kind);
+    for (const other of this.registry.getMetricsAsArray()) {
+      const { name: otherName, type } = other as unknown as { name: string; type: string };
+      if (otherName !== name && openMetricsFamily(otherName, type) === family) {
+        throw new Error(Messages.metricFamilyClash(name, kind, otherName, type, family));
+      }
+    }
   }
 
   /** Counts a dropped event and logs the first one of each reason. */
@@ -255,4 +272,9 @@ export class MetricsRegistry implements GuardHooks {
     this.shapes.set(config.name, { kind: definition.type, labelNames: config.labelNames });
     return new Counter(config);
   }
+}
+
+/** A metric's family name in OpenMetrics (a counter's drops its `_total`). */
+function openMetricsFamily(name: string, kind: string): string {
+  return kind === 'counter' ? name.replace(/_total$/, '') : name;
 }

@@ -41,6 +41,7 @@ export class MetricsServer {
   private server: Server | undefined;
   private readonly expectedAuth: ExpectedAuth | undefined;
 
+  /** @internal */
   constructor(
     private readonly options: ResolvedObservabilityOptions,
     private readonly metrics: MetricsRegistry,

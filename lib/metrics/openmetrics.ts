@@ -4,15 +4,33 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 export const OPENMETRICS_CONTENT_TYPE =
   'application/openmetrics-text; version=1.0.0; charset=utf-8';
 
-/** Whether an `Accept` header asks for OpenMetrics. */
+/**
+ * Whether an `Accept` header asks for OpenMetrics: it lists `application/openmetrics-text` with
+ * a quality above 0, at least as high as `text/plain`'s. `q=0` means "not acceptable"
+ * (RFC 9110), and wildcards alone keep the Prometheus text format.
+ */
 export function wantsOpenMetrics(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/openmetrics-text');
+  if (accept === undefined || !accept.includes('application/openmetrics-text')) return false;
+  let openMetrics = 0;
+  let text = 0;
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    let q = 1;
+    for (const param of params) {
+      if (!param.startsWith('q=')) continue;
+      const value = Number(param.slice(2));
+      q = Number.isFinite(value) ? Math.min(Math.max(value, 0), 1) : 0;
+    }
+    if (type === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, q);
+    else if (type === 'text/plain') text = Math.max(text, q);
+  }
+  return openMetrics > 0 && openMetrics >= text;
 }
 
 /**
  * Rewrites Prometheus text exposition as OpenMetrics 1.0: counter families lose their
  * `_total` suffix in `# HELP`/`# TYPE` while their samples keep (or gain) it, `untyped`
- * becomes `unknown`, and the text ends with `# EOF`.
+ * becomes `unknown`, `"` in HELP text is escaped, and the text ends with `# EOF`.
  *
  * prom-client can render OpenMetrics itself only by renaming counters in place, which would
  * corrupt the Prometheus output served from the same metrics; this rewrite leaves them alone.
@@ -80,6 +98,9 @@ function convertLines(prometheusText: string): string[] {
       if (keyword === 'TYPE') {
         counter = counters.has(name) ? name : undefined;
         if (value === 'untyped') value = 'unknown';
+      } else {
+        // The text format escapes only `\\` and line breaks in HELP; OpenMetrics escapes `"` too.
+        value = value.replace(/"/g, '\\"');
       }
       out.push(`# ${keyword} ${family(name)} ${value}`.trimEnd());
     } else if (counter !== undefined && !line.startsWith('#')) {

@@ -11,10 +11,14 @@ import type { YamlValue } from './yaml.writer';
 /** Metrics of prom-client's default collector that the rules read (they carry the prefix too). */
 export const PROCESS_METRICS = ['process_resident_memory_bytes'] as const;
 
-/** One alert as data: the seed's defaults and how to build its expression. */
+/** One alert as data: its defaults and how to build its expression. */
 export interface AlertDefinition {
   readonly name: AlertName;
-  /** Rule group: seed 000's `service_alerts`, seed 003's `kpi_alerts`, seed 002's `api_alerts`. */
+  /**
+   * Rule group: `service_alerts` (service health), `kpi_alerts` (business KPIs, AI cost),
+   * `api_alerts` (API latency, jobs, memory), `business_alerts` (quotas, slow requests, AI cost
+   * windows), `database_performance` (queries).
+   */
   readonly group:
     'service_alerts' | 'kpi_alerts' | 'api_alerts' | 'business_alerts' | 'database_performance';
   /** Default threshold; `undefined` when the expression compares with nothing configurable. */
@@ -35,9 +39,9 @@ export interface AlertDefinition {
 const rate5m = (selector: string): string => `sum by (service) (rate(${selector}[5m]))`;
 
 /**
- * The generated alerts: seed 000's rules as written there, seed 003's mapped onto our metrics,
- * and those of seed 002 that apply to a NestJS service. Every expression groups by `service`,
- * so one alert fires per service.
+ * The generated alerts: service health, business KPIs and AI cost, and the API latency, job
+ * and memory alerts that apply to a NestJS service. Every expression groups by `service`, so
+ * one alert fires per service.
  */
 export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
   {

@@ -346,10 +346,10 @@ describe('generateMonitoringArtifacts', () => {
     });
   });
 
-  it('writes prometheus.yml in the shape of seed 000', async () => {
+  it('writes prometheus.yml: one job per service, Alertmanager and the rule files', async () => {
     expect((await generate()).prometheus).toEqual({
       global: { scrape_interval: '15s', evaluation_interval: '15s' },
-      scrape_configs: ['api', 'bot', 'worker'].map((service) => ({
+      scrape_configs: ['nestjs-observability'].map((service) => ({
         job_name: service,
         honor_labels: true,
         static_configs: [{ targets: [`${service}:9091`], labels: { service } }],

@@ -44,7 +44,7 @@ interface DashboardDefinition {
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 const by = (labels: string, expr: string): string => `sum by (${labels}) (${expr})`;
 
-/** Seed 000's success-rate gauge thresholds: green from 95 %, yellow from 90 %, red below. */
+/** Success-rate gauge thresholds: green from 95 %, yellow from 90 %, red below. */
 const SUCCESS_THRESHOLDS = [
   { color: 'red', value: null },
   { color: 'yellow', value: 90 },
@@ -52,8 +52,8 @@ const SUCCESS_THRESHOLDS = [
 ] as const;
 
 /**
- * The dashboards: seed 000's three (their panels as written there, plus the totals and the
- * queue and runtime panels the seeds query elsewhere) and seed 003's AI cost.
+ * The dashboards: Service Overview, Business KPIs and Queue Monitoring (with the totals, queue
+ * and runtime panels), and AI Cost.
  */
 export const DASHBOARD_DEFINITIONS: readonly DashboardDefinition[] = [
   {

@@ -1,4 +1,4 @@
-/** The alerts the generator writes, by name (seeds 000, 002 and 003). */
+/** The alerts the generator writes, by name. */
 export const ALERT_NAMES = [
   'HighErrorRate',
   'CriticalErrorRate',
@@ -39,17 +39,17 @@ export interface AlertOverride {
   /**
    * The number the expression compares with (its unit is the alert's: errors/s, a ratio 0-1,
    * seconds, a multiple of the baseline...). Must be a finite number >= 0; ratios at most 1.
-   * @default the seed's threshold (see the README table)
+   * @default the alert's documented threshold (see the alerts table)
    */
   threshold?: number;
   /**
    * How long the condition must hold before the alert fires, as a Prometheus duration.
-   * @default the seed's `for`
+   * @default the alert's documented `for`
    */
   for?: string;
   /**
    * Value of the `severity` label.
-   * @default the seed's severity (`warning` or `critical`)
+   * @default the alert's documented severity (`warning` or `critical`)
    */
   severity?: string;
   /**
@@ -153,7 +153,8 @@ export interface MonitoringArtifactsOptions {
   scrapeInterval?: string;
   /**
    * Jobs of the generated `prometheus.yml`.
-   * @default [{ service, targets: ['<service>:9091'] }] with `service`, else seed 000's api, bot and worker
+   * @default [{ service, targets: ['<service>:9091'] }], with `service` or, without it, the name
+   * the application reports by default (`SERVICE_NAME`, else the `name` in ./package.json, else `app`)
    */
   scrapeTargets?: ScrapeTarget[];
   /**

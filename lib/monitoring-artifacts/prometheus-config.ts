@@ -5,7 +5,7 @@ import type { YamlValue } from './yaml.writer';
 export const RULE_FILES = ['alerts.yml', 'recording-rules.yml'] as const;
 
 /**
- * `prometheus.yml` in seed 000's shape: one job per service with a `service` target label, the
+ * `prometheus.yml`: one job per service with a `service` target label, the
  * Alertmanagers and the generated rule files (relative paths: Prometheus reads them next to
  * the configuration file).
  *

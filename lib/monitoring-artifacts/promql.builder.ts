@@ -64,7 +64,7 @@ export class PromQL {
 /**
  * `good / (good + bad)` over 5m rates, summed by `by`. Each side falls back to the other times
  * zero, so a ratio still exists when only one of the two counters has series (all generations
- * failed, say), where the plain division of the seeds returns nothing and never alerts.
+ * failed, say), where the plain division returns nothing and never alerts.
  */
 export function successRatio(good: string, bad: string, by: string): string {
   const g = `sum by (${by}) (rate(${good}[5m]))`;

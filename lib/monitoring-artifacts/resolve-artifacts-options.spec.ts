@@ -13,15 +13,25 @@ describe('resolveArtifactsOptions', () => {
       memoryLimitBytes: 1024 ** 3,
       evaluationInterval: '30s',
       scrapeInterval: '15s',
-      scrapeTargets: [
-        { service: 'api', targets: ['api:9091'] },
-        { service: 'bot', targets: ['bot:9091'] },
-        { service: 'worker', targets: ['worker:9091'] },
-      ],
+      // The service the application reports by default: here, this repository's package name.
+      scrapeTargets: [{ service: 'nestjs-observability', targets: ['nestjs-observability:9091'] }],
       alertmanagers: ['alertmanager:9093'],
       metricsPath: '/metrics',
       aiNaming: 'default',
     });
+  });
+
+  it('derives the default target from SERVICE_NAME, else package.json, as the module does', () => {
+    const saved = process.env.SERVICE_NAME;
+    try {
+      process.env.SERVICE_NAME = 'billing';
+      expect(resolveArtifactsOptions().scrapeTargets).toEqual([
+        { service: 'billing', targets: ['billing:9091'] },
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.SERVICE_NAME;
+      else process.env.SERVICE_NAME = saved;
+    }
   });
 
   it('scrapes the one service when it is set', () => {

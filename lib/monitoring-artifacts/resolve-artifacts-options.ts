@@ -19,6 +19,7 @@ import {
   type ResolvedMonitoringArtifactsOptions,
   type ScrapeTarget,
 } from './monitoring-artifacts-options.interface';
+import { defaultServiceName } from '../config/resolve-identity';
 
 /** A Prometheus duration: units from years to milliseconds, largest first, at least one. */
 const DURATION = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
@@ -145,8 +146,10 @@ function resolveTargets(options: OptionReader, service: string | undefined): Scr
   const { problems } = options;
   const raw = options.get('scrapeTargets');
   if (raw === undefined) {
-    const services = service === undefined ? ['api', 'bot', 'worker'] : [service];
-    return services.map((name) => ({ service: name, targets: [`${name}:9091`] }));
+    // The name the application reports by default, so the `service` label matches it.
+    const name = service ?? defaultServiceName(process.env);
+    const host = name.replace(/^@[^/]+\//, '').replace(/[^a-zA-Z0-9.-]/g, '-');
+    return [{ service: name, targets: [`${host}:9091`] }];
   }
   if (!Array.isArray(raw)) {
     problems.add('scrapeTargets', 'an array of { service, targets }', raw);

@@ -14,7 +14,7 @@ import {
 import type { QueueBacklog, TrackJobOptions, WatchableBullQueue } from './queue-metrics.types';
 
 /**
- * Queue and job metrics (seeds 000, 001, 003): job durations, jobs in progress, failures,
+ * Queue and job metrics: job durations, jobs in progress, failures,
  * completions, wait time in queue and backlog. Use it by hand with any queue library, decorate
  * processors with `@TrackJob()`, or let it watch BullMQ queues (`queues.bullmq` or
  * `watchBullQueue()`), whose backlog is read at scrape time and whose jobs are measured from
@@ -50,6 +50,7 @@ export class QueueMetricsService {
   /** Backlogs set by hand (`setBacklog()`), for `getBacklogSnapshot()`. */
   private readonly manualBacklogs = new Map<string, { waiting: number; oldest: number }>();
 
+  /** @internal */
   constructor(
     metrics: MetricsRegistry,
     kpis: CustomMetricsService,
@@ -96,7 +97,7 @@ export class QueueMetricsService {
     };
   }
 
-  /** Sets `active_jobs_total{queue_name}` to `count` (seed API; `@TrackJob()` keeps it itself). */
+  /** Sets `active_jobs_total{queue_name}` to `count` (`@TrackJob()` keeps it itself). */
   setActiveJobs(queueName: string, count: number): void {
     this.instruments.active.set({ queue_name: labelValue(queueName) }, count);
   }
@@ -125,7 +126,7 @@ export class QueueMetricsService {
   /**
    * Sets the backlog of a queue you read yourself: `queue_jobs{queue_name,state}` for each given
    * state, `queue_jobs_waiting` from `waiting`, and `worker_queue_wait_time_current_seconds`
-   * from `oldestWaitingSeconds`. Watched BullMQ queues are set at every scrape instead.
+   * from `oldestWaitSeconds`. Watched BullMQ queues are set at every scrape instead.
    */
   setBacklog(queueName: string, backlog: QueueBacklog): void {
     const queue_name = labelValue(queueName);
@@ -135,12 +136,10 @@ export class QueueMetricsService {
     }
     if (backlog?.waiting !== undefined)
       this.instruments.waiting.set({ queue_name }, backlog.waiting);
-    if (backlog?.oldestWaitingSeconds !== undefined) {
-      this.instruments.waitCurrent.set({ queue_name }, backlog.oldestWaitingSeconds);
-    }
+    const oldest = backlog?.oldestWaitSeconds ?? backlog?.oldestWaitingSeconds;
+    if (oldest !== undefined) this.instruments.waitCurrent.set({ queue_name }, oldest);
     const known = this.manualBacklogs.get(queue_name) ?? { waiting: 0, oldest: 0 };
     const waiting = backlog?.waiting;
-    const oldest = backlog?.oldestWaitingSeconds;
     this.manualBacklogs.set(queue_name, {
       waiting: typeof waiting === 'number' && Number.isFinite(waiting) ? waiting : known.waiting,
       oldest: typeof oldest === 'number' && Number.isFinite(oldest) ? oldest : known.oldest,
@@ -193,12 +192,12 @@ export class QueueMetricsService {
     return this.monitor.names();
   }
 
-  /** Starts watching the BullMQ queues of `queues.bullmq`. */
+  /** Starts watching the BullMQ queues of `queues.bullmq`. @internal */
   start(): Promise<void> {
     return this.monitor.start();
   }
 
-  /** Stops watching queues (their connections close within `queues.scrapeTimeoutMs`). */
+  /** Stops watching queues (their connections close within `queues.scrapeTimeoutMs`). @internal */
   close(): Promise<void> {
     return this.monitor.close();
   }

@@ -21,6 +21,8 @@ export interface QueueBacklog {
   delayed?: number;
   failed?: number;
   /** Age of the oldest waiting job in seconds. */
+  oldestWaitSeconds?: number;
+  /** @deprecated Renamed `oldestWaitSeconds` (the name the health check and its option use). */
   oldestWaitingSeconds?: number;
 }
 

@@ -3,8 +3,8 @@ import { Messages } from '../observability.messages';
 import type { TrackJobOptions } from './queue-metrics.types';
 
 /**
- * Measures every call of a job processor method as one job of `queueName` (seed 001's worker
- * example, without the bookkeeping):
+ * Measures every call of a job processor method as one job of `queueName`, with none of the
+ * bookkeeping in your processor:
  * - `active_jobs_total{queue_name}` goes up when the call starts and down when it settles, so it
  *   stays exact under any concurrency;
  * - `queue_job_duration_seconds{queue_name,job_type}` records its duration and

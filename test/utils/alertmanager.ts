@@ -1,14 +1,18 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './http-receiver';
+import { describeWithBinaries, findBinary } from './real-server';
 
 const BINARY = 'prometheus-alertmanager';
 
-/** Whether the Alertmanager binary is installed (Debian package `prometheus-alertmanager`). */
-export function alertmanagerAvailable(): boolean {
-  return spawnSync(BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
+/**
+ * `describe(name, fn)` when Alertmanager is installed (Debian package `prometheus-alertmanager`);
+ * otherwise fails or skips loudly by the rule of `describeWithBinaries`.
+ */
+export function describeWithAlertmanager(name: string, fn: () => void): void {
+  describeWithBinaries([BINARY], name, fn);
 }
 
 /**
@@ -38,7 +42,7 @@ export class Alertmanager {
     );
     const port = await closedPort();
     const child = spawn(
-      BINARY,
+      findBinary(BINARY) ?? BINARY,
       [
         `--config.file=${config}`,
         `--storage.path=${join(dir, 'data')}`,

@@ -1,4 +1,4 @@
-import type { AlertClock } from 'nestjs-observability';
+import type { AlertClock } from '../../lib/alerting/alert-clock';
 
 interface Timer {
   id: number;

@@ -1,63 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from './free-port';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/**
- * The absolute path of `name` on `PATH`, else in /usr/bin or /usr/sbin (where Debian puts its
- * packages' binaries, whatever the PATH of the test run), else `undefined`.
- */
-export function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
+import { findBinary } from './real-server';
 
-/** The Debian package of each binary the suites run, for the install hint. */
-const DEBIAN_PACKAGES: Record<string, string> = {
-  prometheus: 'prometheus',
-  promtool: 'prometheus',
-  'prometheus-pushgateway': 'prometheus-pushgateway',
-};
-
-/**
- * `describe(name, fn)` when every binary is installed. Otherwise the suite is skipped with a
- * loud warning, except under `CI=true`, where it fails: CI installs them (`.ci/run`), and a
- * suite that silently skips there would prove nothing.
- */
-export function describeWithBinaries(binaries: string[], name: string, fn: () => void): void {
-  const missing = binaries.filter((binary) => !findBinary(binary));
-  if (missing.length === 0) {
-    describe(name, fn);
-    return;
-  }
-  const packages = [...new Set(missing.map((binary) => DEBIAN_PACKAGES[binary] ?? binary))];
-  const message =
-    `${missing.join(', ')} not found: "${name}" needs the Debian package(s) ` +
-    `${packages.map((p) => `"${p}"`).join(', ')} (apt-get install -y ${packages.join(' ')}, as .ci/run does).`;
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('has its binaries installed', () => {
-        throw new Error(message);
-      });
-    });
-    return;
-  }
-  console.warn(`\n!!! SKIPPED: ${message}\n`);
-  // Local runs without the binary skip loudly; under CI=true the branch above fails instead.
-  describe.skip(name, fn);
-}
+/** The loud-skip rule lives in one helper for every suite (see real-server.ts). */
+export { describeWithBinaries, findBinary } from './real-server';
 
 /** Outcome of a finished command. */
 export interface ToolResult {

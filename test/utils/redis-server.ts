@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { freePort } from './free-port';
+import { describeWithBinaries } from './real-server';
 
 /** A `redis-server` started for a test on a loopback port. */
 export interface RedisHandle {
@@ -10,29 +11,9 @@ export interface RedisHandle {
   stop(): Promise<void>;
 }
 
-/** Whether a `redis-server` binary is on the PATH. */
-export function hasRedisServer(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-/**
- * For suites that need Redis: `describe` when `redis-server` is installed; otherwise skips with
- * a loud message, except on CI (`CI=true`) where a missing binary fails the suite.
- */
+/** For suites that need Redis: `describeWithBinaries(['redis-server'], name, fn)`. */
 export function describeWithRedis(name: string, fn: () => void): void {
-  if (hasRedisServer()) return describe(name, fn);
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
-      it('needs redis-server', () => {
-        throw new Error('redis-server is not installed (apt-get install -y redis-server).');
-      });
-    });
-  }
-  console.warn(
-    `\n!!! SKIPPED "${name}": redis-server is not installed (apt-get install -y redis-server).\n`,
-  );
-  // Local runs without the binary skip loudly; under CI=true the branch above fails instead.
-  describe.skip(name, fn);
+  describeWithBinaries(['redis-server'], name, fn);
 }
 
 /** Sends PING over a raw socket; resolves `true` on `+PONG`. */

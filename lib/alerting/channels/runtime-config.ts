@@ -27,7 +27,7 @@ export interface RuntimeConfigurable {
   reconfigure(change: Readonly<Record<string, unknown>>): void;
 }
 
-/** Whether `channel` is a built-in channel with a runtime target. */
+/** Whether `channel` is a built-in channel with a runtime target. @internal */
 export function isRuntimeConfigurable(channel: object): channel is RuntimeConfigurable {
   const candidate = channel as Partial<RuntimeConfigurable>;
   return (

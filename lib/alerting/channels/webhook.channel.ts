@@ -31,6 +31,8 @@ export function signWebhookBody(secret: string, body: string, timestampSeconds: 
 /**
  * Generic webhook: POSTs a JSON body with the rendered `title`/`text` and every alert
  * (`ALERT_WEBHOOK_URL`), with custom headers and an optional HMAC signature.
+ *
+ * @internal
  */
 export class WebhookChannel implements AlertChannel, RuntimeConfigurable {
   readonly name = 'webhook';

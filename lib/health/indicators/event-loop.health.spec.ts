@@ -13,12 +13,17 @@ describe('EventLoopHealthIndicator', () => {
   const indicator = new EventLoopHealthIndicator(new HealthIndicatorService(), { maxLagMs: 250 });
   afterEach(() => indicator.stop());
 
-  it('is up on an idle loop and down after the loop was blocked past maxLagMs', async () => {
+  // No assertion waits for the loop to stay idle: on a loaded machine a real timer can fire
+  // late, and then "down" is the right answer. Blocks are what the assertions bound.
+  it('is up before any lag was seen', () => {
     indicator.start();
-    await sleep(120);
     expect(indicator.check('event_loop')).toEqual({
-      event_loop: { status: 'up', lagMs: expect.any(Number), maxLagMs: 250 },
+      event_loop: { status: 'up', lagMs: 0, maxLagMs: 250 },
     });
+  });
+
+  it('is down after the loop was blocked past maxLagMs, however late its timer fires', async () => {
+    indicator.start();
     block(600);
     await sleep(80);
     const result = indicator.check('event_loop');

@@ -92,7 +92,7 @@ export class AiService {
     status: AIRequestStatus,
     details: { costCents?: number; errorType?: string },
   ): void {
-    this.metrics.trackAIRequest({
+    this.metrics.trackAiRequest({
       provider: PROVIDER,
       model,
       operation,

@@ -19,7 +19,7 @@ export const FREE_MESSAGE_QUOTA = 1000;
 /**
  * A Telegram-style message handler: every message marks its user active, counts as use of the
  * `chat` feature and of the `messages` quota, and asks the AI for a reply; the outcome is
- * tracked as KPIs with `trackKPI()`.
+ * tracked as KPIs with `trackKpi()`.
  */
 @Injectable()
 export class BotService {
@@ -44,7 +44,7 @@ export class BotService {
   async handleMessage({ userId, text, channel }: IncomingMessageDto): Promise<BotReply> {
     this.messages.inc({ channel });
     // The user id feeds the distinct-user count; it never becomes a label.
-    this.metrics.trackKPI({ type: 'active_user', data: { userId } });
+    this.metrics.trackKpi({ type: 'active_user', data: { userId } });
     this.metrics.trackFeatureUsage('chat');
     this.metrics.trackUsage('messages');
     this.metrics.setQuota({
@@ -57,19 +57,19 @@ export class BotService {
       const completion = await this.ai.complete(text);
       const { inputTokens, outputTokens } = completion.usage;
       // Input and output tokens are priced differently, so they are tracked apart.
-      this.metrics.trackKPI({
+      this.metrics.trackKpi({
         type: 'token_spend',
         data: { tokens: inputTokens, model: completion.model, type: 'input' },
       });
-      this.metrics.trackKPI({
+      this.metrics.trackKpi({
         type: 'token_spend',
         data: { tokens: outputTokens, model: completion.model, type: 'output' },
       });
-      this.metrics.trackKPI({ type: 'generation_success', data: { type: 'text' } });
+      this.metrics.trackKpi({ type: 'generation_success', data: { type: 'text' } });
       return { reply: completion.text, usage: completion.usage };
     } catch (error) {
       const errorType = errorTypeOf(error);
-      this.metrics.trackKPI({ type: 'generation_failure', data: { type: 'text', errorType } });
+      this.metrics.trackKpi({ type: 'generation_failure', data: { type: 'text', errorType } });
       // A warning, not an error: the user still got an answer.
       this.metrics.trackError(errorType, 'warning');
       this.logger.warn(`No AI reply for user ${userId}: ${(error as Error).message}`);

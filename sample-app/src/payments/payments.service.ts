@@ -33,7 +33,7 @@ export class PaymentsService {
     const { userId, plan, paymentMethod, amount } = payment;
     try {
       const charged = await this.gateway.charge(payment);
-      this.metrics.trackKPI({
+      this.metrics.trackKpi({
         type: 'payment_conversion',
         data: { paymentMethod: charged.paymentMethod, plan },
       });
@@ -49,7 +49,7 @@ export class PaymentsService {
       const errorType = declined ? error.code : ((error as Error)?.name ?? 'unknown');
       const paymentId = declined ? error.paymentId : 'unknown';
       // The payment id goes to the library's log line, never to a label.
-      this.metrics.trackKPI({
+      this.metrics.trackKpi({
         type: 'payment_failure',
         data: { paymentId, paymentMethod, errorType },
       });
