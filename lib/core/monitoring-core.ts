@@ -136,7 +136,7 @@ export class MonitoringCore {
       this.errors.close(),
       this.queues.close(),
     ]);
-    this.logs.flush();
+    this.logs.close();
   }
 
   /** The Pushgateway client, or an error saying how to configure it. */
