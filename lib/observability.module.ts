@@ -1,5 +1,5 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { createAlertsAdminController } from './alerting/alerts-admin.controller';
 import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
 import { AlertingService } from './alerting/alerting.service';
@@ -9,10 +9,10 @@ import { ObservabilityLifecycle } from './observability.lifecycle';
 import { resolveOptions } from './config/resolve-options';
 import { resolveErrorsOptions } from './errors/resolve-errors-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
-import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
 import { ErrorTrackingService } from './errors/error-tracking.service';
 import { SENTRY_FOR_NEST } from './errors/sentry-sdk';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
+import { UserFiltersReporter } from './errors/user-filters.reporter';
 import { HealthModule } from './health/health.module';
 import { ObservabilityLoggingModule } from './logging/logging.module';
 import { StructuredLogger } from './logging/structured-logger';
@@ -150,13 +150,9 @@ function withCapabilities(definition: DynamicModule, reportErrors: boolean): Dyn
   return {
     ...definition,
     controllers: [...(definition.controllers ?? []), createAlertsAdminController()],
-    // A global interceptor costs every request of the app (Nest then runs each handler through
-    // rxjs: 1.4x the CPU of a bare Express request in BENCHMARKS.md), so the one that reports
-    // errors answered by your own filters is registered only when errors can be reported.
-    providers: [
-      ...(definition.providers ?? []),
-      ...(reportErrors ? [{ provide: APP_INTERCEPTOR, useClass: ErrorReportingInterceptor }] : []),
-    ],
+    // Errors answered by your own filters are reported by wrapping those filters, only when
+    // errors can be reported (an interceptor would cost every request: see BENCHMARKS.md).
+    providers: [...(definition.providers ?? []), ...(reportErrors ? [UserFiltersReporter] : [])],
     imports: [...(definition.imports ?? []), HealthModule.register(), ObservabilityLoggingModule],
     exports: [...(definition.exports ?? []), HealthModule],
   };
