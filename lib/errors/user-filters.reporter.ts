@@ -128,7 +128,7 @@ export class UserFiltersReporter {
   /** Filters bound with `@UseFilters()` on a controller class or its methods. */
   private wrapFiltersOf(type: unknown): void {
     if (typeof type !== 'function') return;
-    const lists = [type, ...methodsOf(type)].map(
+    const lists = [type, ...methodsOf(type as AnyFunction)].map(
       (target) => (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, target) ?? []) as unknown[],
     );
     for (const filter of lists.flat()) wrapCatch(filter);
