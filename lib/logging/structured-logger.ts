@@ -159,8 +159,10 @@ export class StructuredLogger {
       this.processEnd = {
         fatal: (error, origin) => {
           try {
+            // `throw 'text'` throws no Error: log what was thrown as the message.
+            const err = error instanceof Error ? error : { message: String(error) };
             root.fatal(
-              { err: error, origin },
+              { err, origin },
               origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception',
             );
           } catch {
