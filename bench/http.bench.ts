@@ -249,6 +249,18 @@ async function main(): Promise<void> {
         );
       }
     }
+    // Goal 2 compares the default configuration with and without a DSN, not with the bare app.
+    if (VARIANT_LIST.includes('lib-dsn') && VARIANT_LIST.includes('lib-default')) {
+      console.log("\nWith a DSN vs without (paired: median of each round's own ratio):\n");
+      for (const adapter of ADAPTERS) {
+        const dsn = samples.get(keyOf(adapter, 'lib-dsn'))!;
+        const plain = samples.get(keyOf(adapter, 'lib-default'))!;
+        const paired = median(
+          dsn.map((s, i) => s.cpuMicrosPerRequest / plain[i].cpuMicrosPerRequest),
+        );
+        console.log(`  ${adapter.padEnd(7)} lib-dsn / lib-default: ${paired.toFixed(2)}x`);
+      }
+    }
     console.log(
       `\nThe recorder's own cost, in this process without a server (median of 5): ` +
         `${((await hotPathNanos()) / 1000).toFixed(2)} µs per request.`,

@@ -18,6 +18,10 @@
  *    event-loop delay of this process (`monitorEventLoopDelay`, 1 ms resolution, p99 and max),
  *    which the machine's other load moves less than a round trip.
  *
+ * 3. The same over HTTP: this process serves `/metrics` and `/ping`, one worker scrapes
+ *    `/metrics` back to back while another times `/ping`; `/metrics` rendered in one string then
+ *    sent, or written a slice at a time as the metrics server does (`writeChunks`).
+ *
  * Environment (all optional):
  *   BENCH_SIZES=1000,10000,50000   series per registry
  *   BENCH_ROUNDS=7                 rounds of the CPU measurement
@@ -29,7 +33,7 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { renderExposition } from '../lib/metrics/exposition';
+import { renderExposition, renderExpositionChunks, writeChunks } from '../lib/metrics/exposition';
 import { toOpenMetrics } from '../lib/metrics/openmetrics';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
@@ -149,6 +153,30 @@ const once = () => new Promise((resolve, reject) => {
 })();
 `;
 
+/** The scraper worker: GETs `url` back to back (reading every body) until told to stop. */
+const SCRAPER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let stop = false;
+let scrapes = 0;
+parentPort.on('message', () => (stop = true));
+const once = () => new Promise((resolve, reject) => {
+  http.get(workerData.url, { agent }, (res) => {
+    res.resume();
+    res.on('end', resolve);
+  }).on('error', reject);
+});
+(async () => {
+  while (!stop) {
+    await once();
+    scrapes++;
+  }
+  agent.destroy();
+  parentPort.postMessage(scrapes);
+})();
+`;
+
 function clientLatencies(url: string, ms: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(CLIENT, { eval: true, workerData: { url, ms } });
@@ -202,6 +230,68 @@ async function measureLatency(): Promise<void> {
         ` max ${(loopDelay.max / 1e6).toFixed(1)}`,
     );
   }
+  await new Promise((resolve) => server.close(resolve));
+  await measureHttpLatency(registry, series);
+}
+
+/**
+ * The same over HTTP: this process serves `/metrics` (the way the metrics server does) and
+ * `/ping`; one worker scrapes `/metrics` back to back, another times `/ping`.
+ */
+async function measureHttpLatency(registry: Registry, series: number): Promise<void> {
+  const ways: Record<string, (res: import('node:http').ServerResponse) => Promise<void>> = {
+    'prom-client metrics(), one string': async (res) => {
+      res.end(await registry.metrics());
+    },
+    'ours, text, joined then sent (before)': async (res) => {
+      res.end(await renderExposition(registry, 'prometheus'));
+    },
+    'ours, text, written in slices (/metrics)': async (res) => {
+      await writeChunks(res, await renderExpositionChunks(registry, 'prometheus'));
+    },
+    'ours, OpenMetrics, written in slices (/metrics)': async (res) => {
+      await writeChunks(res, await renderExpositionChunks(registry, 'openmetrics'));
+    },
+  };
+  let way: keyof typeof ways = 'prom-client metrics(), one string';
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/ping') return void res.end('pong');
+    void ways[way](res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  console.log(
+    `\nThe same over HTTP, ${series} series: this process serves /metrics and /ping; ` +
+      `a worker scrapes /metrics back to back`,
+  );
+  const idle = (await clientLatencies(`${base}/ping`, LATENCY_MS)).sort((a, b) => a - b);
+  const idleP99 = percentile(idle, 0.99);
+  console.log(
+    `  ${'idle'.padEnd(48)} p50 ${percentile(idle, 0.5).toFixed(2).padStart(6)}` +
+      `  p99 ${idleP99.toFixed(2).padStart(6)}`,
+  );
+  for (const name of Object.keys(ways) as (keyof typeof ways)[]) {
+    way = name;
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    const scraper = new Worker(SCRAPER, { eval: true, workerData: { url: `${base}/metrics` } });
+    const scrapes = new Promise<number>((resolve) => scraper.once('message', resolve));
+    const latencies = (await clientLatencies(`${base}/ping`, LATENCY_MS)).sort((a, b) => a - b);
+    scraper.postMessage('stop');
+    const count = await scrapes;
+    loopDelay.disable();
+    const p99 = percentile(latencies, 0.99);
+    console.log(
+      `  ${`${name} (${count} scrapes)`.padEnd(48)}` +
+        ` p50 ${percentile(latencies, 0.5).toFixed(2).padStart(6)}` +
+        `  p99 ${p99.toFixed(2).padStart(6)}` +
+        `  max ${latencies[latencies.length - 1].toFixed(2).padStart(7)}` +
+        `  p99/idle x${(p99 / idleP99).toFixed(2)}` +
+        `  | loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)}` +
+        ` max ${(loopDelay.max / 1e6).toFixed(1)}`,
+    );
+  }
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 }
 

@@ -1,5 +1,5 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { createAlertsAdminController } from './alerting/alerts-admin.controller';
 import { AlertsAdminGuard } from './alerting/alerts-admin.guard';
@@ -9,10 +9,10 @@ import { ContextsExplorer } from './contexts/contexts.explorer';
 import { ObservabilityLifecycle } from './observability.lifecycle';
 import { resolveOptions } from './config/resolve-options';
 import { MethodMetricsExplorer } from './decorators/method-metrics.explorer';
-import { ErrorReportingInterceptor } from './errors/error-reporting.interceptor';
 import { ErrorTrackingService } from './errors/error-tracking.service';
 import { SENTRY_FOR_NEST } from './errors/sentry-sdk';
 import { ObservabilityExceptionFilter } from './errors/observability-exception.filter';
+import { UserFiltersReporter } from './errors/user-filters.reporter';
 import { createHealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { RequestContextHook } from './logging/request-context.hook';
@@ -112,17 +112,10 @@ import type {
     // The health `queues` indicator reads the backlog of every watched or hand-set queue.
     { provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService },
     { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
-    // A global interceptor costs every request of the app (Nest then runs each handler through
-    // rxjs: 1.4x the CPU of a bare Express request in BENCHMARKS.md), so the one that reports
-    // errors answered by your own filters exists only when the resolved options can report
-    // errors; Nest skips a global enhancer whose factory returns nothing. Deciding here, from
-    // the resolved options, gives `forRoot` and `forRootAsync` the same behaviour.
-    {
-      provide: APP_INTERCEPTOR,
-      inject: [OBSERVABILITY_OPTIONS, ErrorTrackingService],
-      useFactory: (options: ResolvedObservabilityOptions, tracking: ErrorTrackingService) =>
-        options.errors.enabled ? new ErrorReportingInterceptor(tracking) : null,
-    },
+    // Errors answered by your own filters are reported by wrapping those filters' `catch`, not
+    // by a global interceptor, which would cost every request of the app (BENCHMARKS.md). The
+    // reporter decides from the resolved options, so `forRoot` and `forRootAsync` behave alike.
+    UserFiltersReporter,
     HttpMetricsHook,
   ],
   // Only the services users inject: the options, the registry and the core stay inside.

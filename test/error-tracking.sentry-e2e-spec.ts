@@ -17,7 +17,7 @@ import {
   type ExecutionContext,
   UseGuards,
 } from '@nestjs/common';
-import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
+import { APP_FILTER, ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import * as Sentry from '@sentry/nestjs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -76,6 +76,26 @@ class TeapotFilter implements ExceptionFilter {
   }
 }
 
+class GuardError extends Error {
+  override name = 'GuardError';
+}
+
+@Catch(GuardError)
+class GuardErrorFilter implements ExceptionFilter {
+  catch(_exception: GuardError, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse();
+    if (typeof response.code === 'function') response.code(409).send({ guard: 'refused' });
+    else response.status(409).json({ guard: 'refused' });
+  }
+}
+
+@Injectable()
+class RefusingGuard implements CanActivate {
+  canActivate(): boolean {
+    throw new GuardError('refused by the guard');
+  }
+}
+
 @Injectable()
 class UserGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
@@ -111,6 +131,12 @@ class OrdersController {
   @Get('unavailable')
   unavailable() {
     throw new ServiceUnavailableException('try later');
+  }
+
+  @Get('guarded')
+  @UseGuards(RefusingGuard)
+  guarded() {
+    return 'never';
   }
 
   @Get('domain')
@@ -383,6 +409,28 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
       'DomainError',
       'TeapotError',
     ]);
+  });
+
+  it('reports what a filter of app.useGlobalFilters() answers, from a guard too, with no interceptor', async () => {
+    ({ app, url } = await listen(appModule(options()), adapter, {
+      setup: (created) => created.useGlobalFilters(new GuardErrorFilter()),
+    }));
+    const guarded = await fetch(`${url}/guarded`);
+    expect(guarded.status).toBe(409);
+    expect(await guarded.json()).toEqual({ guard: 'refused' });
+    const teapot = await fetch(`${url}/teapot`);
+    expect(teapot.status).toBe(418);
+    await Sentry.flush(5000);
+    expect(receiver.events.map((e) => e.exception.values[0].type).sort()).toEqual([
+      'GuardError',
+      'TeapotError',
+    ]);
+    expect(receiver.events.find((e) => e.exception.values[0].type === 'GuardError')).toMatchObject({
+      tags: { route: '/guarded', method: 'GET' },
+      request: { method: 'GET' },
+    });
+    // The exception filters report; nothing runs around every handler.
+    expect(app!.get(ApplicationConfig).getGlobalInterceptors()).toEqual([]);
   });
 
   it('handleError reports a critical error to Sentry, errors_total and the alerting service', async () => {

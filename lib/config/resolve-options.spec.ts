@@ -61,6 +61,7 @@ describe('resolveOptions', () => {
         requestContext: true,
         userContext: expect.any(Function),
         stream: undefined,
+        sync: false,
       },
       errors: {
         enabled: false,

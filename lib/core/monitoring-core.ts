@@ -171,7 +171,7 @@ export class MonitoringCore {
     ]);
     this.database.close();
     this.cache.close();
-    this.logs.flush();
+    this.logs.close();
   }
 
   /** The Pushgateway client, or an error saying how to configure it. */

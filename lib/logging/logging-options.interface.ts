@@ -95,6 +95,16 @@ export interface LoggingOptions {
    * @default standard output
    */
   stream?: LogDestination;
+  /**
+   * Write each line to standard output as it is logged, with its own system call. By default
+   * lines are batched (written at most 100 ms or 8 KB later) and flushed when the application
+   * closes, on `process.exit()` and on an uncaught exception, after its `fatal` line. A process
+   * killed by a signal without shutdown hooks (`app.enableShutdownHooks()`) loses its last
+   * 100 ms of lines: turn this on if it cannot have them. Applies to standard output only, not
+   * to `stream` or pretty output.
+   * @default process.env.LOG_SYNC ?? false
+   */
+  sync?: boolean;
 }
 
 /** Logging options after defaults and environment variables are applied. */
@@ -112,4 +122,5 @@ export interface ResolvedLoggingOptions {
   /** Never throws: a throwing extractor reads as no user. */
   userContext: (request: unknown) => RequestUserContext | undefined;
   stream: LogDestination | undefined;
+  sync: boolean;
 }

@@ -30,6 +30,7 @@ const LOGGING_KEYS = optionKeys({
   requestIdHeader: true,
   userContext: true,
   stream: true,
+  sync: true,
 } satisfies Record<keyof LoggingOptions, true>);
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -88,6 +89,9 @@ export function resolveLoggingOptions(
   const level = logging.has('level')
     ? logging.oneOf('level', LEVELS, { caseInsensitive: true })
     : new EnvReader(env, problems).oneOf('LOG_LEVEL', LEVELS);
+  const sync = logging.has('sync')
+    ? logging.boolean('sync')
+    : new EnvReader(env, problems).boolean('LOG_SYNC');
   const levels = readLevels(logging);
   const pretty = logging.boolean('pretty');
   const excludePaths = logging.strings('excludePaths', {
@@ -125,6 +129,7 @@ export function resolveLoggingOptions(
     requestIdHeader: requestIdHeader?.toLowerCase() ?? 'x-request-id',
     userContext: userContext ? safeUserContext(userContext) : defaultUserContext,
     stream,
+    sync: sync ?? false,
   };
 }
 

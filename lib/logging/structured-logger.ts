@@ -2,7 +2,9 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 import { loadOptional } from '../config/optional-module';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
+import { BufferedDestination } from './buffered.destination';
 import type { LogLevel, ResolvedLoggingOptions } from './logging-options.interface';
+import { type ProcessEndHandler, registerProcessEnd, unregisterProcessEnd } from './process-end';
 import { Redactor } from './redaction';
 import { RequestContext } from './request-context';
 import { PREPARED } from './request-log';
@@ -31,17 +33,21 @@ const threshold = (level: LogLevel): number =>
 
 type PrettyFactory = (options: Record<string, unknown>) => DestinationStream;
 
+/** Standard output: batched unless `logging.sync` (pino's default destination then). */
+const stdout = (logging: ResolvedLoggingOptions): DestinationStream | undefined =>
+  logging.sync ? undefined : new BufferedDestination(1);
+
 function destinationFor(
   logging: ResolvedLoggingOptions,
   environment: string,
 ): DestinationStream | undefined {
   if (logging.stream) return logging.stream as DestinationStream;
-  if (logging.pretty === false) return undefined;
-  if (logging.pretty === undefined && environment !== 'development') return undefined;
+  if (logging.pretty === false) return stdout(logging);
+  if (logging.pretty === undefined && environment !== 'development') return stdout(logging);
   const pretty = loadOptional<PrettyFactory | { default: PrettyFactory }>('pino-pretty');
   if (!pretty) {
     if (logging.pretty) throw new Error(Messages.prettyNotInstalled());
-    return undefined;
+    return stdout(logging);
   }
   const factory = typeof pretty === 'function' ? pretty : pretty.default;
   return factory({ sync: true, translateTime: 'SYS:standard' });
@@ -62,6 +68,9 @@ export class StructuredLogger {
 
   /** Where `trace_id`/`span_id` come from. @internal */
   readonly traceContext: TraceContextSource;
+
+  private readonly buffered: BufferedDestination | undefined;
+  private readonly processEnd: ProcessEndHandler | undefined;
 
   /**
    * @param options the resolved options
@@ -146,6 +155,27 @@ export class StructuredLogger {
     }
     const destination = destinationFor(logging, options.environment);
     this.root = destination ? pino(config, destination) : pino(config);
+    this.buffered = destination instanceof BufferedDestination ? destination : undefined;
+    if (logging.enabled) {
+      const root = this.root;
+      this.processEnd = {
+        fatal: (error, origin) => {
+          try {
+            // `throw 'text'` throws no Error: log what was thrown as the message.
+            const err = error instanceof Error ? error : { message: String(error) };
+            root.fatal(
+              { err, origin },
+              origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception',
+            );
+          } catch {
+            // never stand between the error and the crash
+          }
+          this.flush();
+        },
+        exit: () => this.flush(),
+      };
+      registerProcessEnd(this.processEnd);
+    }
   }
 
   /**
@@ -159,9 +189,20 @@ export class StructuredLogger {
   /** Writes out what the destination buffers. @internal */
   flush(): void {
     try {
-      this.root.flush();
+      if (this.buffered) this.buffered.flushSync();
+      else this.root.flush();
     } catch {
       // a destination without flush
     }
+  }
+
+  /**
+   * Flushes and stops batching (lines logged during the rest of a shutdown are written at once),
+   * and stops watching the process's end: the application is closing.
+   */
+  close(): void {
+    if (this.processEnd) unregisterProcessEnd(this.processEnd);
+    if (this.buffered) this.buffered.close();
+    else this.flush();
   }
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { renderExposition } from './exposition';
+import { renderExposition, renderExpositionChunks, writeChunks } from './exposition';
 import { familyToOpenMetrics, toOpenMetrics } from './openmetrics';
 
 const PREFIX = 'app_';
@@ -167,6 +167,71 @@ describe('renderExposition', () => {
     setImmediate(() => order.push('immediate'));
     await scrape;
     expect(order).toEqual(['scrape']);
+  });
+});
+
+describe('renderExpositionChunks and writeChunks', () => {
+  /** A response that records what it is given. */
+  const response = () => {
+    const res = {
+      headers: {} as Record<string, unknown>,
+      writes: [] as string[],
+      ended: false,
+      setHeader: (name: string, value: unknown) => (res.headers[name] = value),
+      write: (chunk: string) => res.writes.push(chunk),
+      end: () => (res.ended = true),
+    };
+    return res;
+  };
+
+  it.each(['prometheus', 'openmetrics'] as const)(
+    'writes the exposition of a large registry in %s, in several writes, with its byte length',
+    async (format) => {
+      const registry = largeRegistry(20_000);
+      new Histogram({
+        name: 'h_seconds',
+        help: 'H é.',
+        labelNames: ['route'],
+        registers: [registry],
+      }).observe({ route: '/é' }, 1);
+      const expected = await renderExposition(registry, format);
+      expect(expected).toBe(
+        format === 'prometheus'
+          ? await registry.metrics()
+          : toOpenMetrics(await registry.metrics()),
+      );
+      const res = response();
+      await writeChunks(res, await renderExpositionChunks(registry, format));
+      expect(res.writes.length).toBeGreaterThan(5);
+      expect(res.writes.join('')).toBe(expected);
+      expect(res.headers['Content-Length']).toBe(Buffer.byteLength(expected));
+      expect(res.ended).toBe(true);
+    },
+  );
+
+  it('yields to the event loop between writes', async () => {
+    const chunks = await renderExpositionChunks(largeRegistry(20_000), 'prometheus');
+    const res = response();
+    const seen: number[] = [];
+    let done = false;
+    const tick = (): void => {
+      if (done) return;
+      seen.push(res.writes.length);
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    await writeChunks(res, chunks, { sliceMs: 0 });
+    done = true;
+    // Other work ran while part of the body was written and part was not.
+    expect(seen.some((writes) => writes > 0 && writes < res.writes.length)).toBe(true);
+  });
+
+  it('for HEAD, sets the length and writes no body', async () => {
+    const res = response();
+    await writeChunks(res, ['a', 'é\n'], { head: true });
+    expect(res.headers['Content-Length']).toBe(4);
+    expect(res.writes).toEqual([]);
+    expect(res.ended).toBe(true);
   });
 });
 

@@ -58,9 +58,14 @@ class Lines {
     this.pieces = [];
   }
 
-  text(): string {
+  /** The text as flat chunks, never joined into one string. */
+  parts(): string[] {
     this.flush();
-    return this.chunks.join('');
+    return this.chunks;
+  }
+
+  text(): string {
+    return this.parts().join('');
   }
 }
 
@@ -111,31 +116,92 @@ export async function renderExposition(
   format: ExpositionFormat,
   options: ExpositionOptions = {},
 ): Promise<string> {
+  return (await renderExpositionChunks(registry, format, options)).join('');
+}
+
+/**
+ * {@link renderExposition} as the flat chunks (a few kilobytes each) whose concatenation is the
+ * exposition: joining megabytes into one string cannot be sliced, writing chunks to the response
+ * one slice at a time can (see {@link writeChunks}).
+ */
+export async function renderExpositionChunks(
+  registry: Registry,
+  format: ExpositionFormat,
+  options: ExpositionOptions = {},
+): Promise<string[]> {
   // A registry switched to OpenMetrics renames its counters as it renders: leave that to it.
-  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return registry.metrics();
+  if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return [await registry.metrics()];
   const slicer = new Slicer(options.sliceMs ?? DEFAULT_SLICE_MS);
   const defaultLabels = (await formatterAgrees()) ? defaultLabelsOf(registry) : undefined;
   const openMetrics = format === 'openmetrics';
-  const families: string[] = [];
+  const out: string[] = [];
+  let first = true;
   for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
     await slicer.pause();
+    // The text format separates families with a blank line; OpenMetrics does not.
+    if (!openMetrics && !first) out.push('\n\n');
+    first = false;
     if (!defaultLabels) {
       const text = await registry.getSingleMetricAsString(metric.name);
-      families.push(openMetrics ? familyToOpenMetrics(text) : text);
+      out.push(openMetrics ? familyToOpenMetrics(text) : text);
       continue;
     }
     const { header, samples, plain } = await formatFamily(metric, defaultLabels, slicer);
     if (!openMetrics) {
-      families.push(header + samples);
-    } else if (plain && samples !== '') {
+      out.push(header, ...samples);
+    } else if (plain && samples.length > 0) {
       // Only the header changes: spare the samples a scan of what can be megabytes.
-      families.push(`${familyToOpenMetrics(header)}${samples.slice(1)}\n`);
+      out.push(familyToOpenMetrics(header), samples[0].slice(1), ...samples.slice(1), '\n');
     } else {
-      families.push(familyToOpenMetrics(header + samples));
+      out.push(familyToOpenMetrics(header + samples.join('')));
     }
   }
-  return openMetrics ? `${families.join('')}# EOF\n` : `${families.join('\n\n')}\n`;
+  out.push(openMetrics ? '# EOF\n' : '\n');
+  return out;
 }
+
+/**
+ * Writes `chunks` to `res` (whose headers are set), about 64 KB per `write`, handing the event
+ * loop back whenever a slice of work has lasted `sliceMs`, then ends it. `Content-Length` is set
+ * first, from the chunks' byte lengths.
+ */
+export async function writeChunks(
+  res: {
+    setHeader(name: string, value: number): unknown;
+    write(chunk: string): unknown;
+    end(): unknown;
+  },
+  chunks: readonly string[],
+  options: ExpositionOptions & { head?: boolean } = {},
+): Promise<void> {
+  const slicer = new Slicer(options.sliceMs ?? DEFAULT_SLICE_MS);
+  let length = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    length += Buffer.byteLength(chunks[i]);
+    if (i % 64 === 63) await slicer.pause();
+  }
+  res.setHeader('Content-Length', length);
+  if (options.head) {
+    res.end();
+    return;
+  }
+  let batch: string[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    batch.push(chunk);
+    size += chunk.length;
+    if (size < WRITE_SIZE) continue;
+    res.write(batch.join(''));
+    batch = [];
+    size = 0;
+    await slicer.pause();
+  }
+  if (batch.length > 0) res.write(batch.join(''));
+  res.end();
+}
+
+/** Characters per `write` of a streamed exposition. */
+const WRITE_SIZE = 64 * 1024;
 
 /** The registry's default labels, or `undefined` when prom-client no longer keeps them there. */
 function defaultLabelsOf(registry: Registry): Labels | undefined {
@@ -182,7 +248,7 @@ async function histogramLines(
   state: HistogramState,
   defaults: Labels | undefined,
   slicer: Slicer,
-): Promise<string> {
+): Promise<string[]> {
   const bucket = `${state.name}_bucket`;
   const sumName = `${state.name}_sum`;
   const countName = `${state.name}_count`;
@@ -215,7 +281,7 @@ async function histogramLines(
       `\n${sumName}${braces} ${valueString(sum)}\n${countName}${braces} ${valueString(count)}`,
     );
   }
-  return out.text();
+  return out.parts();
 }
 
 /** One histogram series through the general sample path (for awkward default labels). */
@@ -259,7 +325,8 @@ function sampleLine(sample: Sample, name: string, defaults: Labels | undefined):
  */
 interface FamilyText {
   header: string;
-  samples: string;
+  /** The sample lines, in flat chunks. */
+  samples: string[];
   /** The samples are plain sample lines, which the OpenMetrics rewrite leaves as they are. */
   plain: boolean;
 }
@@ -295,7 +362,7 @@ async function formatFamily(
     }
     out.add(sampleLine(values[i], name, defaults));
   }
-  return { header, samples: out.text(), plain: false };
+  return { header, samples: out.parts(), plain: false };
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -368,7 +435,7 @@ function formatterAgrees(): Promise<boolean> {
       const slicer = new Slicer(Number.POSITIVE_INFINITY);
       for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
         const { header, samples } = await formatFamily(metric, defaults, slicer);
-        families.push(header + samples);
+        families.push(header + samples.join(''));
       }
       return `${families.join('\n\n')}\n` === (await registry.metrics());
     } catch {

@@ -19,7 +19,7 @@ import type { MetricDefinition, MetricKind } from './metric-catalog';
 import { MetricCatalog } from './metric-catalog';
 import { counterFastPath, histogramFastPath, promClientVersion } from './prom-client-fast-path';
 import type { DropReason, GuardHooks } from './series-guard';
-import { type ExpositionFormat, renderExposition } from './exposition';
+import { type ExpositionFormat, renderExposition, renderExpositionChunks } from './exposition';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -224,6 +224,11 @@ export class MetricsRegistry implements GuardHooks {
    */
   exposition(format: ExpositionFormat): Promise<string> {
     return renderExposition(this.registry, format);
+  }
+
+  /** {@link exposition} as flat chunks, for a response written one slice at a time. */
+  expositionChunks(format: ExpositionFormat): Promise<string[]> {
+    return renderExpositionChunks(this.registry, format);
   }
 
   /**

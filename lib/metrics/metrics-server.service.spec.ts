@@ -7,6 +7,7 @@ type Auth = ResolvedObservabilityOptions['metrics']['auth'];
 const registry = {
   metrics: async () => 'up 1\n',
   exposition: async () => 'up 1\n',
+  expositionChunks: async () => ['up 1\n'],
 } as unknown as MetricsRegistry;
 const quiet = () => ({ log: () => undefined, warn: () => undefined, error: () => undefined });
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagnostic-logger';
 import { Messages } from '../observability.messages';
+import { writeChunks } from './exposition';
 import { MetricsRegistry } from './metrics-registry';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, wantsOpenMetrics } from './openmetrics';
 
@@ -121,11 +122,21 @@ export class MetricsServer {
       }
       // Rendered with pauses for the event loop, so a large scrape does not stall the app.
       const openMetrics = wantsOpenMetrics(req.headers.accept);
-      const body = await this.metrics.exposition(openMetrics ? 'openmetrics' : 'prometheus');
-      const type = openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE;
-      return reply(res, 200, type, body, req.method === 'HEAD');
+      const chunks = await this.metrics.expositionChunks(
+        openMetrics ? 'openmetrics' : 'prometheus',
+      );
+      res.statusCode = 200;
+      res.setHeader(
+        'Content-Type',
+        openMetrics ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+      );
+      res.setHeader('Cache-Control', 'no-store');
+      // Written a slice at a time too: one megabyte-sized string would hold the event loop.
+      return await writeChunks(res, chunks, { head: req.method === 'HEAD' });
     } catch (error) {
       this.logger.error(`Scrape failed: ${(error as Error)?.message ?? String(error)}`);
+      // Part of the body went out: the client must see a broken response, not a short one.
+      if (res.headersSent) return void res.destroy();
       return reply(res, 500, 'text/plain; charset=utf-8', 'Internal Server Error\n');
     }
   }
