@@ -1,8 +1,12 @@
 /**
- * `import 'nestjs-observability/instrument'` as the first line of `main.ts`: initialises
- * Sentry from the environment (`SENTRY_DSN`, ...) before the application is imported.
- * Does nothing without a DSN.
+ * `import 'nestjs-observability/instrument'` as the first line of `main.ts`: starts
+ * OpenTelemetry tracing from the `OTEL_*` variables (when an OTLP endpoint is configured) and
+ * initialises Sentry from `SENTRY_DSN`, before the application is imported, so both can patch
+ * HTTP, Express, Fastify and database clients. Does nothing when neither is configured.
  */
 import { initSentry } from './errors/init-sentry';
+import { startTracing } from './tracing/start-tracing';
 
+// Tracing first: with Sentry on too, it initialises Sentry itself with the OTLP export added.
+startTracing();
 initSentry();

@@ -8,6 +8,10 @@ import type {
   ResolvedQueueMetricsOptions,
 } from './queue/queue-options.interface';
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
+import type {
+  ResolvedTracingOptions,
+  TracingOptions,
+} from './tracing/tracing-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
 import type { PushgatewayOptions, ResolvedPushgatewayOptions } from './metrics/pushgateway';
 import type {
@@ -152,6 +156,13 @@ export interface ObservabilityModuleOptions {
    * @default undefined (no Pushgateway)
    */
   pushgateway?: Omit<PushgatewayOptions, 'url' | 'jobName'> & { url?: string; jobName?: string };
+  /**
+   * OpenTelemetry tracing (OTLP export), read by `nestjs-observability/instrument` or
+   * `startTracing()` before the application is imported; the `OTEL_*` variables configure it
+   * too. The module itself only reads `providers` and `collapseAfter`.
+   * @default off unless an OTLP endpoint is configured
+   */
+  tracing?: TracingOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. */
@@ -169,4 +180,5 @@ export interface ResolvedObservabilityOptions {
   redact: string[];
   http: ResolvedHttpMetricsOptions;
   pushgateway: ResolvedPushgatewayOptions | undefined;
+  tracing: ResolvedTracingOptions;
 }

@@ -13,6 +13,7 @@ import { resolveLoggingOptions, resolveRedact } from '../logging/resolve-logging
 import { resolvePushgatewayOptions } from '../metrics/pushgateway';
 import { resolveKpiOptions, resolveMetricsOptions } from '../metrics/resolve-metrics-options';
 import { resolveQueueOptions } from '../queue/resolve-queue-options';
+import { resolveTracingOptions } from '../tracing/resolve-tracing-options';
 import { EnvReader, isPlainObject, OptionReader, optionKeys, type Env } from './option-reader';
 import { Problems } from './problems';
 
@@ -30,6 +31,7 @@ const ROOT_KEYS = optionKeys({
   redact: true,
   http: true,
   pushgateway: true,
+  tracing: true,
 } satisfies Record<keyof ObservabilityModuleOptions, true>);
 
 function readPackageJson(): { name?: unknown; version?: unknown } {
@@ -74,6 +76,7 @@ export function resolveOptions(
   const queues = resolveQueueOptions(options.get('queues'), problems);
   const logging = resolveLoggingOptions(options.get('logging'), env, problems);
   const errors = resolveErrorsOptions(options.get('errors'), env, problems);
+  const tracing = resolveTracingOptions(options.get('tracing'), env, problems, service);
   const redact = resolveRedact(options.get('redact'), problems);
   const http = resolveHttpOptions(options.get('http'), problems, {
     metricsPath: metrics.path,
@@ -107,5 +110,6 @@ export function resolveOptions(
     errors,
     redact,
     http,
+    tracing,
   };
 }

@@ -121,10 +121,21 @@ export function retainSentryRequests(): void {
   released = false;
 }
 
+/**
+ * What tracing adds to Sentry's initialisation when both are on: Sentry owns the tracer
+ * provider, and exports to the OTLP collector through these span processors too.
+ */
+export interface SentryTracingHooks {
+  openTelemetrySpanProcessors: unknown[];
+  /** Used when `errors.tracesSampleRate` is unset, so both backends see the same traces. */
+  tracesSampleRate: number;
+}
+
 /** Initialises the process-wide Sentry client from resolved options, once. */
 export function initSentryFromOptions(
   options: ResolvedObservabilityOptions,
   packages: readonly string[] = SENTRY_FOR_NEST,
+  tracing?: SentryTracingHooks,
 ): SentrySdk | undefined {
   const { errors } = options;
   if (!errors.enabled) return undefined;
@@ -141,6 +152,11 @@ export function initSentryFromOptions(
     release: options.version,
     // Only when configured: Sentry reads the key's presence, `0` included, as "tracing on".
     ...(errors.tracesSampleRate !== undefined && { tracesSampleRate: errors.tracesSampleRate }),
+    ...(tracing && {
+      tracesSampleRate: errors.tracesSampleRate ?? tracing.tracesSampleRate,
+      openTelemetrySpanProcessors:
+        tracing.openTelemetrySpanProcessors as SentryNestjs.NodeOptions['openTelemetrySpanProcessors'],
+    }),
     ...(errors.profilesSampleRate !== undefined && {
       profilesSampleRate: errors.profilesSampleRate,
     }),
