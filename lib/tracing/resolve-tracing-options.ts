@@ -70,7 +70,9 @@ function parseKeyValues(raw: string | undefined, path: string, problems: Problem
     const key = at > 0 ? item.slice(0, at).trim() : '';
     if (key === '') {
       // The value may hold a secret: name the entry's position only.
-      problems.push(`${path}: expected key=value pairs separated by commas, got an entry without a key`);
+      problems.push(
+        `${path}: expected key=value pairs separated by commas, got an entry without a key`,
+      );
       continue;
     }
     let value = item.slice(at + 1).trim();

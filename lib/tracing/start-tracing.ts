@@ -71,10 +71,7 @@ function exporterOf(options: ResolvedTracingOptions): SpanExporter | undefined {
 }
 
 /** The span processors: batched, bounded OTLP export (and console), behind sibling collapsing. */
-function processorsOf(
-  base: typeof SdkTraceBase,
-  options: ResolvedTracingOptions,
-): SpanProcessor[] {
+function processorsOf(base: typeof SdkTraceBase, options: ResolvedTracingOptions): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
   const exporter = exporterOf(options);
   if (exporter) {
@@ -105,12 +102,7 @@ function instrumentationsOf(options: ResolvedTracingOptions): Instrumentation[] 
     );
     list.push(new HttpInstrumentation());
   }
-  const optional = (
-    enabled: boolean,
-    pkg: string,
-    exportName: string,
-    config?: object,
-  ): void => {
+  const optional = (enabled: boolean, pkg: string, exportName: string, config?: object): void => {
     if (!enabled) return;
     const module = loadOptional<InstrumentationModule>(pkg);
     const Ctor = module?.[exportName];
