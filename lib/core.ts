@@ -28,6 +28,18 @@ export { TrackDuration } from './decorators/track-duration.decorator';
 export { CountCalls } from './decorators/count-calls.decorator';
 export { TrackJob } from './queue/track-job.decorator';
 export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';
+export { startTracing, stopTracing } from './tracing/start-tracing';
+export type { TracingHandle, TracingInitOptions } from './tracing/start-tracing';
+export type { TracingState } from './tracing/tracing-state';
+export { Trace, setSpanAttributes } from './tracing/trace.decorator';
+export type { TraceOptions } from './tracing/trace.decorator';
+export { getTracer } from './tracing/span-runner';
+export type {
+  OtlpProtocol,
+  TraceSampler,
+  TracingInstrumentations,
+  TracingOptions,
+} from './tracing/tracing-options.interface';
 export type { TrackJobOptions, QueueBacklog } from './queue/queue-metrics.types';
 export type { AIRequestEvent, ErrorSeverity, KpiEvent, KpiType } from './metrics/kpi.types';
 export type { AlertingService } from './alerting/alerting.service';

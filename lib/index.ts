@@ -133,4 +133,18 @@ export type {
   ErrorContext,
 } from './errors/error-tracking.types';
 export { initSentry } from './errors/init-sentry';
+export { startTracing, stopTracing } from './tracing/start-tracing';
+export type { TracingHandle, TracingInitOptions } from './tracing/start-tracing';
+export type { TracingState } from './tracing/tracing-state';
+export { Trace, setSpanAttributes } from './tracing/trace.decorator';
+export type { TraceOptions } from './tracing/trace.decorator';
+export { getTracer } from './tracing/span-runner';
+export type {
+  OtlpProtocol,
+  TraceSampler,
+  TracingInstrumentations,
+  TracingOptions,
+} from './tracing/tracing-options.interface';
+export { tracingInstrument } from './tracing/tracing-instrument';
+export type { TracingInstrumentOptions } from './tracing/tracing-instrument';
 export type { SentryInitOptions } from './errors/init-sentry';

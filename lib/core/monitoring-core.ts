@@ -12,6 +12,7 @@ import { PushgatewayClient } from '../metrics/pushgateway';
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { QueueMetricsService } from '../queue/queue-metrics.service';
+import { otelTraceContext } from '../tracing/active-trace-context';
 
 /** The core of each `Monitoring` and `CustomMetricsService` (no reference keeps either alive). */
 const CORES = new WeakMap<object, MonitoringCore>();
@@ -61,7 +62,7 @@ export class MonitoringCore {
     readonly options: ResolvedObservabilityOptions,
     settings: MonitoringCoreSettings = {},
   ) {
-    this.logs = new StructuredLogger(options, activeTraceContext);
+    this.logs = new StructuredLogger(options, otelTraceContext(activeTraceContext));
     const log = settings.log ?? pinoDiagnostics(this.logs.root);
     this.log = log;
     this.registry = new MetricsRegistry(options, log);

@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Gauge } from 'prom-client';
 import type { GuardedCounter, GuardedHistogram } from '../metrics/guarded-metrics';
+import { activeSampledSpan, SeriesExemplars } from '../metrics/exemplar-store';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import type { MetricsRegistry } from '../metrics/metrics-registry';
 import { expressRouteOf } from './express-route';
+import { isTracingActive } from '../tracing/tracing-state';
 import type { ResolvedHttpMetricsOptions } from './http-metrics-options.interface';
 
 /** The `route` label of requests no route matched (404s, scanners): one bounded value. */
@@ -25,6 +27,8 @@ class Live {
     readonly route: string | undefined,
     /** Fastify's reply, whose headers Fastify writes without `setHeader`. */
     readonly reply: HeaderSource | undefined,
+    /** The request's sampled span at arrival, when the process traces (the exemplar). */
+    readonly span: { traceId: string; spanId: string } | undefined,
   ) {}
 }
 
@@ -39,6 +43,8 @@ interface Series {
   readonly duration: { observe(value: number): void };
   readonly requestSize: { observe(value: number): void } | undefined;
   readonly responseSize: { observe(value: number): void } | undefined;
+  /** Exemplars of the duration histogram, when the process traces. */
+  readonly exemplars: SeriesExemplars | undefined;
 }
 
 function contentLength(value: unknown): number | undefined {
@@ -63,7 +69,14 @@ function contentLength(value: unknown): number | undefined {
  */
 export class HttpMetricsRecorder {
   /** Sentinel of the circular list of requests in flight (no hashing on the hot path). */
-  private readonly live = new Live(0, undefined as never, undefined as never, undefined, undefined);
+  private readonly live = new Live(
+    0,
+    undefined as never,
+    undefined as never,
+    undefined,
+    undefined,
+    undefined,
+  );
   private inFlightCount = 0;
   private readonly series = new Map<string, Map<string, Map<number, Series>>>();
   private readonly inProgressSeen = new Map<string, { method: string; route: string }>();
@@ -71,6 +84,11 @@ export class HttpMetricsRecorder {
   private readonly duration: GuardedHistogram;
   private readonly requestSize: GuardedHistogram | undefined;
   private readonly responseSize: GuardedHistogram | undefined;
+  /**
+   * Whether requests carry exemplars: decided once, when the recorder is built (tracing starts
+   * before the application), so an untraced process does no per-request work for them.
+   */
+  private readonly exemplars = isTracingActive();
 
   constructor(
     private readonly metrics: MetricsRegistry,
@@ -108,7 +126,8 @@ export class HttpMetricsRecorder {
     route: string | undefined,
     reply?: HeaderSource,
   ): void {
-    const entry = new Live(performance.now(), req, res, route, reply);
+    const span = this.exemplars ? activeSampledSpan() : undefined;
+    const entry = new Live(performance.now(), req, res, route, reply, span);
     const head = this.live;
     entry.prev = head.prev;
     entry.next = head;
@@ -134,6 +153,9 @@ export class HttpMetricsRecorder {
       const series = this.seriesOf(entry.req.method ?? 'UNKNOWN', this.routeOf(entry), status);
       series.count.inc();
       series.duration.observe(seconds);
+      if (entry.span && series.exemplars) {
+        series.exemplars.record(seconds, entry.span.traceId, entry.span.spanId);
+      }
       if (series.requestSize) {
         const size = contentLength(entry.req.headers['content-length']);
         if (size !== undefined) series.requestSize.observe(size);
@@ -166,6 +188,7 @@ export class HttpMetricsRecorder {
         duration: this.duration.bind(labels),
         requestSize: this.requestSize?.bind(labels),
         responseSize: this.responseSize?.bind(labels),
+        exemplars: this.exemplars ? new SeriesExemplars(this.duration, labels) : undefined,
       };
       byStatus.set(status, series);
     }
