@@ -154,6 +154,9 @@ export function initSentryFromOptions(
     ...(errors.tracesSampleRate !== undefined && { tracesSampleRate: errors.tracesSampleRate }),
     ...(tracing && {
       tracesSampleRate: errors.tracesSampleRate ?? tracing.tracesSampleRate,
+      // W3C `traceparent` on outgoing requests too, not only `sentry-trace`: other services
+      // traced with OpenTelemetry join the trace.
+      propagateTraceparent: true,
       openTelemetrySpanProcessors:
         tracing.openTelemetrySpanProcessors as SentryNestjs.NodeOptions['openTelemetrySpanProcessors'],
     }),

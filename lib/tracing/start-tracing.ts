@@ -1,7 +1,13 @@
 import { context, diag, propagation, trace } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
-import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
+import type {
+  ReadableSpan,
+  Sampler,
+  SpanExporter,
+  SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { resolveOptions } from '../config/resolve-options';
 import { loadOptional } from '../config/optional-module';
 import { initSentryFromOptions, SENTRY_FOR_NEST } from '../errors/sentry-sdk';
@@ -71,9 +77,14 @@ function exporterOf(options: ResolvedTracingOptions): SpanExporter | undefined {
 }
 
 /** The span processors: batched, bounded OTLP export (and console), behind sibling collapsing. */
-function processorsOf(base: typeof SdkTraceBase, options: ResolvedTracingOptions): SpanProcessor[] {
+function processorsOf(
+  base: typeof SdkTraceBase,
+  options: ResolvedTracingOptions,
+  resource?: Resource,
+): SpanProcessor[] {
   const processors: SpanProcessor[] = [];
-  const exporter = exporterOf(options);
+  const otlp = exporterOf(options);
+  const exporter = otlp && resource ? withResource(otlp, resource) : otlp;
   if (exporter) {
     const batch = new base.BatchSpanProcessor(exporter, {
       maxQueueSize: options.maxQueueSize,
@@ -87,6 +98,22 @@ function processorsOf(base: typeof SdkTraceBase, options: ResolvedTracingOptions
     processors.push(new base.SimpleSpanProcessor(new base.ConsoleSpanExporter()));
   }
   return processors;
+}
+
+/**
+ * An exporter that sends spans with `resource` instead of their provider's: Sentry's provider
+ * describes Sentry's SDK (`service.name: node`), the OTLP backend needs the application.
+ */
+function withResource(exporter: SpanExporter, resource: Resource): SpanExporter {
+  return {
+    export: (spans, done) =>
+      exporter.export(
+        spans.map((span) => Object.create(span, { resource: { value: resource } }) as ReadableSpan),
+        done,
+      ),
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
 }
 
 type InstrumentationModule = Record<string, new (config?: object) => Instrumentation>;
@@ -137,12 +164,18 @@ export function startTracingFromOptions(
   const tracing = options.tracing;
   if (!tracing.enabled) return undefined;
   const base = need<typeof SdkTraceBase>('@opentelemetry/sdk-trace-base', 'tracing');
-  const processors = processorsOf(base, tracing);
+  const { resourceFromAttributes } = need<typeof import('@opentelemetry/resources')>(
+    '@opentelemetry/resources',
+    'tracing',
+  );
+  const resource = resourceFromAttributes(resourceAttributesOf(options));
+  const sentryOwns = options.errors.enabled;
+  const processors = processorsOf(base, tracing, sentryOwns ? resource : undefined);
   const stop = async (method: 'shutdown' | 'forceFlush'): Promise<void> => {
     await Promise.all(processors.map((p) => p[method]().catch(() => undefined)));
   };
 
-  if (options.errors.enabled) {
+  if (sentryOwns) {
     // Sentry is built on OpenTelemetry and registers its own provider, sampler, propagator
     // and instrumentations: it owns them, and our processors ride on its provider, so each
     // HTTP request has one server span, exported to both.
@@ -166,16 +199,12 @@ export function startTracingFromOptions(
     '@opentelemetry/sdk-trace-node',
     'tracing',
   );
-  const { resourceFromAttributes } = need<typeof import('@opentelemetry/resources')>(
-    '@opentelemetry/resources',
-    'tracing',
-  );
   const { registerInstrumentations } = need<typeof import('@opentelemetry/instrumentation')>(
     '@opentelemetry/instrumentation',
     'tracing',
   );
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes(resourceAttributesOf(options)),
+    resource,
     sampler: samplerOf(base, tracing),
     spanProcessors: processors,
   });
