@@ -5,9 +5,21 @@
  * a DSN. The DSN points at a closed port on 127.0.0.1: no error is thrown in the benchmark, so
  * nothing should be sent anyway.
  */
-import { initSentry } from 'nestjs-observability';
+import { initSentry, startTracing } from 'nestjs-observability';
+import { TRACED_VARIANTS } from './http-variants';
 
 /** The DSN of the `lib-dsn` variant. */
 export const BENCH_DSN = 'http://k@127.0.0.1:9/1';
 
 if (process.argv[3] === 'lib-dsn') initSentry({ service: 'bench', errors: { dsn: BENCH_DSN } });
+
+// The traced variants start tracing as the instrument entry does: before Nest loads, every
+// request sampled, exported in batches to the OTLP sink of bench/http.bench.ts.
+if (TRACED_VARIANTS.includes(process.argv[3])) {
+  startTracing({
+    service: 'bench',
+    tracing: { endpoint: process.env.BENCH_OTLP_URL, sampler: 'always_on' },
+  });
+} else if (process.argv[3] === 'lib-trace-off') {
+  startTracing({ service: 'bench' });
+}

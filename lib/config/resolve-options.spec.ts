@@ -92,6 +92,7 @@ describe('resolveOptions', () => {
           pg: true,
           ioredis: true,
         },
+        frameworkSpans: false,
       },
     });
   });

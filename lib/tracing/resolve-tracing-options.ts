@@ -36,6 +36,7 @@ const TRACING_KEYS = optionKeys({
   providers: true,
   collapseAfter: true,
   instrumentations: true,
+  frameworkSpans: true,
 } satisfies Record<keyof TracingOptions, true>);
 
 const INSTRUMENTATION_KEYS = optionKeys({
@@ -234,5 +235,6 @@ export function resolveTracingOptions(
     providers: options.boolean('providers') ?? false,
     collapseAfter: options.integer('collapseAfter', NON_NEGATIVE) ?? 20,
     instrumentations,
+    frameworkSpans: options.boolean('frameworkSpans') ?? false,
   };
 }

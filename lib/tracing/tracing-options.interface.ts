@@ -122,6 +122,13 @@ export interface TracingOptions {
   collapseAfter?: number;
   /** Automatic instrumentations, each loaded when its package is installed. */
   instrumentations?: TracingInstrumentations;
+  /**
+   * Also a span for each Express middleware and router layer and each Fastify hook. Off by
+   * default: the server span carries the route and the guard, pipe, interceptor and handler
+   * spans name the application's code, at a fraction of the cost.
+   * @default false
+   */
+  frameworkSpans?: boolean;
 }
 
 /** Tracing options after defaults and environment variables. @internal */
@@ -143,4 +150,5 @@ export interface ResolvedTracingOptions {
   providers: boolean;
   collapseAfter: number;
   instrumentations: Required<TracingInstrumentations>;
+  frameworkSpans: boolean;
 }
