@@ -1,4 +1,4 @@
-import { context, diag, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
@@ -19,7 +19,7 @@ import type {
 import { CollapsingSpanProcessor } from './collapsing-span.processor';
 import type { ResolvedTracingOptions } from './tracing-options.interface';
 import { TracingMessages } from './tracing.messages';
-import { setTracingState, tracingState, type TracingState } from './tracing-state';
+import { isTracingActive, setTracingState, tracingState, type TracingState } from './tracing-state';
 
 /** The options {@link startTracing} reads: the same fields as in `ObservabilityModule.forRoot()`. */
 export type TracingInitOptions = Pick<
@@ -196,7 +196,7 @@ export function startTracingFromOptions(
     // and instrumentations: it owns them, and our processors ride on its provider, so each
     // HTTP request has one server span, exported to both.
     const sdk = loadOptional<{ isEnabled(): boolean }>(sentryPackages[0]);
-    if (sdk?.isEnabled()) diag.warn(TracingMessages.sentryFirst());
+    if (sdk?.isEnabled()) process.emitWarning(TracingMessages.sentryFirst(), 'TracingWarning');
     initSentryFromOptions(options, sentryPackages, {
       openTelemetrySpanProcessors: processors,
       tracesSampleRate: sampleRate(tracing),
@@ -211,6 +211,11 @@ export function startTracingFromOptions(
     return state;
   }
 
+  if (isTracingActive()) {
+    // Someone else's provider is global: a second one could not register, its spans would go nowhere.
+    process.emitWarning(TracingMessages.otherProvider(), 'TracingWarning');
+    return undefined;
+  }
   const { NodeTracerProvider } = need<typeof import('@opentelemetry/sdk-trace-node')>(
     '@opentelemetry/sdk-trace-node',
     'tracing',
