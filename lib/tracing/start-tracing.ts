@@ -179,6 +179,11 @@ export function startTracingFromOptions(
   if (running) return running;
   const tracing = options.tracing;
   if (!tracing.enabled) return undefined;
+  if (!options.errors.enabled && isTracingActive()) {
+    // Someone else's provider is global: a second one could not register, its spans would go nowhere.
+    process.emitWarning(TracingMessages.otherProvider(), 'TracingWarning');
+    return undefined;
+  }
   const base = need<typeof SdkTraceBase>('@opentelemetry/sdk-trace-base', 'tracing');
   const { resourceFromAttributes } = need<typeof import('@opentelemetry/resources')>(
     '@opentelemetry/resources',
@@ -211,11 +216,6 @@ export function startTracingFromOptions(
     return state;
   }
 
-  if (isTracingActive()) {
-    // Someone else's provider is global: a second one could not register, its spans would go nowhere.
-    process.emitWarning(TracingMessages.otherProvider(), 'TracingWarning');
-    return undefined;
-  }
   const { NodeTracerProvider } = need<typeof import('@opentelemetry/sdk-trace-node')>(
     '@opentelemetry/sdk-trace-node',
     'tracing',
