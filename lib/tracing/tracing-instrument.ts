@@ -93,11 +93,18 @@ interface MetadataReader {
 const metadataOf = (key: string, target: object): unknown =>
   (Reflect as unknown as MetadataReader).getMetadata?.(key, target);
 
+/** Method names per class: request-scoped classes are instantiated per request. */
+const METHOD_NAMES = new WeakMap<object, readonly string[]>();
+
 /** Names of the methods of `instance`'s class chain, below `Object.prototype`. */
-function methodNames(instance: object): string[] {
+function methodNames(instance: object): readonly string[] {
+  const first = Object.getPrototypeOf(instance) as object | null;
+  if (!first) return [];
+  const known = METHOD_NAMES.get(first);
+  if (known) return known;
   const names = new Set<string>();
   for (
-    let proto = Object.getPrototypeOf(instance) as object | null;
+    let proto: object | null = first;
     proto && proto !== Object.prototype;
     proto = Object.getPrototypeOf(proto) as object | null
   ) {
@@ -106,7 +113,9 @@ function methodNames(instance: object): string[] {
       if (typeof descriptor?.value === 'function' && !SKIPPED_METHODS.has(name)) names.add(name);
     }
   }
-  return [...names];
+  const list = [...names];
+  METHOD_NAMES.set(first, list);
+  return list;
 }
 
 /** Replaces `instance[method]` by a traced wrapper of it (an own property; the class is untouched). */
