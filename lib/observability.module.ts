@@ -38,6 +38,7 @@ import type {
   ObservabilityModuleOptions,
   ResolvedObservabilityOptions,
 } from './observability-options.interface';
+import { TracingExplorer } from './tracing/tracing.explorer';
 
 /**
  * Production monitoring in one import. Registers, for the whole application (the module is
@@ -103,6 +104,7 @@ import type {
     { provide: QUEUE_METRICS_TOKEN, useExisting: QueueMetricsService },
     { provide: APP_FILTER, useClass: ObservabilityExceptionFilter },
     HttpMetricsHook,
+    TracingExplorer,
   ],
   exports: [
     MonitoringCore,

@@ -223,6 +223,43 @@ describe.each([
   });
 });
 
+describe("tracing without Nest's instrument option", () => {
+  it('still traces guards and pipes (the module adds them at init); handlers need the option', async () => {
+    const collector = await OtlpReceiver.start();
+    const outbound = await HttpReceiver.start();
+    outbound.setDefault({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const app = await TracedApp.start({
+      ADAPTER: 'express',
+      APP_ENV: 'production',
+      NEST_INSTRUMENT: 'false',
+      OUTBOUND_URL: outbound.url('/'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    });
+    try {
+      expect((await fetch(`${app.url}/orders/6/price`, api)).status).toBe(200);
+      const spans = await collector.waitForSpans((all) =>
+        all.some((s) => s.name === 'orders.price'),
+      );
+      const price = spans.find((s) => s.name === 'orders.price')!;
+      const names = spans.filter((s) => s.traceId === price.traceId).map((s) => s.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['ApiKeyGuard.canActivate', 'OrderIdPipe.transform']),
+      );
+      expect(names).not.toContain('OrdersController.price');
+    } finally {
+      await app.stop();
+      await outbound.close();
+      await collector.stop();
+    }
+  }, 60_000);
+});
+
 describe('tracing with a collector that never answers', () => {
   it('serves every request and still shuts down', async () => {
     const collector = await OtlpReceiver.start();

@@ -132,8 +132,8 @@ function traceMethod(
   instance[method] = tracedFunction(original as (...args: unknown[]) => unknown, name, attributes);
 }
 
-/** Adds spans to one instance Nest created; returns it (the same object). */
-function instrumentInstance(instance: unknown, providers: boolean): unknown {
+/** Adds spans to one instance Nest created; returns it (the same object). @internal */
+export function instrumentInstance(instance: unknown, providers: boolean): unknown {
   if (instance === null || typeof instance !== 'object') return instance;
   const ctor = (instance as { constructor?: unknown }).constructor;
   if (typeof ctor !== 'function' || ctor === Object) return instance;
