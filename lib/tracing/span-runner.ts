@@ -28,6 +28,15 @@ const looksObservable = (value: object): boolean =>
   typeof (value as { subscribe?: unknown }).subscribe === 'function' &&
   typeof (value as { lift?: unknown }).lift === 'function';
 
+/** Ends `span`; a failure of the tracing SDK never reaches the traced call. */
+function endSpan(span: Span): void {
+  try {
+    span.end();
+  } catch {
+    // the span is lost, the call is not
+  }
+}
+
 /** Marks `span` failed with `error` (recorded as an exception event) and ends it. */
 export function failSpan(span: Span, error: unknown): void {
   try {
@@ -47,7 +56,7 @@ export function failSpan(span: Span, error: unknown): void {
 function observeInSpan(source: object, span: Span, active: Context): unknown {
   const rxjs = loadOptional<typeof import('rxjs')>('rxjs');
   if (!rxjs?.isObservable(source)) {
-    span.end();
+    endSpan(span);
     return source;
   }
   return new rxjs.Observable((subscriber) =>
@@ -59,7 +68,7 @@ function observeInSpan(source: object, span: Span, active: Context): unknown {
           subscriber.error(error);
         },
         complete: () => {
-          span.end();
+          endSpan(span);
           subscriber.complete();
         },
       }),
@@ -101,7 +110,7 @@ export function runInSpan(
     if (typeof (result as PromiseLike<unknown>).then === 'function') {
       return (result as PromiseLike<unknown>).then(
         (value) => {
-          span.end();
+          endSpan(span);
           return value;
         },
         (error: unknown) => {
@@ -112,6 +121,6 @@ export function runInSpan(
     }
     if (looksObservable(result)) return observeInSpan(result, span, active);
   }
-  span.end();
+  endSpan(span);
   return result;
 }
