@@ -18,7 +18,12 @@ if (process.argv[3] === 'lib-dsn') initSentry({ service: 'bench', errors: { dsn:
 if (TRACED_VARIANTS.includes(process.argv[3])) {
   startTracing({
     service: 'bench',
-    tracing: { endpoint: process.env.BENCH_OTLP_URL, sampler: 'always_on' },
+    tracing: {
+      endpoint: process.env.BENCH_OTLP_URL,
+      sampler: 'always_on',
+      // For investigations, e.g. '{"instrumentations":{"express":false}}'.
+      ...JSON.parse(process.env.BENCH_TRACING_OPTIONS ?? '{}'),
+    },
   });
 } else if (process.argv[3] === 'lib-trace-off') {
   startTracing({ service: 'bench' });
