@@ -95,6 +95,10 @@ export function runInSpan(
   let active: Context;
   try {
     span = tracer.startSpan(name, { kind, attributes });
+    // Not sampled: nothing will be recorded, and the caller's context already carries the
+    // trace (and its "not sampled" flag) to whatever the method calls, so skip the context
+    // switch, which is what costs (AsyncLocalStorage).
+    if (!span.isRecording()) return Reflect.apply(fn, self, args);
     active = trace.setSpan(context.active(), span);
   } catch {
     return Reflect.apply(fn, self, args);

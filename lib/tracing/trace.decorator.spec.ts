@@ -113,6 +113,25 @@ describe('@Trace()', () => {
     expect(child.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
   });
 
+  it("runs the method in the caller's context when the trace is not sampled", () => {
+    const unsampled = trace.wrapSpanContext({
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      traceFlags: 0,
+    });
+    class Probe {
+      @Trace()
+      active() {
+        return trace.getActiveSpan();
+      }
+    }
+    const seen = context.with(trace.setSpan(context.active(), unsampled), () =>
+      new Probe().active(),
+    );
+    expect(seen).toBe(unsampled);
+    expect(spans()).toHaveLength(0);
+  });
+
   it('refuses a non-method', () => {
     expect(() => Trace()({}, 'field', { value: 42 } as PropertyDescriptor)).toThrow(
       '@Trace() decorates methods only; "field" is not a method.',
