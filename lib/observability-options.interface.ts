@@ -8,10 +8,7 @@ import type {
   ResolvedQueueMetricsOptions,
 } from './queue/queue-options.interface';
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
-import type {
-  ResolvedTracingOptions,
-  TracingOptions,
-} from './tracing/tracing-options.interface';
+import type { ResolvedTracingOptions, TracingOptions } from './tracing/tracing-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
 import type { PushgatewayOptions, ResolvedPushgatewayOptions } from './metrics/pushgateway';
 import type {
