@@ -13,6 +13,7 @@ module.exports = {
     '^nestjs-observability/instrument$': '<rootDir>/lib/instrument.ts',
     '^nestjs-observability/core$': '<rootDir>/lib/core.ts',
     '^nestjs-observability/sentry$': '<rootDir>/lib/sentry.ts',
+    '^nestjs-observability/tracing$': '<rootDir>/lib/tracing.ts',
   },
   testTimeout: 30000,
 };

@@ -29,12 +29,12 @@ import {
   makeHistogramProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
-import { ObservabilityModule } from 'nestjs-observability';
+import { ObservabilityModule, tracingInstrument } from 'nestjs-observability';
 import { collectDefaultMetrics, type Counter, type Histogram, register } from 'prom-client';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { metricsList } = require('prom-client/lib/defaultMetrics') as { metricsList: string[] };
 import { finalize, type Observable } from 'rxjs';
-import { type Variant, VARIANTS } from './http-variants';
+import { INSTRUMENTED_VARIANTS, type Variant, VARIANTS } from './http-variants';
 
 @Controller('users')
 class UsersController {
@@ -136,7 +136,11 @@ function variantModule(variant: Variant): DynamicModule {
         metrics: { ...metrics, defaultMetrics: false },
       });
     case 'lib-default':
+    case 'lib-trace-off':
+    case 'lib-traced':
       return ObservabilityModule.forRoot({ service: 'bench', metrics });
+    case 'bare-traced':
+      return { module: class BareTracedModule {} };
     case 'lib-dsn':
       return ObservabilityModule.forRoot({ service: 'bench', metrics, errors: { dsn: BENCH_DSN } });
     case 'peer':
@@ -169,7 +173,10 @@ async function main(): Promise<void> {
   @Module({ imports: [variantModule(variant)], controllers: [UsersController] })
   class AppModule {}
   const adapter = adapterName === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(AppModule, adapter, { logger: false });
+  const app = await NestFactory.create(AppModule, adapter, {
+    logger: false,
+    ...(INSTRUMENTED_VARIANTS.includes(variant) && { instrument: tracingInstrument() }),
+  });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
   process.stdout.write(`READY ${port} ${process.pid}\n`);

@@ -17,7 +17,18 @@ export const VARIANTS = {
   'bare+process-no-eld': 'bare + default process metrics without the event-loop monitor',
   interceptor: 'bare + a global interceptor that does nothing (next.handle())',
   'lib-custom': 'nestjs-observability with the options in BENCH_LIB_OPTIONS (JSON)',
+  // Tracing (not in the default run):
+  'lib-trace-off':
+    'nestjs-observability default + the instrument entry and tracingInstrument(), tracing off (no endpoint)',
+  'bare-traced':
+    'bare + OpenTelemetry tracing (http, express/fastify instrumentations, every request sampled, OTLP export) + tracingInstrument()',
+  'lib-traced': 'nestjs-observability default + the same tracing as bare-traced (exemplars on)',
 } as const;
+
+/** The variants that run with tracing on (an OTLP endpoint) before the application loads. */
+export const TRACED_VARIANTS: readonly string[] = ['bare-traced', 'lib-traced'];
+/** The variants whose Nest app gets `instrument: tracingInstrument()`. */
+export const INSTRUMENTED_VARIANTS: readonly string[] = ['lib-trace-off', ...TRACED_VARIANTS];
 
 /** The variants of a default run. */
 export const DEFAULT_VARIANTS: Variant[] = [

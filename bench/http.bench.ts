@@ -24,6 +24,8 @@
 import autocannon from 'autocannon';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server as Server_ } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hotPathNanos, requestLineNanos } from './http-hot-path';
 import { DEFAULT_VARIANTS, type Variant, VARIANTS } from './http-variants';
@@ -99,7 +101,12 @@ function start(adapter: Adapter, variant: Variant, pinned: boolean): Promise<Ser
   const [command, ...args] = pinned ? ['taskset', '-c', '0', ...node] : node;
   const child = spawn(command, args, {
     cwd: root,
-    env: { ...env, NODE_ENV: 'production', TS_NODE_PROJECT: join(root, 'tsconfig.json') },
+    env: {
+      ...env,
+      NODE_ENV: 'production',
+      TS_NODE_PROJECT: join(root, 'tsconfig.json'),
+      BENCH_OTLP_URL: otlpSinkUrl,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -164,7 +171,23 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** Where the traced variants export their spans: an OTLP/HTTP sink that answers 200 at once. */
+let otlpSinkUrl = '';
+let exportedBytes = 0;
+
+async function startOtlpSink(): Promise<Server_> {
+  const sink = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (exportedBytes += chunk.length));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  otlpSinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  return sink;
+}
+
 async function main(): Promise<void> {
+  const sink = await startOtlpSink();
+  sink.unref();
   const pinned = hasTaskset();
   if (pinned) {
     execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
@@ -269,6 +292,11 @@ async function main(): Promise<void> {
       `The request log line's own cost, in this process, into a stream that drops it (median of 5): ` +
         `${(requestLineNanos() / 1000).toFixed(2)} µs per request.`,
     );
+    if (exportedBytes > 0) {
+      console.log(
+        `The OTLP sink received ${exportedBytes} bytes of spans from the traced variants.`,
+      );
+    }
   } finally {
     stopAll();
   }

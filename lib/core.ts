@@ -30,6 +30,16 @@ export { TrackJob } from './queue/track-job.decorator';
 export { traceJob, withTraceContext } from './queue/job-trace-context';
 export type { TracedJobLike, WithTraceContext } from './queue/job-trace-context';
 export type { CountCallsOptions, TrackDurationOptions } from './decorators/method-metric.types';
+// Tracing starts before anything else is loaded: `startTracing()` is in `nestjs-observability/tracing`.
+export { Trace, setSpanAttributes } from './tracing/trace.decorator';
+export type { TraceOptions } from './tracing/trace.decorator';
+export { getTracer } from './tracing/span-runner';
+export type {
+  OtlpProtocol,
+  TraceSampler,
+  TracingInstrumentations,
+  TracingOptions,
+} from './tracing/tracing-options.interface';
 export type { TrackJobOptions, QueueBacklog } from './queue/queue-metrics.types';
 export type {
   AiRequestEvent,

@@ -174,3 +174,16 @@ export type { ReportRangeInput } from './reports/report-range';
 export { PrometheusApiError } from './reports/prometheus-api.client';
 export type { Report, ReportKind } from './reports/report.types';
 export type { ReportsOptions } from './reports/reports-options.interface';
+
+// ---- Tracing (OpenTelemetry; started by `nestjs-observability/instrument` or `/tracing`) ------
+export { Trace, setSpanAttributes } from './tracing/trace.decorator';
+export type { TraceOptions } from './tracing/trace.decorator';
+export { getTracer } from './tracing/span-runner';
+export { tracingInstrument } from './tracing/tracing-instrument';
+export type { TracingInstrumentOptions } from './tracing/tracing-instrument';
+export type {
+  OtlpProtocol,
+  TraceSampler,
+  TracingInstrumentations,
+  TracingOptions,
+} from './tracing/tracing-options.interface';

@@ -20,6 +20,7 @@ import type {
   ResolvedQueueMetricsOptions,
 } from './queue/queue-options.interface';
 import type { ErrorsOptions, ResolvedErrorsOptions } from './errors/errors-options.interface';
+import type { ResolvedTracingOptions, TracingOptions } from './tracing/tracing-options.interface';
 import type { LoggingOptions, ResolvedLoggingOptions } from './logging/logging-options.interface';
 import type { PushgatewayOptions, ResolvedPushgatewayOptions } from './metrics/pushgateway';
 import type { ReportsOptions, ResolvedReportsOptions } from './reports/reports-options.interface';
@@ -190,6 +191,13 @@ export interface ObservabilityModuleOptions {
    * @default { enabled: false }
    */
   reports?: ReportsOptions;
+  /**
+   * OpenTelemetry tracing (OTLP export), read by `nestjs-observability/instrument` or
+   * `startTracing()` before the application is imported; the `OTEL_*` variables configure it
+   * too. The module itself only reads `providers` and `collapseAfter`.
+   * @default off unless an OTLP endpoint is configured
+   */
+  tracing?: TracingOptions;
 }
 
 /** Options after defaults and environment variables are applied and validated. @internal */
@@ -216,4 +224,5 @@ export interface ResolvedObservabilityOptions {
   contexts: ResolvedContextsOptions;
   pushgateway: ResolvedPushgatewayOptions | undefined;
   reports: ResolvedReportsOptions;
+  tracing: ResolvedTracingOptions;
 }

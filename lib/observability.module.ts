@@ -44,6 +44,7 @@ import type {
   ObservabilityModuleOptions,
   ResolvedObservabilityOptions,
 } from './observability-options.interface';
+import { TracingExplorer } from './tracing/tracing.explorer';
 
 /**
  * Production monitoring in one import. Registers, for the whole application (the module is
@@ -117,6 +118,7 @@ import type {
     // reporter decides from the resolved options, so `forRoot` and `forRootAsync` behave alike.
     UserFiltersReporter,
     HttpMetricsHook,
+    TracingExplorer,
   ],
   // Only the services users inject: the options, the registry and the core stay inside.
   exports: [

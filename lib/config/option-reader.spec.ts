@@ -37,7 +37,7 @@ describe('one message style for every capability', () => {
       ),
     );
     expect(message).toContain(
-      '  - servce: unknown option; expected one of service, environment, version, metrics, kpi, alerting, health, queues, database, cache, logging, errors, redact, http, pushgateway, contexts, reports\n',
+      '  - servce: unknown option; expected one of service, environment, version, metrics, kpi, alerting, health, queues, database, cache, logging, errors, redact, http, pushgateway, contexts, reports, tracing\n',
     );
     expect(message).toContain(
       '  - metrics.prot: unknown option; expected one of enabled, port, host, path, prefix, defaultLabels, defaultMetrics, buckets, auth, maxSeriesPerMetric\n',

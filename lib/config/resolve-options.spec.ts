@@ -85,6 +85,32 @@ describe('resolveOptions', () => {
         slowRequestThreshold: undefined,
         slowRequestAlert: false,
       },
+      tracing: {
+        enabled: false,
+        url: undefined,
+        protocol: 'http/protobuf',
+        headers: {},
+        serviceName: 'svc',
+        resourceAttributes: {},
+        sampler: 'parentbased_always_on',
+        samplerRatio: 1,
+        exportTimeoutMs: 10000,
+        maxQueueSize: 2048,
+        maxExportBatchSize: 512,
+        scheduledDelayMs: 5000,
+        console: false,
+        providers: false,
+        collapseAfter: 20,
+        instrumentations: {
+          http: true,
+          express: true,
+          fastify: true,
+          undici: true,
+          pg: true,
+          ioredis: true,
+        },
+        frameworkSpans: false,
+      },
     });
   });
 

@@ -16,6 +16,7 @@ import { resolveReportsOptions } from '../reports/resolve-reports-options';
 import { resolveDatabaseOptions } from '../database/resolve-database-options';
 import { resolveCacheOptions } from '../cache/resolve-cache-options';
 import { dependencyHealthChecks } from '../database/dependency-health-checks';
+import { resolveTracingOptions } from '../tracing/resolve-tracing-options';
 import { EnvReader, isPlainObject, OptionReader, optionKeys, type Env } from './option-reader';
 import { Problems } from './problems';
 import { resolveIdentity } from './resolve-identity';
@@ -38,6 +39,7 @@ const ROOT_KEYS = optionKeys({
   pushgateway: true,
   contexts: true,
   reports: true,
+  tracing: true,
 } satisfies Record<keyof ObservabilityModuleOptions, true>);
 
 /**
@@ -65,6 +67,7 @@ export function resolveOptions(
   const logging = resolveLoggingOptions(options.get('logging'), env, problems);
   const errors = resolveErrorsOptions(options.get('errors'), env, problems);
   const contexts = resolveContextsOptions(options.get('contexts'), problems);
+  const tracing = resolveTracingOptions(options.get('tracing'), env, problems, service);
   const redact = resolveRedact(options.get('redact'), problems);
   const http = resolveHttpOptions(options.get('http'), problems, {
     metricsPath: metrics.path,
@@ -105,5 +108,6 @@ export function resolveOptions(
     redact,
     http,
     contexts,
+    tracing,
   };
 }

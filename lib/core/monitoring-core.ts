@@ -16,6 +16,7 @@ import { QueueMetricsService } from '../queue/queue-metrics.service';
 import { ReportService } from '../reports/report.service';
 import { DatabaseMetricsService } from '../database/database-metrics.service';
 import { CacheMetricsService } from '../cache/cache-metrics.service';
+import { otelTraceContext } from '../tracing/active-trace-context';
 
 /** The core of each `Monitoring` and `CustomMetricsService` (no reference keeps either alive). */
 const CORES = new WeakMap<object, MonitoringCore>();
@@ -71,7 +72,7 @@ export class MonitoringCore {
     readonly options: ResolvedObservabilityOptions,
     settings: MonitoringCoreSettings = {},
   ) {
-    this.logs = new StructuredLogger(options, activeTraceContext);
+    this.logs = new StructuredLogger(options, otelTraceContext(activeTraceContext));
     const log = settings.log ?? pinoDiagnostics(this.logs.root);
     this.log = log;
     this.registry = new MetricsRegistry(options, log);

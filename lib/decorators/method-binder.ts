@@ -1,6 +1,8 @@
 import type { GuardedCounter, GuardedHistogram } from '../metrics/guarded-metrics';
+import { SeriesExemplars } from '../metrics/exemplar-store';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import type { MetricsRegistry } from '../metrics/metrics-registry';
+import { isTracingActive } from '../tracing/tracing-state';
 import type { MethodMetricSpec, MethodRecorder, RecorderContext } from './method-metric.types';
 import { methodMetricsOf } from './method-metric.types';
 
@@ -65,6 +67,21 @@ export class MethodBinder {
       }) as GuardedHistogram;
       const ok = histogram.bind({ ...labels, status: 'success' });
       const failed = histogram.bind({ ...labels, status: 'error' });
+      if (isTracingActive()) {
+        // Decided at bind time: an untraced process keeps the plain recorder below.
+        const okExemplars = new SeriesExemplars(histogram, { ...labels, status: 'success' });
+        const failedExemplars = new SeriesExemplars(histogram, { ...labels, status: 'error' });
+        return this.safe({
+          success: (s) => {
+            ok.observe(s);
+            okExemplars.recordActive(s);
+          },
+          error: (s) => {
+            failed.observe(s);
+            failedExemplars.recordActive(s);
+          },
+        });
+      }
       return this.safe({ success: (s) => ok.observe(s), error: (s) => failed.observe(s) });
     }
     const definition = MetricCatalog.methodCalls;

@@ -121,6 +121,16 @@ export function retainSentryRequests(): void {
   released = false;
 }
 
+/**
+ * What tracing adds to Sentry's initialisation when both are on: Sentry owns the tracer
+ * provider, and exports to the OTLP collector through these span processors too.
+ */
+export interface SentryTracingHooks {
+  openTelemetrySpanProcessors: unknown[];
+  /** Used when `errors.tracesSampleRate` is unset, so both backends see the same traces. */
+  tracesSampleRate: number;
+}
+
 /** Initialises the process-wide Sentry client from resolved options, once. */
 export function initSentryFromOptions(
   options: Pick<
@@ -128,6 +138,7 @@ export function initSentryFromOptions(
     'service' | 'environment' | 'version' | 'errors' | 'redact'
   >,
   packages: readonly string[] = SENTRY_FOR_NEST,
+  tracing?: SentryTracingHooks,
 ): SentrySdk | undefined {
   const { errors } = options;
   if (!errors.enabled) return undefined;
@@ -144,6 +155,14 @@ export function initSentryFromOptions(
     release: options.version,
     // Only when configured: Sentry reads the key's presence, `0` included, as "tracing on".
     ...(errors.tracesSampleRate !== undefined && { tracesSampleRate: errors.tracesSampleRate }),
+    ...(tracing && {
+      tracesSampleRate: errors.tracesSampleRate ?? tracing.tracesSampleRate,
+      // W3C `traceparent` on outgoing requests too, not only `sentry-trace`: other services
+      // traced with OpenTelemetry join the trace.
+      propagateTraceparent: true,
+      openTelemetrySpanProcessors:
+        tracing.openTelemetrySpanProcessors as SentryNestjs.NodeOptions['openTelemetrySpanProcessors'],
+    }),
     ...(errors.profilesSampleRate !== undefined && {
       profilesSampleRate: errors.profilesSampleRate,
     }),

@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Gauge } from 'prom-client';
 import type { GuardedCounter, GuardedHistogram } from '../metrics/guarded-metrics';
+import { activeSampledSpan, SeriesExemplars } from '../metrics/exemplar-store';
 import { MetricCatalog } from '../metrics/metric-catalog';
 import type { MetricsRegistry } from '../metrics/metrics-registry';
 import { expressRouteOf } from './express-route';
+import { isTracingActive } from '../tracing/tracing-state';
 import type { ResolvedHttpMetricsOptions } from './http-metrics-options.interface';
 import type { SlowRequests } from './slow-requests';
 
@@ -26,6 +28,8 @@ class Live {
     readonly route: string | undefined,
     /** Fastify's reply, whose headers Fastify writes without `setHeader`. */
     readonly reply: HeaderSource | undefined,
+    /** The request's sampled span at arrival, when the process traces (the exemplar). */
+    readonly span: { traceId: string; spanId: string } | undefined,
   ) {}
 }
 
@@ -40,6 +44,8 @@ interface Series {
   readonly duration: { observe(value: number): void };
   readonly requestSize: { observe(value: number): void } | undefined;
   readonly responseSize: { observe(value: number): void } | undefined;
+  /** Exemplars of the duration histogram, when the process traces. */
+  readonly exemplars: SeriesExemplars | undefined;
 }
 
 function contentLength(value: unknown): number | undefined {
@@ -64,7 +70,14 @@ function contentLength(value: unknown): number | undefined {
  */
 export class HttpMetricsRecorder {
   /** Sentinel of the circular list of requests in flight (no hashing on the hot path). */
-  private readonly live = new Live(0, undefined as never, undefined as never, undefined, undefined);
+  private readonly live = new Live(
+    0,
+    undefined as never,
+    undefined as never,
+    undefined,
+    undefined,
+    undefined,
+  );
   private inFlightCount = 0;
   private readonly series = new Map<string, Map<string, Map<number, Series>>>();
   private readonly inProgressSeen = new Map<string, { method: string; route: string }>();
@@ -74,6 +87,11 @@ export class HttpMetricsRecorder {
   private readonly responseSize: GuardedHistogram | undefined;
   /** `http.slowRequestThreshold` in seconds; `Infinity` when off (one comparison per request). */
   private readonly slowThreshold: number;
+  /**
+   * Whether requests carry exemplars: decided once, when the recorder is built (tracing starts
+   * before the application), so an untraced process does no per-request work for them.
+   */
+  private readonly exemplars = isTracingActive();
 
   constructor(
     private readonly metrics: MetricsRegistry,
@@ -113,7 +131,8 @@ export class HttpMetricsRecorder {
     route: string | undefined,
     reply?: HeaderSource,
   ): void {
-    const entry = new Live(performance.now(), req, res, route, reply);
+    const span = this.exemplars ? activeSampledSpan() : undefined;
+    const entry = new Live(performance.now(), req, res, route, reply, span);
     const head = this.live;
     entry.prev = head.prev;
     entry.next = head;
@@ -143,6 +162,9 @@ export class HttpMetricsRecorder {
       series.duration.observe(seconds);
       if (seconds >= this.slowThreshold)
         this.slow!.record(entry.req, method, route, status, seconds);
+      if (entry.span && series.exemplars) {
+        series.exemplars.record(seconds, entry.span.traceId, entry.span.spanId);
+      }
       if (series.requestSize) {
         const size = contentLength(entry.req.headers['content-length']);
         if (size !== undefined) series.requestSize.observe(size);
@@ -175,6 +197,7 @@ export class HttpMetricsRecorder {
         duration: this.duration.bind(labels),
         requestSize: this.requestSize?.bind(labels),
         responseSize: this.responseSize?.bind(labels),
+        exemplars: this.exemplars ? new SeriesExemplars(this.duration, labels) : undefined,
       };
       byStatus.set(status, series);
     }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { exemplarsOf, exemplarText } from './exemplar-store';
 import { familyToOpenMetrics } from './openmetrics';
 
 /** The two exposition formats `/metrics` serves. */
@@ -146,7 +147,12 @@ export async function renderExpositionChunks(
       out.push(openMetrics ? familyToOpenMetrics(text) : text);
       continue;
     }
-    const { header, samples, plain } = await formatFamily(metric, defaultLabels, slicer);
+    const { header, samples, plain } = await formatFamily(
+      metric,
+      defaultLabels,
+      slicer,
+      openMetrics,
+    );
     if (!openMetrics) {
       out.push(header, ...samples);
     } else if (plain && samples.length > 0) {
@@ -248,7 +254,10 @@ async function histogramLines(
   state: HistogramState,
   defaults: Labels | undefined,
   slicer: Slicer,
+  openMetrics: boolean,
 ): Promise<string[]> {
+  // Exemplars exist only in OpenMetrics, and only for histograms a traced process recorded.
+  const exemplars = openMetrics ? exemplarsOf(state) : undefined;
   const bucket = `${state.name}_bucket`;
   const sumName = `${state.name}_sum`;
   const countName = `${state.name}_count`;
@@ -271,12 +280,27 @@ async function histogramLines(
     const rest = own === '' ? shared : shared === '' ? own : `${own},${shared}`;
     const tail = rest === '' ? '}' : `,${rest}}`;
     let total = 0;
-    for (const upperBound of state.upperBounds) {
-      total += bucketValues[upperBound];
-      out.add(`\n${bucket}{le="${upperBound}"${tail} ${valueString(total)}`);
+    const seen = exemplars?.get(series[i]);
+    if (seen) {
+      const bounds = state.upperBounds;
+      for (let b = 0; b < bounds.length; b++) {
+        total += bucketValues[bounds[b]];
+        const exemplar = seen[b];
+        const suffix = exemplar ? exemplarText(exemplar) : '';
+        out.add(`\n${bucket}{le="${bounds[b]}"${tail} ${valueString(total)}${suffix}`);
+      }
+      const last = seen[bounds.length];
+      out.add(
+        `\n${bucket}{le="+Inf"${tail} ${valueString(count)}${last ? exemplarText(last) : ''}`,
+      );
+    } else {
+      for (const upperBound of state.upperBounds) {
+        total += bucketValues[upperBound];
+        out.add(`\n${bucket}{le="${upperBound}"${tail} ${valueString(total)}`);
+      }
+      out.add(`\n${bucket}{le="+Inf"${tail} ${valueString(count)}`);
     }
     const braces = rest === '' ? '' : `{${rest}}`;
-    out.add(`\n${bucket}{le="+Inf"${tail} ${valueString(count)}`);
     out.add(
       `\n${sumName}${braces} ${valueString(sum)}\n${countName}${braces} ${valueString(count)}`,
     );
@@ -336,6 +360,7 @@ async function formatFamily(
   metric: Collectable,
   defaultLabels: Labels,
   slicer: Slicer,
+  openMetrics = false,
 ): Promise<FamilyText> {
   const defaults = Object.keys(defaultLabels).length > 0 ? defaultLabels : undefined;
   const histogram = histogramState(metric);
@@ -346,7 +371,11 @@ async function formatFamily(
     }
     const name = escapeString(histogram.name);
     const header = `# HELP ${name} ${escapeString(histogram.help)}\n# TYPE ${name} ${histogram.type}`;
-    return { header, samples: await histogramLines(histogram, defaults, slicer), plain: true };
+    return {
+      header,
+      samples: await histogramLines(histogram, defaults, slicer, openMetrics),
+      plain: true,
+    };
   }
   const data = (await (metric.getForPromString
     ? metric.getForPromString()
