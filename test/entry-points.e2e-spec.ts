@@ -54,15 +54,33 @@ const OPTION_FILES = [
 ];
 
 describe('the "load first" entry points', () => {
+  it('nestjs-observability/sentry loads no package, only the files that read the options', async () => {
+    const { packages, files } = await loadedBy('lib/sentry.ts');
+    expect(packages).toEqual([]);
+    expect(files).toEqual([...OPTION_FILES, 'lib/sentry.ts'].sort());
+  }, 60_000);
+
+  // These two also start tracing: they load the OpenTelemetry API (which registers the global
+  // tracer provider the instrumentations report to, and instruments nothing itself) and the
+  // option resolvers of every capability (tracing reads the service, error and HTTP options),
+  // but no package that is instrumented and no running part of the library.
   it.each([
-    ['nestjs-observability/sentry', 'lib/sentry.ts'],
     ['nestjs-observability/instrument', 'lib/instrument.ts'],
+    ['nestjs-observability/tracing', 'lib/tracing.ts'],
   ])(
-    '%s loads no package, only the files that read the options',
+    '%s loads only the OpenTelemetry API, and only option and tracing files',
     async (_name, entry) => {
       const { packages, files } = await loadedBy(entry);
-      expect(packages).toEqual([]);
-      expect(files).toEqual([...OPTION_FILES, entry].sort());
+      expect(packages).toEqual(['@opentelemetry/api']);
+      expect(files).toEqual(expect.arrayContaining([entry, 'lib/tracing/start-tracing.ts']));
+      const running = files.filter(
+        (file) =>
+          /\.(service|module|controller|hook|interceptor|filter)\.ts$/.test(file) ||
+          /^lib\/(core|metrics\/(?!resolve-metrics-options|pushgateway)|alerting\/(?!resolve-alerting-options|alert\.types))/.test(
+            file,
+          ),
+      );
+      expect(running).toEqual([]);
     },
     60_000,
   );

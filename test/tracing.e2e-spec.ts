@@ -114,11 +114,11 @@ describe.each([
     expect(received.headers.traceparent).toBe(`00-${server.traceId}-${client.spanId}-01`);
 
     // The request's log line and the provider's own line carry the trace.
-    const requestLine = app.logs.find(
+    const requestLine = await app.waitForLog(
       (l) => l.msg === 'request completed' && l.req?.url === '/orders/7',
     );
     expect(requestLine?.trace_id).toBe(server.traceId);
-    const providerLine = app.logs.find((l) => l.msg === 'order 7 found');
+    const providerLine = await app.waitForLog((l) => l.msg === 'order 7 found');
     expect(providerLine).toMatchObject({ trace_id: server.traceId, span_id: provider.spanId });
 
     // The request's duration bucket carries the trace as an OpenMetrics exemplar.
@@ -317,7 +317,7 @@ describe('tracing off (no endpoint)', () => {
       expect(text).toContain('http_request_duration_seconds_bucket{');
       expect(text).not.toContain(' # {');
       expect(outbound.requests[0].headers.traceparent).toBeUndefined();
-      const line = app.logs.find((l) => l.msg === 'request completed');
+      const line = await app.waitForLog((l) => l.msg === 'request completed');
       expect(line).toBeDefined();
       expect(line).not.toHaveProperty('trace_id');
     } finally {

@@ -104,7 +104,9 @@ describe.each(['express', 'fastify'] as const)('tracing with Sentry on %s', (ada
       expect.arrayContaining(['OrdersController.get', 'OrdersService.find']),
     );
 
-    const line = app.logs.find((l) => l.msg === 'request completed' && l.req?.url === '/orders/4');
+    const line = await app.waitForLog(
+      (l) => l.msg === 'request completed' && l.req?.url === '/orders/4',
+    );
     expect(line?.trace_id).toBe(provider.traceId);
   });
 });

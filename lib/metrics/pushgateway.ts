@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Pushgateway, type Registry } from 'prom-client';
+import type { Pushgateway, Registry } from 'prom-client';
 import {
   EnvReader,
   isHttpUrl,
@@ -200,6 +200,16 @@ const ACTIONS: Record<Operation, string> = {
 };
 
 /**
+ * prom-client's `Pushgateway`, loaded at the first push: this file also holds the option
+ * resolver, which the "load first" entries (`nestjs-observability/instrument`, `/tracing`)
+ * load, and they must load no package before the ones they instrument.
+ */
+function promClientPushgateway(): typeof Pushgateway {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('prom-client') as typeof import('prom-client')).Pushgateway;
+}
+
+/**
  * Pushes the metrics of one prom-client `Registry` to a Prometheus Pushgateway, for jobs that
  * end before Prometheus could scrape them. It wraps prom-client's `Pushgateway`, and turns
  * every failure (network error, timeout, non-2xx answer) into a rejection whose message names
@@ -292,7 +302,7 @@ export class PushgatewayClient {
     if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
       headers['Content-Type'] = this.registry.contentType;
     }
-    const client = new Pushgateway(
+    const client = new (promClientPushgateway())(
       this.options.url,
       { timeout: this.options.timeoutMs, headers },
       this.registry,

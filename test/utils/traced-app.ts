@@ -89,6 +89,22 @@ export class TracedApp {
     });
   }
 
+  /**
+   * The first log line `match` accepts, waiting for it: log lines reach standard output in
+   * batches (every 100 ms), so a line may arrive after the response it describes.
+   */
+  async waitForLog(
+    match: (line: Record<string, any>) => boolean,
+    timeoutMs = 5_000,
+  ): Promise<Record<string, any> | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.logs.find(match);
+      if (found || Date.now() > deadline) return found;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   /** SIGTERM: the app stops tracing, closes and exits; resolves with its exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');
