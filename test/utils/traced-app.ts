@@ -24,13 +24,19 @@ export class TracedApp {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** Starts the app with `env`; resolves once it listens, or rejects with its output. */
-  static async start(env: Record<string, string>): Promise<TracedApp> {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'test/fixtures/tracing-app/main.ts'],
-      { cwd: join(__dirname, '..', '..'), env: { ...cleanEnv(), ...env }, stdio: 'pipe' },
-    );
+  /**
+   * Starts the app with `env` (`script`: another fixture app printing the same `READY` line);
+   * resolves once it listens, or rejects with its output.
+   */
+  static async start(
+    env: Record<string, string>,
+    script = 'test/fixtures/tracing-app/main.ts',
+  ): Promise<TracedApp> {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...cleanEnv(), ...env },
+      stdio: 'pipe',
+    });
     const app = new TracedApp(child);
     let buffered = '';
     const ready = new Promise<void>((resolve, reject) => {
