@@ -136,6 +136,16 @@ describeWithBinaries(['redis-server'], 'one request traced end to end', () => {
         'provider',
       ]);
       for (const span of [guard, pipe, handler]) expect(ancestry(trace, span)).toContain(server);
+      // Only the application's classes have spans in Nest's vocabulary, none of the library's.
+      const nestSpans = new Set(
+        spans.filter((s) => s.attributes['nestjs.type']).map((s) => s.name),
+      );
+      expect([...nestSpans].sort()).toEqual([
+        'ApiKeyGuard.canActivate',
+        'CheckoutService.checkout',
+        'OrderIdPipe.transform',
+        'OrdersController.checkout',
+      ]);
       expect(provider.parentSpanId).toBe(handler.spanId);
 
       // > the query's span, with the statement and no parameter value

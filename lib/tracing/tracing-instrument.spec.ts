@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { Controller, Get, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ContextsExplorer } from '../contexts/contexts.explorer';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import { tracingInstrument } from './tracing-instrument';
 
@@ -104,6 +105,11 @@ describe('tracingInstrument()', () => {
     const metrics = Object.create(CustomMetricsService.prototype) as object;
     instanceDecorator(metrics);
     expect(Object.getOwnPropertyNames(metrics)).toEqual([]);
+    // The explorer that wraps @MessagePattern, @Cron, @Processor... handlers: its own methods
+    // (`instrumentClass`, `runnerOf`, ...) run hundreds of times at startup.
+    const explorer = Object.create(ContextsExplorer.prototype) as object;
+    instanceDecorator(explorer);
+    expect(Object.getOwnPropertyNames(explorer)).toEqual([]);
   });
 
   it('runs a given instance decorator first, and leaves values that are not class instances', () => {

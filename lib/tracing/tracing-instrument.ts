@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { loadOptional } from '../config/optional-module';
 import { AlertingService } from '../alerting/alerting.service';
 import { AlertsAdminGuard } from '../alerting/alerts-admin.guard';
+import { ContextsExplorer } from '../contexts/contexts.explorer';
 import { MethodMetricsExplorer } from '../decorators/method-metrics.explorer';
 import { UserFiltersReporter } from '../errors/user-filters.reporter';
 import { ObservabilityExceptionFilter } from '../errors/observability-exception.filter';
@@ -58,6 +59,7 @@ const SKIPPED_METHODS = new Set([
 const LIBRARY_CLASSES: ReadonlySet<unknown> = new Set<unknown>([
   AlertingService,
   AlertsAdminGuard,
+  ContextsExplorer,
   CustomMetricsService,
   UserFiltersReporter,
   HealthService,
