@@ -11,6 +11,8 @@ const CLIENT = 3;
 const CONSUMER = 5;
 /** A secret-looking API token, sent to PostgreSQL as a query parameter. */
 const TOKEN = 'sk_live_7Qz9XwV3mK2pL8rT';
+/** Another one, written into the SQL text as a literal. */
+const REVOKED = 'sk_live_R3v0k3dX9aB4cD5e';
 
 /** The span and its ancestors within `spans`, nearest first. */
 function ancestry(spans: ReceivedSpan[], span: ReceivedSpan): ReceivedSpan[] {
@@ -83,6 +85,7 @@ describeWithBinaries(['redis-server'], 'one request traced end to end', () => {
             REDIS_URL: redis.url,
             OUTBOUND_URL: outbound.url('/'),
             CUSTOMER_TOKEN: TOKEN,
+            REVOKED_TOKEN: REVOKED,
             OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
             OTEL_SERVICE_NAME: 'checkout-api',
             OTEL_BSP_SCHEDULE_DELAY: '50',
@@ -163,8 +166,13 @@ describeWithBinaries(['redis-server'], 'one request traced end to end', () => {
           'db.system': 'postgresql',
           'db.operation.name': 'SELECT',
           'db.collection.name': 'customers',
-          'db.query.text': 'SELECT name FROM customers WHERE api_token = $1',
+          'db.query.text': 'SELECT name FROM customers WHERE api_token = $1 AND api_token <> ?',
         });
+        // The pg instrumentation's own span of the query carries the same text.
+        const pgQuery = trace.filter((s) => s.name.startsWith('pg.query:'));
+        expect(pgQuery.map((s) => [s.parentSpanId, s.attributes['db.query.text']])).toEqual([
+          [provider.spanId, 'SELECT name FROM customers WHERE api_token = $1 AND api_token <> ?'],
+        ]);
 
         // > the outbound call's span, whose id the outbound service received in traceparent
         const outboundSpan = trace.find(
@@ -230,11 +238,13 @@ describeWithBinaries(['redis-server'], 'one request traced end to end', () => {
           'cache_operations_total{cache="stock",operation="set",result="success",service="checkout-app"} 1',
         ]);
 
-        // The token is nowhere: not in a span, a label or a log line.
-        expect(JSON.stringify(spans)).not.toContain(TOKEN);
-        expect(after).not.toContain(TOKEN);
-        expect(openMetrics).not.toContain(TOKEN);
-        expect(app.output.join('\n')).not.toContain(TOKEN);
+        // The tokens are nowhere: not in a span, a label or a log line.
+        for (const secret of [TOKEN, REVOKED]) {
+          expect(JSON.stringify(spans)).not.toContain(secret);
+          expect(after).not.toContain(secret);
+          expect(openMetrics).not.toContain(secret);
+          expect(app.output.join('\n')).not.toContain(secret);
+        }
       }, 60_000);
     });
   });

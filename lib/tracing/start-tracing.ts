@@ -11,6 +11,7 @@ import type {
 import { resolveOptions } from '../config/resolve-options';
 import { loadOptional } from '../config/optional-module';
 import { PathMatcher } from '../http/path-matcher';
+import { sanitizePgSpanStatement } from './pg-statement-hook';
 import { initSentryFromOptions, SENTRY_FOR_NEST } from '../errors/sentry-sdk';
 import type {
   ObservabilityModuleOptions,
@@ -156,7 +157,9 @@ function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentat
     instrumentHandler: frameworkSpans,
   });
   optional(on.undici, '@opentelemetry/instrumentation-undici', 'UndiciInstrumentation');
-  optional(on.pg, '@opentelemetry/instrumentation-pg', 'PgInstrumentation');
+  optional(on.pg, '@opentelemetry/instrumentation-pg', 'PgInstrumentation', {
+    requestHook: sanitizePgSpanStatement,
+  });
   optional(on.ioredis, '@opentelemetry/instrumentation-ioredis', 'IORedisInstrumentation');
   return list;
 }
