@@ -56,12 +56,11 @@ describeWithBinaries(['redis-server'], 'one request traced end to end', () => {
       let app: TracedApp;
 
       beforeAll(async () => {
-        [pg, redis, collector, outbound] = await Promise.all([
-          startPostgres(),
-          startRedis(),
-          OtlpReceiver.start(),
-          HttpReceiver.start(),
-        ]);
+        // One after the other: what started is stopped by afterAll even if a later one fails.
+        pg = await startPostgres();
+        redis = await startRedis();
+        collector = await OtlpReceiver.start();
+        outbound = await HttpReceiver.start();
         const client = new Client({ connectionString: pg.url });
         await client.connect();
         await client.query(
