@@ -1,4 +1,4 @@
-import { sanitizePgSpanStatement } from './pg-statement-hook';
+import { redisSpanStatement, sanitizePgSpanStatement } from './pg-statement-hook';
 
 function span(attributes: Record<string, unknown>) {
   return {
@@ -40,5 +40,12 @@ describe('sanitizePgSpanStatement (requestHook of the pg instrumentation)', () =
       },
     };
     expect(() => sanitizePgSpanStatement(broken, { query: { text: 'SELECT 1' } })).not.toThrow();
+  });
+});
+
+describe('redisSpanStatement', () => {
+  it('keeps the command name and none of its arguments', () => {
+    expect(redisSpanStatement('evalsha')).toBe('evalsha');
+    expect(redisSpanStatement(undefined)).toBe('unknown');
   });
 });

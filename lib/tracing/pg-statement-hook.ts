@@ -27,3 +27,12 @@ export function sanitizePgSpanStatement(
     // a statement that cannot be read keeps nothing more than the instrumentation wrote
   }
 }
+
+/**
+ * `dbStatementSerializer` of the `ioredis` instrumentation: its default writes every argument of
+ * most commands into the span (values, BullMQ job data, tokens kept in Redis), so the statement
+ * is the command name alone, whatever the arguments hold. @internal
+ */
+export function redisSpanStatement(command: unknown): string {
+  return typeof command === 'string' ? command : 'unknown';
+}

@@ -11,7 +11,7 @@ import type {
 import { resolveOptions } from '../config/resolve-options';
 import { loadOptional } from '../config/optional-module';
 import { PathMatcher } from '../http/path-matcher';
-import { sanitizePgSpanStatement } from './pg-statement-hook';
+import { redisSpanStatement, sanitizePgSpanStatement } from './pg-statement-hook';
 import { initSentryFromOptions, SENTRY_FOR_NEST } from '../errors/sentry-sdk';
 import type {
   ObservabilityModuleOptions,
@@ -160,7 +160,9 @@ function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentat
   optional(on.pg, '@opentelemetry/instrumentation-pg', 'PgInstrumentation', {
     requestHook: sanitizePgSpanStatement,
   });
-  optional(on.ioredis, '@opentelemetry/instrumentation-ioredis', 'IORedisInstrumentation');
+  optional(on.ioredis, '@opentelemetry/instrumentation-ioredis', 'IORedisInstrumentation', {
+    dbStatementSerializer: redisSpanStatement,
+  });
   return list;
 }
 
