@@ -1,4 +1,5 @@
-import { redisSpanStatement, sanitizePgSpanStatement } from './pg-statement-hook';
+import { Redactor } from '../logging/redaction';
+import { redisSpanStatement, sanitizePgSpanStatement, scrubSpanUrls } from './pg-statement-hook';
 
 function span(attributes: Record<string, unknown>) {
   return {
@@ -47,5 +48,25 @@ describe('redisSpanStatement', () => {
   it('keeps the command name and none of its arguments', () => {
     expect(redisSpanStatement('evalsha')).toBe('evalsha');
     expect(redisSpanStatement(undefined)).toBe('unknown');
+  });
+});
+
+describe('scrubSpanUrls', () => {
+  it('removes the values of secret query parameters from URL attributes', () => {
+    const attributes: Record<string, unknown> = {
+      'url.full': 'https://api.example.com/stock/7?token=sk_live_1&page=2',
+      'url.query': '?token=sk_live_1&page=2',
+      'url.path': '/stock/7',
+    };
+    const span = {
+      attributes,
+      setAttribute: (key: string, value: string) => (attributes[key] = value),
+    };
+    scrubSpanUrls(new Redactor())(span);
+    expect(attributes).toEqual({
+      'url.full': 'https://api.example.com/stock/7?token=%5BRedacted%5D&page=2',
+      'url.query': 'token=%5BRedacted%5D&page=2',
+      'url.path': '/stock/7',
+    });
   });
 });

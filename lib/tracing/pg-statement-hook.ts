@@ -1,4 +1,5 @@
 import { summarizeSql } from '../database/sql-statement';
+import type { Redactor } from '../logging/redaction';
 
 /** What `@opentelemetry/instrumentation-pg` passes its `requestHook`. @internal */
 interface PgRequestInfo {
@@ -35,4 +36,37 @@ export function sanitizePgSpanStatement(
  */
 export function redisSpanStatement(command: unknown): string {
   return typeof command === 'string' ? command : 'unknown';
+}
+
+/** The span attributes that carry a URL or its query string, in old and current conventions. */
+const URL_ATTRIBUTES = ['url.full', 'http.url', 'http.target'] as const;
+
+/**
+ * `requestHook` of the HTTP and undici instrumentations: the URL attributes they set lose the
+ * values of secret query parameters (`?token=[Redacted]`), by the rule the logs follow (the
+ * `redact` option included). Never throws. @internal
+ */
+export function scrubSpanUrls(
+  redactor: Redactor,
+): (span: {
+  setAttribute(key: string, value: string): unknown;
+  attributes?: Record<string, unknown>;
+}) => void {
+  return (span) => {
+    try {
+      const attributes = span.attributes ?? {};
+      for (const key of URL_ATTRIBUTES) {
+        const value = attributes[key];
+        if (typeof value === 'string' && value.includes('?')) {
+          span.setAttribute(key, redactor.scrubUrl(value));
+        }
+      }
+      const query = attributes['url.query'];
+      if (typeof query === 'string' && query !== '') {
+        span.setAttribute('url.query', redactor.scrubQuery(query.replace(/^\?/, '')));
+      }
+    } catch {
+      // a span that cannot be read keeps what the instrumentation wrote
+    }
+  };
 }

@@ -11,7 +11,8 @@ import type {
 import { resolveOptions } from '../config/resolve-options';
 import { loadOptional } from '../config/optional-module';
 import { PathMatcher } from '../http/path-matcher';
-import { redisSpanStatement, sanitizePgSpanStatement } from './pg-statement-hook';
+import { Redactor } from '../logging/redaction';
+import { redisSpanStatement, sanitizePgSpanStatement, scrubSpanUrls } from './pg-statement-hook';
 import { initSentryFromOptions, SENTRY_FOR_NEST } from '../errors/sentry-sdk';
 import type {
   ObservabilityModuleOptions,
@@ -130,6 +131,8 @@ type InstrumentationModule = Record<string, new (config?: object) => Instrumenta
 function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentation[] {
   const list: Instrumentation[] = [];
   const { instrumentations: on, frameworkSpans } = options.tracing;
+  // Secret query parameters never reach a span, by the rule (and the `redact` option) of the logs.
+  const scrubUrls = scrubSpanUrls(new Redactor(options.redact));
   if (on.http) {
     const { HttpInstrumentation } = need<InstrumentationModule>(
       '@opentelemetry/instrumentation-http',
@@ -139,6 +142,7 @@ function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentat
     list.push(
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req: { url?: string }) => ignored.matches(req.url),
+        requestHook: scrubUrls,
       }),
     );
   }
@@ -156,7 +160,9 @@ function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentat
     instrumentHooks: frameworkSpans,
     instrumentHandler: frameworkSpans,
   });
-  optional(on.undici, '@opentelemetry/instrumentation-undici', 'UndiciInstrumentation');
+  optional(on.undici, '@opentelemetry/instrumentation-undici', 'UndiciInstrumentation', {
+    requestHook: scrubUrls,
+  });
   optional(on.pg, '@opentelemetry/instrumentation-pg', 'PgInstrumentation', {
     requestHook: sanitizePgSpanStatement,
   });
