@@ -189,13 +189,22 @@ describe('the npm package', () => {
   );
 
   it(
-    'loads nothing but its own files from the "load first" entries sentry and instrument',
+    'loads nothing but its own files (and the OpenTelemetry API) from the "load first" entries',
     async () => {
       const env = Object.fromEntries(
-        Object.entries(process.env).filter(([key]) => !key.startsWith('SENTRY_')),
+        Object.entries(process.env).filter(
+          ([key]) => !key.startsWith('SENTRY_') && !key.startsWith('OTEL_'),
+        ),
       );
       const library = join(consumer, 'node_modules', 'nestjs-observability');
-      for (const entry of ['nestjs-observability/sentry', 'nestjs-observability/instrument']) {
+      const otelApi = join(consumer, 'node_modules', '@opentelemetry', 'api');
+      // `/sentry` loads nothing else; `/instrument` and `/tracing` also start tracing, which
+      // needs the OpenTelemetry API (it instruments nothing itself), and read every option.
+      for (const [entry, others, most] of [
+        ['nestjs-observability/sentry', [], 12],
+        ['nestjs-observability/instrument', ['@opentelemetry/api'], 60],
+        ['nestjs-observability/tracing', ['@opentelemetry/api'], 60],
+      ] as const) {
         const script = `
           const before = new Set(Object.keys(require.cache));
           require(${JSON.stringify(entry)});
@@ -203,11 +212,16 @@ describe('the npm package', () => {
         `;
         const { stdout } = await mustRun(process.execPath, ['-e', script], consumer, MINUTE, env);
         const loaded: string[] = JSON.parse(stdout);
-        expect({ entry, outside: loaded.filter((file) => !file.startsWith(library)) }).toEqual({
+        const outside = loaded.filter((file) => !file.startsWith(library));
+        expect({
           entry,
-          outside: [],
-        });
-        expect(loaded.length).toBeLessThanOrEqual(12);
+          packages: [
+            ...new Set(
+              outside.map((file) => (file.startsWith(otelApi) ? '@opentelemetry/api' : file)),
+            ),
+          ],
+        }).toEqual({ entry, packages: [...others] });
+        expect(loaded.filter((file) => file.startsWith(library)).length).toBeLessThanOrEqual(most);
       }
     },
     MINUTE,
