@@ -6,35 +6,13 @@ import type {
 } from './monitoring-artifacts-options.interface';
 import { partRatio, PromQL, promqlString, quantile, successRatio } from './promql.builder';
 import { DATABASE_CACHE_ALERTS } from './database-cache-rules';
+import type { AlertDefinition } from './alert-definition';
 import type { YamlValue } from './yaml.writer';
 
 /** Metrics of prom-client's default collector that the rules read (they carry the prefix too). */
 export const PROCESS_METRICS = ['process_resident_memory_bytes'] as const;
 
-/** One alert as data: its defaults and how to build its expression. */
-export interface AlertDefinition {
-  readonly name: AlertName;
-  /**
-   * Rule group: `service_alerts` (service health), `kpi_alerts` (business KPIs, AI cost),
-   * `api_alerts` (API latency, jobs, memory), `business_alerts` (quotas, slow requests, AI cost
-   * windows), `database_performance` (queries).
-   */
-  readonly group:
-    'service_alerts' | 'kpi_alerts' | 'api_alerts' | 'business_alerts' | 'database_performance';
-  /** Default threshold; `undefined` when the expression compares with nothing configurable. */
-  readonly threshold: number | undefined;
-  /** The threshold is a ratio between 0 and 1. */
-  readonly ratio: boolean;
-  readonly for: string;
-  readonly severity: 'info' | 'warning' | 'critical';
-  readonly summary: string;
-  readonly description: string;
-  readonly expr: (
-    q: PromQL,
-    threshold: number,
-    options: ResolvedMonitoringArtifactsOptions,
-  ) => string;
-}
+export type { AlertDefinition } from './alert-definition';
 
 const rate5m = (selector: string): string => `sum by (service) (rate(${selector}[5m]))`;
 

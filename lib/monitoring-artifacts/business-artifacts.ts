@@ -1,9 +1,6 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
-import type {
-  AlertName,
-  ResolvedMonitoringArtifactsOptions,
-} from './monitoring-artifacts-options.interface';
 import type { PromQL } from './promql.builder';
+import type { AlertDefinition } from './alert-definition';
 
 /*
  * The alerts, recording rules and dashboard of the money, usage, AI cost window and slow
@@ -11,25 +8,8 @@ import type { PromQL } from './promql.builder';
  * imports none of them, so the import graph stays acyclic).
  */
 
-/** Shape of an alert definition (the same as `AlertDefinition`). */
-interface BusinessAlert {
-  readonly name: AlertName;
-  readonly group: 'business_alerts';
-  readonly threshold: number | undefined;
-  readonly ratio: boolean;
-  readonly for: string;
-  readonly severity: 'info' | 'warning' | 'critical';
-  readonly summary: string;
-  readonly description: string;
-  readonly expr: (
-    q: PromQL,
-    threshold: number,
-    options: ResolvedMonitoringArtifactsOptions,
-  ) => string;
-}
-
 /** The alerts on quotas, slow requests and the AI cost window gauges. */
-export const BUSINESS_ALERT_DEFINITIONS: readonly BusinessAlert[] = [
+export const BUSINESS_ALERT_DEFINITIONS: readonly AlertDefinition[] = [
   {
     name: 'QuotaExceeded',
     group: 'business_alerts',

@@ -1,19 +1,6 @@
 import { MetricCatalog as M } from '../metrics/metric-catalog';
-import type { AlertName } from './monitoring-artifacts-options.interface';
+import type { AlertDefinition } from './alert-definition';
 import { type PromQL, quantile, successRatio } from './promql.builder';
-
-/** An alert as `alert-rules.ts` reads it (`AlertDefinition`), declared here without importing it. */
-interface DatabaseCacheAlert {
-  readonly name: AlertName;
-  readonly group: 'api_alerts' | 'database_performance';
-  readonly threshold: number;
-  readonly ratio: boolean;
-  readonly for: string;
-  readonly severity: 'warning' | 'critical';
-  readonly summary: string;
-  readonly description: string;
-  readonly expr: (q: PromQL, threshold: number) => string;
-}
 
 const hitRatio = (q: PromQL): string =>
   successRatio(
@@ -26,7 +13,7 @@ const hitRatio = (q: PromQL): string =>
  * The database and cache alerts: pool exhaustion, failing queries and a low cache hit ratio
  * with the service alerts, and the query latency percentiles in `database_performance`.
  */
-export const DATABASE_CACHE_ALERTS: readonly DatabaseCacheAlert[] = [
+export const DATABASE_CACHE_ALERTS: readonly AlertDefinition[] = [
   {
     name: 'DatabaseConnectionPoolExhausted',
     group: 'api_alerts',

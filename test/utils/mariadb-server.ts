@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { findBinary } from './prometheus';
+import { describeWhenInstalled } from './real-server';
 
 /** A throwaway MariaDB server started for a test on a loopback port. */
 export interface MariaDbHandle {
@@ -20,21 +21,16 @@ function binaries(): { install: string; server: string } | undefined {
 
 /**
  * For suites that need MariaDB (the MySQL protocol): `describe` when `mariadb-install-db` and
- * `mariadbd` are installed; otherwise skips loudly, except on CI (`CI=true`) where it fails.
+ * `mariadbd` are installed; otherwise fails on CI or skips loudly, by the one rule of
+ * `describeWhenInstalled`.
  */
 export function describeWithMariaDb(name: string, fn: () => void): void {
-  if (binaries()) return describe(name, fn);
-  const message = 'MariaDB is not installed (apt-get install -y mariadb-server, as .ci/run does).';
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
-      it('needs MariaDB', () => {
-        throw new Error(message);
-      });
-    });
-  }
-  console.warn(`\n!!! SKIPPED "${name}": ${message}\n`);
-  // Local runs without the binaries skip loudly; under CI=true the branch above fails instead.
-  describe.skip(name, fn);
+  describeWhenInstalled(
+    Boolean(binaries()),
+    `"${name}" needs MariaDB (apt-get install -y mariadb-server, as .ci/run does).`,
+    name,
+    fn,
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from './free-port';
+import { describeWhenInstalled } from './real-server';
 
 /** A throwaway PostgreSQL cluster started for a test on a loopback port. */
 export interface PostgresHandle {
@@ -55,21 +56,15 @@ export function postgresBinDir(): string | undefined {
 
 /**
  * For suites that need PostgreSQL: `describe` when `initdb` and `postgres` are installed;
- * otherwise skips with a loud message, except on CI (`CI=true`) where a missing binary fails.
+ * otherwise fails on CI or skips loudly, by the one rule of `describeWhenInstalled`.
  */
 export function describeWithPostgres(name: string, fn: () => void): void {
-  if (postgresBinDir()) return describe(name, fn);
-  const message = `PostgreSQL is not installed (apt-get install -y postgresql, as .ci/run does).`;
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
-      it('needs PostgreSQL', () => {
-        throw new Error(message);
-      });
-    });
-  }
-  console.warn(`\n!!! SKIPPED "${name}": ${message}\n`);
-  // Local runs without the binaries skip loudly; under CI=true the branch above fails instead.
-  describe.skip(name, fn);
+  describeWhenInstalled(
+    postgresBinDir() !== undefined,
+    `"${name}" needs PostgreSQL (apt-get install -y postgresql, as .ci/run does).`,
+    name,
+    fn,
+  );
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as `postgres` (Debian's) or `nobody`. */

@@ -63,6 +63,24 @@ export function describeWithBinaries(binaries: string[], name: string, fn: () =>
   const message =
     `${missing.join(', ')} not found: "${name}" needs the Debian package(s) ` +
     `${packages.map((p) => `"${p}"`).join(', ')} (apt-get install -y ${packages.join(' ')}, as .ci/run does).`;
+  describeWhenInstalled(false, message, name, fn);
+}
+
+/**
+ * `describe(name, fn)` when `installed`; otherwise, by {@link missingBinaryPolicy}, one failing
+ * test with `message` (CI) or a loud skip (a local run, the only place a suite is skipped). For
+ * servers found by other means than {@link findBinary} (PostgreSQL's versioned directory, ...).
+ */
+export function describeWhenInstalled(
+  installed: boolean,
+  message: string,
+  name: string,
+  fn: () => void,
+): void {
+  if (installed) {
+    describe(name, fn);
+    return;
+  }
   if (missingBinaryPolicy() === 'fail') {
     describe(name, () => {
       it('has its binaries installed', () => {
