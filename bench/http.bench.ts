@@ -91,7 +91,7 @@ function start(adapter: Adapter, variant: Variant, pinned: boolean): Promise<Ser
   const node = [
     SERVER_NODE,
     '-r',
-    'ts-node/register/transpile-only',
+    join(__dirname, 'transpile-register.js'),
     '-r',
     'tsconfig-paths/register',
     join(__dirname, 'http-server.ts'),
