@@ -62,6 +62,7 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
           redactor: this.structured.redactor,
           excludePaths: underGlobalPrefix(logging.excludePaths, this.config.getGlobalPrefix()),
           userContext: logging.userContext,
+          preparedLine: this.structured.preparedLine,
         })
       : undefined;
     if (!context && !log) return;

@@ -13,6 +13,16 @@ import type { TraceContextSource } from './trace-context';
  */
 export const PREPARED = Symbol('nestjs-observability.prepared-line');
 
+/** The levels of request lines. */
+export type RequestLineLevel = 'info' | 'warn' | 'error';
+
+/**
+ * Writes one request line whose fields are already serialised (`,"request_id":"…",…`, see
+ * `RequestLog`), with the same envelope as the root logger's lines, straight to the destination.
+ * @internal
+ */
+export type PreparedLineWriter = (level: RequestLineLevel, fields: string, message: string) => void;
+
 /** Whether the path of `url` is one of `paths` or below it (`/health` matches `/health/db`). */
 export function isExcludedPath(url: string | undefined, paths: readonly string[]): boolean {
   if (!url) return false;
@@ -36,7 +46,17 @@ export interface RequestLogOptions {
   excludePaths: readonly string[];
   /** Never throws (the options resolver wraps the user's extractor). */
   userContext: (request: unknown) => RequestUserContext | undefined;
+  /** Writes lines of the root logger serialised here; without it, pino serialises them. */
+  preparedLine?: PreparedLineWriter;
 }
+
+/** A user or workspace id as written: strings and numbers; anything else goes through pino. */
+const isPlainId = (value: unknown): value is string | number | null | undefined =>
+  value === undefined || value === null || typeof value === 'string' || typeof value === 'number';
+
+/** `,"key":value` for a defined, non-null `value`; empty otherwise. */
+const field = (key: string, value: unknown): string =>
+  value === undefined || value === null ? '' : `,"${key}":${JSON.stringify(value)}`;
 
 /**
  * Writes one line per completed request: the request (method, URL with secret query values
@@ -88,6 +108,36 @@ export class RequestLog {
     const logger = (store?.logger as Logger | undefined) ?? this.options.root;
     if (!logger.isLevelEnabled(level)) return;
     const user = this.options.userContext(store?.request ?? request);
+    const message = aborted
+      ? 'request aborted'
+      : statusCode >= 500
+        ? 'request errored'
+        : 'request completed';
+    const responseTime = Math.round((performance.now() - start) * 1000) / 1000;
+    const scrubbedUrl = this.options.redactor.scrubUrl(url ?? '');
+    const write = this.options.preparedLine;
+    if (
+      write &&
+      logger === this.options.root &&
+      isPlainId(user?.userId) &&
+      isPlainId(user?.workspaceId)
+    ) {
+      // The same fields, in the same order, as the object below would give through pino.
+      write(
+        level,
+        `${field('request_id', store?.requestId)}${field('user_id', user?.userId)}${field(
+          'workspace_id',
+          user?.workspaceId,
+        )}${field('trace_id', trace?.traceId)}${field('span_id', trace?.spanId)},"req":{${
+          req.method === undefined ? '' : `"method":${JSON.stringify(req.method)},`
+        }"url":${JSON.stringify(scrubbedUrl)}${field('userAgent', req.headers['user-agent'])}${field(
+          'remoteAddress',
+          req.socket?.remoteAddress,
+        )}},"res":{"statusCode":${statusCode}},"responseTime":${responseTime}`,
+        message,
+      );
+      return;
+    }
     const line = {
       [PREPARED]: true,
       request_id: store?.requestId,
@@ -97,16 +147,13 @@ export class RequestLog {
       span_id: trace?.spanId,
       req: {
         method: req.method,
-        url: this.options.redactor.scrubUrl(url ?? ''),
+        url: scrubbedUrl,
         userAgent: req.headers['user-agent'],
         remoteAddress: req.socket?.remoteAddress,
       },
       res: { statusCode },
-      responseTime: Math.round((performance.now() - start) * 1000) / 1000,
+      responseTime,
     };
-    logger[level](
-      line,
-      aborted ? 'request aborted' : statusCode >= 500 ? 'request errored' : 'request completed',
-    );
+    logger[level](line, message);
   }
 }

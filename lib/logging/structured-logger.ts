@@ -7,7 +7,7 @@ import type { LogLevel, ResolvedLoggingOptions } from './logging-options.interfa
 import { type ProcessEndHandler, registerProcessEnd, unregisterProcessEnd } from './process-end';
 import { Redactor } from './redaction';
 import { RequestContext } from './request-context';
-import { PREPARED } from './request-log';
+import { PREPARED, type PreparedLineWriter, type RequestLineLevel } from './request-log';
 import { noTraceContext, type TraceContextSource } from './trace-context';
 
 /** The mixin's answer when it has nothing to add: pino then writes the log object as is. */
@@ -33,6 +33,32 @@ const threshold = (level: LogLevel): number =>
 
 type PrettyFactory = (options: Record<string, unknown>) => DestinationStream;
 
+/** Streams that need pino's per-line metadata (`pino.multistream`) get every line from pino. */
+const NEEDS_METADATA = Symbol.for('pino.metadata');
+
+/**
+ * The text between a root line's time and its fields (`,"service":…`: the bindings as pino
+ * serialises them), found by letting pino write a probe line with `config`.
+ * `undefined` when pino's line does not have the expected shape: pino then writes every line.
+ */
+function probeBindings(config: LoggerOptions): string | undefined {
+  const TIME = ',"time":"probe"';
+  let written = '';
+  try {
+    const probe = pino(
+      { ...config, enabled: true, level: 'info', hooks: {}, timestamp: () => TIME },
+      { write: (line: string) => void (written += line) },
+    );
+    probe.info({ [PREPARED]: true, request_id: 'probe' }, 'probe');
+  } catch {
+    return undefined;
+  }
+  const head = `{"level":"info"${TIME}`;
+  const tail = ',"request_id":"probe","msg":"probe"}\n';
+  if (!written.startsWith(head) || !written.endsWith(tail)) return undefined;
+  return written.slice(head.length, written.length - tail.length);
+}
+
 /** Standard output: batched unless `logging.sync` (pino's default destination then). */
 const stdout = (logging: ResolvedLoggingOptions): DestinationStream | undefined =>
   logging.sync ? undefined : new BufferedDestination(1);
@@ -54,6 +80,38 @@ function destinationFor(
 }
 
 /**
+ * The request lines' writer (see {@link PreparedLineWriter}), or `undefined` when pino must
+ * write them: pino's own standard output (`logging.sync`), a stream that needs pino's metadata,
+ * or an envelope the probe did not recognise.
+ */
+function preparedLineWriter(
+  config: LoggerOptions,
+  destination: DestinationStream | undefined,
+  enabled: (level: RequestLineLevel) => boolean,
+): PreparedLineWriter | undefined {
+  if (!destination || typeof destination.write !== 'function') return undefined;
+  if ((destination as unknown as Record<symbol, unknown>)[NEEDS_METADATA]) return undefined;
+  const bindings = probeBindings(config);
+  if (bindings === undefined) return undefined;
+  const head: Record<RequestLineLevel, string> = {
+    info: '{"level":"info"',
+    warn: '{"level":"warn"',
+    error: '{"level":"error"',
+  };
+  const on: Record<RequestLineLevel, boolean> = {
+    info: enabled('info'),
+    warn: enabled('warn'),
+    error: enabled('error'),
+  };
+  return (level, fields, message) => {
+    if (!on[level]) return;
+    destination.write(
+      `${head[level]}${isoTime()}${bindings}${fields},"msg":${JSON.stringify(message)}}\n`,
+    );
+  };
+}
+
+/**
  * The application's pino logger, built once from the resolved options: JSON lines with
  * `service`, `environment`, `version`, request fields (`request_id`, `user_id`,
  * `workspace_id`, `trace_id`, `span_id`) and every secret redacted. Inject it to log from your
@@ -68,6 +126,13 @@ export class StructuredLogger {
 
   /** Where `trace_id`/`span_id` come from. @internal */
   readonly traceContext: TraceContextSource;
+
+  /**
+   * Writes request lines without pino's generic serialisation (a request line has a fixed
+   * shape): set when a probe line at boot proved pino's envelope, and the destination takes
+   * plain lines. @internal
+   */
+  readonly preparedLine: PreparedLineWriter | undefined;
 
   private readonly buffered: BufferedDestination | undefined;
   private readonly processEnd: ProcessEndHandler | undefined;
@@ -156,6 +221,13 @@ export class StructuredLogger {
     const destination = destinationFor(logging, options.environment);
     this.root = destination ? pino(config, destination) : pino(config);
     this.buffered = destination instanceof BufferedDestination ? destination : undefined;
+    this.preparedLine = logging.enabled
+      ? preparedLineWriter(
+          config,
+          destination,
+          (level) => threshold(level) >= base && this.root.isLevelEnabled(level),
+        )
+      : undefined;
     if (logging.enabled) {
       const root = this.root;
       this.processEnd = {
