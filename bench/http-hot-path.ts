@@ -71,6 +71,7 @@ export function requestLineNanos(iterations = 100_000, rounds = 5): number {
     redactor: structured.redactor,
     excludePaths: options.logging.excludePaths,
     userContext: options.logging.userContext,
+    preparedLine: structured.preparedLine,
   });
   const req = new IncomingMessage(new Socket());
   req.method = 'GET';
