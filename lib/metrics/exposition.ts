@@ -391,7 +391,13 @@ async function formatFamily(
     }
     out.add(sampleLine(values[i], name, defaults));
   }
-  return { header, samples: out.parts(), plain: false };
+  // OpenMetrics renames the samples of a counter not named `…_total`; any other family's sample
+  // lines are the same in both formats.
+  return {
+    header,
+    samples: out.parts(),
+    plain: data.type !== 'counter' || name.endsWith('_total'),
+  };
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
