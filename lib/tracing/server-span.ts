@@ -128,20 +128,20 @@ export class ServerSpans {
     const original = target.emit;
     const hadOwn = Object.prototype.hasOwnProperty.call(prototype, 'emit');
     let active = true;
-    const spans = this;
-    const emit = function emit(this: Server, ...args: unknown[]): boolean {
-      if (!active || args[0] !== 'request' || spans.isOwned(this)) {
-        return original.apply(this, args);
-      }
-      let ctx: Context | undefined;
+    const isOwned = (server: Server): boolean => this.isOwned(server);
+    const spanOf = (req: IncomingMessage, res: ServerResponse): Context | undefined => {
       try {
-        const req = args[1] as IncomingMessage;
         const route = { routeOf: undefined };
-        ctx = spans.start(req, args[2] as ServerResponse, route, scheme);
-        spans.viaEvent.set(req, route);
+        const ctx = this.start(req, res, route, scheme);
+        this.viaEvent.set(req, route);
+        return ctx;
       } catch {
-        // observability never breaks the request it observes
+        return undefined; // observability never breaks the request it observes
       }
+    };
+    const emit = function emit(this: Server, ...args: unknown[]): boolean {
+      if (!active || args[0] !== 'request' || isOwned(this)) return original.apply(this, args);
+      const ctx = spanOf(args[1] as IncomingMessage, args[2] as ServerResponse);
       if (!ctx) return original.apply(this, args);
       return context.with(ctx, () => original.apply(this, args));
     };
