@@ -132,7 +132,8 @@ type InstrumentationModule = Record<string, new (config?: object) => Instrumenta
  * (`http.ignorePaths`: health probes, scrapes) start no trace.
  * Express middleware and Fastify hook spans are off unless `frameworkSpans` is set: the server
  * span carries the route, and the guard, pipe and handler spans name the application's code,
- * at a fraction of the cost (measured in BENCHMARKS.md).
+ * at a fraction of the cost (measured in BENCHMARKS.md). With our server spans and without
+ * `frameworkSpans`, those two instrumentations are not loaded at all.
  */
 function instrumentationsOf(
   options: ResolvedObservabilityOptions,
@@ -165,10 +166,18 @@ function instrumentationsOf(
     const Ctor = module?.[exportName];
     if (Ctor) list.push(new Ctor(config));
   };
-  optional(on.express, '@opentelemetry/instrumentation-express', 'ExpressInstrumentation', {
-    ignoreLayersType: frameworkSpans ? [] : ['middleware', 'request_handler', 'router'],
-  });
-  optional(on.fastify, '@fastify/otel', 'FastifyOtelInstrumentation', {
+  // With our server spans, the route comes from the Nest adapter: Express's and Fastify's
+  // instrumentations only add their layer and hook spans, and are loaded for those alone.
+  const frameworks = !serverSpans || frameworkSpans;
+  optional(
+    on.express && frameworks,
+    '@opentelemetry/instrumentation-express',
+    'ExpressInstrumentation',
+    {
+      ignoreLayersType: frameworkSpans ? [] : ['middleware', 'request_handler', 'router'],
+    },
+  );
+  optional(on.fastify && frameworks, '@fastify/otel', 'FastifyOtelInstrumentation', {
     registerOnInitialization: true,
     instrumentHooks: frameworkSpans,
     instrumentHandler: frameworkSpans,
