@@ -77,6 +77,8 @@ export class ServerSpans {
     private readonly ignored: PathMatcher,
     private readonly redactor: Redactor,
     private readonly core: OtelCore | undefined,
+    /** Whether to carry OpenTelemetry's RPC metadata (Express's and Fastify's instrumentations read it). */
+    private readonly rpcMetadata: boolean,
   ) {}
 
   /**
@@ -139,9 +141,13 @@ export class ServerSpans {
         return undefined; // observability never breaks the request it observes
       }
     };
-    const emit = function emit(this: Server, ...args: unknown[]): boolean {
-      if (!active || args[0] !== 'request' || isOwned(this)) return original.apply(this, args);
-      const ctx = spanOf(args[1] as IncomingMessage, args[2] as ServerResponse);
+    const emit = function emit(this: Server, event: unknown, req: unknown, res: unknown): boolean {
+      // `arguments` rather than a rest parameter: every event of every server passes here, and
+      // most only need passing on, without an array allocated for them.
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments as unknown as unknown[];
+      if (!active || event !== 'request' || isOwned(this)) return original.apply(this, args);
+      const ctx = spanOf(req as IncomingMessage, res as ServerResponse);
       if (!ctx) return original.apply(this, args);
       return context.with(ctx, () => original.apply(this, args));
     };
@@ -188,7 +194,6 @@ export class ServerSpans {
       'url.path': query < 0 ? url : url.slice(0, query),
       'url.scheme':
         scheme ?? ((req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http'),
-      'network.protocol.version': req.httpVersion,
     };
     if (!known) attributes['http.request.method_original'] = method;
     if (query >= 0 && query < url.length - 1) {
@@ -216,12 +221,12 @@ export class ServerSpans {
       parent,
     );
     let ctx = trace.setSpan(parent, span);
-    // Express's and Fastify's instrumentations report the route they matched here (apps that
-    // no Nest hook serves), and Fastify's marks its own request span as internal.
-    if (this.core) ctx = this.core.setRPCMetadata(ctx, { type: this.core.RPCType.HTTP, span });
-    const core = this.core;
+    // When loaded (`frameworkSpans`), Express's and Fastify's instrumentations report the
+    // route they matched here, and Fastify's marks its own request span as internal.
+    const core = this.rpcMetadata ? this.core : undefined;
+    if (core) ctx = core.setRPCMetadata(ctx, { type: core.RPCType.HTTP, span });
     const rpc = ctx;
-    res.once('close', () => {
+    res.on('close', () => {
       try {
         const status = res.statusCode;
         span.setAttribute('http.response.status_code', status);

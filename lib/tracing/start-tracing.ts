@@ -209,6 +209,7 @@ function serverSpansOf(
     new PathMatcher(options.http.ignorePaths),
     new Redactor(options.redact),
     loadOptional<OtelCore>('@opentelemetry/core'),
+    options.tracing.frameworkSpans,
   );
   spans.patchServers([
     [http.Server.prototype, 'http'],
