@@ -114,7 +114,10 @@ export class ServerSpans {
   /**
    * Adds a span to each request of every `node:http` and `node:https` server that no Nest
    * hook handles, through `Server.prototype.emit` (where the instrumentation it replaces
-   * works too). Undone by {@link close}.
+   * works too). Undone by {@link close}. Not through the `http.server.request.start`
+   * diagnostics channel: its subscribers run before the `request` listeners but cannot make
+   * the span active for them, so the handler's own spans and outgoing calls would start new
+   * traces. For a server a Nest hook handles, the patch costs one `WeakMap` lookup.
    */
   patchServers(prototypes: ReadonlyArray<readonly [object, string]>): void {
     for (const [prototype, scheme] of prototypes) this.patch(prototype, scheme);
