@@ -21,7 +21,7 @@ export const VARIANTS = {
   'lib-trace-off':
     'nestjs-observability default + the instrument entry and tracingInstrument(), tracing off (no endpoint)',
   'bare-traced':
-    'bare + OpenTelemetry tracing (http, express/fastify instrumentations, every request sampled, OTLP export) + tracingInstrument()',
+    'bare + OpenTelemetry tracing (server spans, outgoing http, every request sampled, OTLP export) + tracingInstrument()',
   'lib-traced': 'nestjs-observability default + the same tracing as bare-traced (exemplars on)',
 } as const;
 

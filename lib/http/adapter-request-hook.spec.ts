@@ -82,6 +82,18 @@ describe.each(['express', 'fastify'] as const)('the request hook of a %s adapter
     expect(log.warnings).toEqual([]);
   });
 
+  it('runs an outermost around outside every other, added before or after it', () => {
+    for (const fallback of [false, true]) {
+      const adapter = new FakeAdapter(type, fallback ? 'never' : 'first');
+      const log = logger();
+      installAround(adapter, around('metrics'), log);
+      installAround(adapter, around('span'), log, true);
+      installAround(adapter, around('context'), log);
+      expect(adapter.handle()).toEqual(['span', 'context', 'metrics', 'handler']);
+      expect(adapter.handle()).toEqual(['span', 'context', 'metrics', 'handler']);
+    }
+  });
+
   it('keeps a hook the application sets afterwards, inside its own', () => {
     const adapter = new FakeAdapter(type);
     installAround(adapter, around('metrics'), logger());

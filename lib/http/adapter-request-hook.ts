@@ -55,6 +55,8 @@ const passOn: RequestHook = (_request, _response, next) => next();
  */
 class AdapterRequestHook {
   private readonly arounds: RequestAround[] = [];
+  /** Arounds that run outside every other, whenever they were added (the server span). */
+  private readonly outermost: RequestAround[] = [];
   /** A hook the application (or Nest) set with `setOnRequestHook`; it runs inside ours. */
   private appHook: RequestHook | undefined;
   private mode: Mode = 'trusted';
@@ -88,9 +90,12 @@ class AdapterRequestHook {
     return true;
   }
 
-  /** Adds `around` outside the arounds added before (the last added runs first). */
-  add(around: RequestAround): void {
-    this.arounds.unshift(around);
+  /**
+   * Adds `around` outside the arounds added before (the last added runs first), or, when
+   * `outermost`, outside every other around, added before or after.
+   */
+  add(around: RequestAround, outermost = false): void {
+    (outermost ? this.outermost : this.arounds).unshift(around);
     this.compose();
   }
 
@@ -141,7 +146,7 @@ class AdapterRequestHook {
   /** Nests the arounds once, rather than per request. */
   private compose(): void {
     const chain = (last: RequestHook): RequestHook =>
-      this.arounds.reduceRight<RequestHook>(
+      [...this.outermost, ...this.arounds].reduceRight<RequestHook>(
         (inner, around) => (request, response, next) =>
           around(request, response, () => inner(request, response, next)),
         last,
@@ -195,16 +200,19 @@ export function prepareRequestHook(adapter: unknown, logger: RequestHookLogger):
 /**
  * Runs `around` first for every request of the adapter (see {@link prepareRequestHook}), so
  * before the body parser, CORS, Nest middleware and routing. A hook the application sets
- * later with `setOnRequestHook` still runs, inside `around`. Returns `false` when the adapter
- * has no request hook.
+ * later with `setOnRequestHook` still runs, inside `around`. With `outermost`, `around` also
+ * runs outside every around added without it, whenever they are added (the tracing server
+ * span, whose context the others must see). Returns `false` when the adapter has no request
+ * hook.
  * @internal
  */
 export function installAround(
   adapter: unknown,
   around: RequestAround,
   logger: RequestHookLogger,
+  outermost = false,
 ): boolean {
   if (!prepareRequestHook(adapter, logger)) return false;
-  HOOKS.get(adapter as object)!.add(around);
+  HOOKS.get(adapter as object)!.add(around, outermost);
   return true;
 }

@@ -7,6 +7,7 @@ import {
   SpanStatusCode,
   trace,
   type Tracer,
+  type TracerProvider,
 } from '@opentelemetry/api';
 import { loadOptional } from '../config/optional-module';
 
@@ -19,8 +20,18 @@ export const TRACER_NAME = 'nestjs-observability';
  * Other parts of an application may use it to add spans of their own.
  */
 export function getTracer(): Tracer {
-  return trace.getTracer(TRACER_NAME);
+  // Looking the tracer up costs a name lookup per call (every traced method call): it is kept
+  // for as long as the global provider is the same object.
+  const provider = trace.getTracerProvider();
+  if (provider !== cachedProvider) {
+    cachedProvider = provider;
+    cachedTracer = provider.getTracer(TRACER_NAME);
+  }
+  return cachedTracer!;
 }
+
+let cachedProvider: TracerProvider | undefined;
+let cachedTracer: Tracer | undefined;
 
 type AnyFunction = (...args: unknown[]) => unknown;
 

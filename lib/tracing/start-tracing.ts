@@ -18,8 +18,12 @@ import type {
   ObservabilityModuleOptions,
   ResolvedObservabilityOptions,
 } from '../observability-options.interface';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { CollapsingSpanProcessor } from './collapsing-span.processor';
 import type { ResolvedTracingOptions } from './tracing-options.interface';
+import { type OtelCore, ServerSpans } from './server-span';
+import { TRACER_NAME } from './span-runner';
 import { TracingMessages } from './tracing.messages';
 import { isTracingActive, setTracingState, tracingState, type TracingState } from './tracing-state';
 
@@ -123,12 +127,18 @@ type InstrumentationModule = Record<string, new (config?: object) => Instrumenta
 
 /**
  * The automatic instrumentations enabled and installed. `http` is required; the rest optional.
- * Requests of ignored paths (`http.ignorePaths`: health probes, scrapes) start no trace.
+ * With `serverSpans`, `@opentelemetry/instrumentation-http` traces outgoing requests only:
+ * server spans are {@link ServerSpans}'. Otherwise requests of ignored paths
+ * (`http.ignorePaths`: health probes, scrapes) start no trace.
  * Express middleware and Fastify hook spans are off unless `frameworkSpans` is set: the server
  * span carries the route, and the guard, pipe and handler spans name the application's code,
- * at a fraction of the cost (measured in BENCHMARKS.md).
+ * at a fraction of the cost (measured in BENCHMARKS.md). With our server spans and without
+ * `frameworkSpans`, those two instrumentations are not loaded at all.
  */
-function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentation[] {
+function instrumentationsOf(
+  options: ResolvedObservabilityOptions,
+  serverSpans: boolean,
+): Instrumentation[] {
   const list: Instrumentation[] = [];
   const { instrumentations: on, frameworkSpans } = options.tracing;
   // Secret query parameters never reach a span, by the rule (and the `redact` option) of the logs.
@@ -140,10 +150,14 @@ function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentat
     );
     const ignored = new PathMatcher(options.http.ignorePaths);
     list.push(
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req: { url?: string }) => ignored.matches(req.url),
-        requestHook: scrubUrls,
-      }),
+      new HttpInstrumentation(
+        serverSpans
+          ? { disableIncomingRequestInstrumentation: true, requestHook: scrubUrls }
+          : {
+              ignoreIncomingRequestHook: (req: { url?: string }) => ignored.matches(req.url),
+              requestHook: scrubUrls,
+            },
+      ),
     );
   }
   const optional = (enabled: boolean, pkg: string, exportName: string, config?: object): void => {
@@ -152,10 +166,18 @@ function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentat
     const Ctor = module?.[exportName];
     if (Ctor) list.push(new Ctor(config));
   };
-  optional(on.express, '@opentelemetry/instrumentation-express', 'ExpressInstrumentation', {
-    ignoreLayersType: frameworkSpans ? [] : ['middleware', 'request_handler', 'router'],
-  });
-  optional(on.fastify, '@fastify/otel', 'FastifyOtelInstrumentation', {
+  // With our server spans, the route comes from the Nest adapter: Express's and Fastify's
+  // instrumentations only add their layer and hook spans, and are loaded for those alone.
+  const frameworks = !serverSpans || frameworkSpans;
+  optional(
+    on.express && frameworks,
+    '@opentelemetry/instrumentation-express',
+    'ExpressInstrumentation',
+    {
+      ignoreLayersType: frameworkSpans ? [] : ['middleware', 'request_handler', 'router'],
+    },
+  );
+  optional(on.fastify && frameworks, '@fastify/otel', 'FastifyOtelInstrumentation', {
     registerOnInitialization: true,
     instrumentHooks: frameworkSpans,
     instrumentHandler: frameworkSpans,
@@ -170,6 +192,30 @@ function instrumentationsOf(options: ResolvedObservabilityOptions): Instrumentat
     dbStatementSerializer: redisSpanStatement,
   });
   return list;
+}
+
+/**
+ * The server spans of every `node:http`/`node:https` server, made by {@link ServerSpans} rather
+ * than by `@opentelemetry/instrumentation-http`'s incoming side, which costs several times more
+ * per request (BENCHMARKS.md): Nest adapters hand their requests over in their first request
+ * hook, other servers through their `request` event.
+ */
+function serverSpansOf(
+  options: ResolvedObservabilityOptions,
+  provider: { getTracer(name: string): import('@opentelemetry/api').Tracer },
+): ServerSpans {
+  const spans = new ServerSpans(
+    provider.getTracer(TRACER_NAME),
+    new PathMatcher(options.http.ignorePaths),
+    new Redactor(options.redact),
+    loadOptional<OtelCore>('@opentelemetry/core'),
+    options.tracing.frameworkSpans,
+  );
+  spans.patchServers([
+    [http.Server.prototype, 'http'],
+    [https.Server.prototype, 'https'],
+  ]);
+  return spans;
 }
 
 function resourceAttributesOf(options: ResolvedObservabilityOptions): Record<string, string> {
@@ -242,14 +288,17 @@ export function startTracingFromOptions(
   });
   // AsyncLocalStorage context and the W3C `traceparent`/`baggage` propagators.
   provider.register();
+  const serverSpans = tracing.instrumentations.http ? serverSpansOf(options, provider) : undefined;
   const unregister = registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: instrumentationsOf(options),
+    instrumentations: instrumentationsOf(options, serverSpans !== undefined),
   });
   const state: TracingState = {
     options: tracing,
     owner: 'nestjs-observability',
+    serverSpans,
     shutdown: async () => {
+      serverSpans?.close();
       unregister();
       await provider.shutdown().catch(() => undefined);
       // Let another setup (a test, a restart within the process) register its own.

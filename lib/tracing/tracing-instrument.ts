@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { HttpAdapterHost } from '@nestjs/core';
 import { loadOptional } from '../config/optional-module';
 import { AlertingService } from '../alerting/alerting.service';
 import { AlertsAdminGuard } from '../alerting/alerts-admin.guard';
@@ -14,6 +15,7 @@ import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import { WillsotoMetricsExplorer } from '../metrics/willsoto-metrics.explorer';
 import { ObservabilityLifecycle } from '../observability.lifecycle';
 import { QueueMetricsService } from '../queue/queue-metrics.service';
+import { installServerSpans } from './server-span.hook';
 import { isTracedFunction, tracedFunction } from './traced-method';
 import { isTracingActive, tracingState } from './tracing-state';
 
@@ -197,6 +199,11 @@ export function tracingInstrument(options: TracingInstrumentOptions = {}): {
   return {
     instanceDecorator(instance: unknown): unknown {
       const decorated = before ? before(instance) : instance;
+      if (decorated instanceof HttpAdapterHost && tracingState()?.serverSpans) {
+        // The adapter's first request hook makes the server spans (see `installServerSpans`).
+        decorated.init$.subscribe(() => installServerSpans(decorated.httpAdapter));
+        return decorated;
+      }
       if (!isTracingActive()) return decorated;
       try {
         const providers = options.providers ?? tracingState()?.options.providers ?? false;

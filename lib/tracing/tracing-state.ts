@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import type { ServerSpans } from './server-span';
 import type { ResolvedTracingOptions } from './tracing-options.interface';
 
 /** What {@link startTracing} set up, for the parts that read it later (the Nest hook, exemplars). */
@@ -7,6 +8,11 @@ export interface TracingState {
   readonly options: ResolvedTracingOptions;
   /** Who owns the tracer provider: this library, or Sentry (which exports through our processor). */
   readonly owner: 'nestjs-observability' | 'sentry';
+  /**
+   * The HTTP server spans, when this library owns the provider and traces HTTP: Nest
+   * adapters hand their requests to it. @internal
+   */
+  readonly serverSpans?: ServerSpans;
   /** Exports what is queued and stops. */
   shutdown(): Promise<void>;
   /** Exports what is queued now. */

@@ -18,6 +18,8 @@ export class TracedApp {
   readonly output: string[] = [];
   url = '';
   metricsUrl = '';
+  /** Every field of the `READY` line (a fixture's other servers). */
+  ready: Record<string, string> = {};
   private exited: Promise<number | null>;
 
   private constructor(private readonly child: ChildProcess) {
@@ -48,9 +50,9 @@ export class TracedApp {
           buffered = buffered.slice(end + 1);
           app.output.push(line);
           if (line.startsWith('READY ')) {
-            const { url, metricsUrl } = JSON.parse(line.slice(6));
-            app.url = url;
-            app.metricsUrl = metricsUrl;
+            app.ready = JSON.parse(line.slice(6));
+            app.url = app.ready.url;
+            app.metricsUrl = app.ready.metricsUrl;
             resolve();
           }
         }
