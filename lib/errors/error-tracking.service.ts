@@ -11,6 +11,8 @@ import {
   initSentryFromOptions,
   loadSentry,
   releaseSentryRequests,
+  type RequestScope,
+  requestScopeOf,
   retainSentryRequests,
   scrubEvent,
   type SentrySdk,
@@ -141,6 +143,7 @@ export class ErrorTrackingService {
   private readonly fallback: DiagnosticLogger;
   private sentry: SentrySdk | undefined;
   private unsubscribe: (() => void) | undefined;
+  private scope: RequestScope | undefined;
   private readonly reported = new WeakSet<object>();
 
   /** @internal */
@@ -168,12 +171,22 @@ export class ErrorTrackingService {
         if (this.deps.warnLateInit) this.logs.root.warn(Messages.sentryInitialisedLate());
       }
       this.sentry = sdk;
+      this.scope = requestScopeOf(sdk);
       retainSentryRequests();
       const redactor = this.logs.redactor;
       this.unsubscribe = sdk.getClient()?.on('beforeSendEvent', (event) => {
         scrubEvent(event, redactor);
       });
     }
+  }
+
+  /**
+   * What each HTTP request runs in when Sentry is on and its own server instrumentation is not
+   * (Sentry not tracing): an isolation scope and a trace of the request's own.
+   * @internal
+   */
+  get requestScope(): RequestScope | undefined {
+    return this.scope;
   }
 
   /** Whether errors are sent to Sentry (enabled with a DSN). @internal */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
+import type { TraceIds } from './trace-context';
 
 /** What {@link RequestContext} holds for the request being served. */
 export interface RequestContextStore {
@@ -18,6 +19,12 @@ export interface RequestContextStore {
  * @internal
  */
 export class ContextStore implements RequestContextStore {
+  /**
+   * The request's own trace, when error tracking gave it one (Sentry on, no span active): the
+   * `trace_id`/`span_id` of its log lines.
+   */
+  traceIds: TraceIds | undefined = undefined;
+
   constructor(
     /** The logger of this request's lines: the root until fields are assigned. */
     public logger: Logger | undefined,
@@ -31,6 +38,15 @@ export class ContextStore implements RequestContextStore {
  * process each open their own requests' stores, never each other's.
  */
 const storage = new AsyncLocalStorage<ContextStore>();
+
+/**
+ * The trace error tracking gave the current request, or `undefined` (outside a request, or
+ * when none was given).
+ * @internal
+ */
+export function currentRequestTraceIds(): TraceIds | undefined {
+  return storage.getStore()?.traceIds;
+}
 
 /**
  * The request being served, from anywhere in its async call chain (services, queues it
