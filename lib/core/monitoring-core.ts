@@ -5,7 +5,6 @@ import { ErrorTrackingService } from '../errors/error-tracking.service';
 import { HttpMetrics } from '../http/http-metrics';
 import { activeTraceContext, SENTRY_FOR_NEST } from '../errors/sentry-sdk';
 import { type DiagnosticLoggerFactory, pinoDiagnostics } from '../logging/diagnostic-logger';
-import { currentRequestTraceIds } from '../logging/request-context';
 import { StructuredLogger } from '../logging/structured-logger';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import { MetricsRegistry } from '../metrics/metrics-registry';
@@ -76,7 +75,7 @@ export class MonitoringCore {
     // Without a span, the request's own trace, which error tracking gives it when Sentry is on.
     this.logs = new StructuredLogger(
       options,
-      otelTraceContext(() => activeTraceContext() ?? currentRequestTraceIds()),
+      otelTraceContext(() => activeTraceContext() ?? this.errors.currentRequestTrace()),
     );
     const log = settings.log ?? pinoDiagnostics(this.logs.root);
     this.log = log;

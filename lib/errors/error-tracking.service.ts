@@ -7,12 +7,18 @@ import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagn
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { CriticalAlertSink, ErrorContext } from './error-tracking.types';
+import { currentContextStore } from '../logging/request-context';
+import type { TraceIds } from '../logging/trace-context';
+import {
+  eagerRequestScope,
+  LazyRequestScopes,
+  type RequestScope,
+  requestTraceOf,
+} from './sentry-request-scopes';
 import {
   initSentryFromOptions,
   loadSentry,
   releaseSentryRequests,
-  type RequestScope,
-  requestScopeOf,
   retainSentryRequests,
   scrubEvent,
   type SentrySdk,
@@ -143,7 +149,8 @@ export class ErrorTrackingService {
   private readonly fallback: DiagnosticLogger;
   private sentry: SentrySdk | undefined;
   private unsubscribe: (() => void) | undefined;
-  private scope: RequestScope | undefined;
+  /** Set when Sentry's own server instrumentation is off: the requests' scopes are ours. */
+  private requestScopes: { lazy: LazyRequestScopes | undefined; eager: RequestScope } | undefined;
   private readonly reported = new WeakSet<object>();
 
   /** @internal */
@@ -171,7 +178,14 @@ export class ErrorTrackingService {
         if (this.deps.warnLateInit) this.logs.root.warn(Messages.sentryInitialisedLate());
       }
       this.sentry = sdk;
-      this.scope = requestScopeOf(sdk);
+      // Without Sentry's `Http` integration (Sentry not tracing), nothing else gives each
+      // request its own scopes and trace.
+      if (!sdk.getClient()?.getIntegrationByName('Http')) {
+        this.requestScopes = {
+          lazy: LazyRequestScopes.install(sdk),
+          eager: eagerRequestScope(sdk),
+        };
+      }
       retainSentryRequests();
       const redactor = this.logs.redactor;
       this.unsubscribe = sdk.getClient()?.on('beforeSendEvent', (event) => {
@@ -182,11 +196,25 @@ export class ErrorTrackingService {
 
   /**
    * What each HTTP request runs in when Sentry is on and its own server instrumentation is not
-   * (Sentry not tracing): an isolation scope and a trace of the request's own.
+   * (Sentry not tracing), and the lazy per-request scopes cannot be used: an isolation scope of
+   * the request's own, entered with Sentry's public API. `undefined` when nothing is needed.
    * @internal
    */
   get requestScope(): RequestScope | undefined {
-    return this.scope;
+    const scopes = this.requestScopes;
+    if (!scopes || scopes.lazy?.live) return undefined;
+    return scopes.eager;
+  }
+
+  /**
+   * The trace of the request being served, when the request's scopes are ours (see
+   * {@link requestScope}): the `trace_id`/`span_id` of its log lines where no span is active.
+   * @internal
+   */
+  currentRequestTrace(): TraceIds | undefined {
+    if (!this.requestScopes) return undefined;
+    const store = currentContextStore();
+    return store && requestTraceOf(store);
   }
 
   /** Whether errors are sent to Sentry (enabled with a DSN). @internal */

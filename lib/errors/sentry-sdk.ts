@@ -1,10 +1,8 @@
 import type * as SentryNestjs from '@sentry/nestjs';
-import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { loadOptional } from '../config/optional-module';
 import { Redactor } from '../logging/redaction';
-import type { ContextStore } from '../logging/request-context';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import { Messages } from '../observability.messages';
 
@@ -203,7 +201,7 @@ type InstrumentOutgoing = (options: {
  * - `Http` goes unless `requestSessions` asks for it: its server part proxies `server.emit`,
  *   clones an isolation scope, normalises the headers, patches the request to capture its body
  *   and continues a trace on every request. Error tracking then keeps each request in its own
- *   isolation scope itself ({@link requestScopeOf}), and builds the event's request data from
+ *   isolation scope itself (`sentry-request-scopes.ts`), and builds the event's request data from
  *   the request object. Outgoing `http` requests keep their breadcrumbs and trace headers
  *   (`fetch` ones are the `NodeFetch` integration's, which stays).
  * `requestSessions` decides Sentry's `trackIncomingRequestsAsSessions` in both cases.
@@ -234,67 +232,3 @@ export function chooseIntegrations(
   }
   return chosen;
 }
-
-/**
- * Runs one request's pipeline (`serve`) in the Sentry scope error tracking needs: its own
- * isolation scope, so what the application sets with `Sentry.setTag`/`setUser`/
- * `addBreadcrumb` during the request stays on that request's events, and its own trace, which
- * the request's log lines carry too (`store.traceIds`) and its Sentry events
- * (`contexts.trace`). An incoming `sentry-trace` header is continued.
- */
-export type RequestScope = (
-  store: ContextStore | undefined,
-  headers: Record<string, unknown> | undefined,
-  serve: () => void,
-) => void;
-
-/**
- * The {@link RequestScope} of `sdk`'s client, or `undefined` when Sentry's own server
- * instrumentation (the `Http` integration) already gives each request its isolation scope and
- * trace, as it does when Sentry traces or records request sessions.
- */
-export function requestScopeOf(sdk: SentrySdk): RequestScope | undefined {
-  const client = sdk.getClient();
-  if (!client || client.getIntegrationByName('Http')) return undefined;
-  return (store, headers, serve) => {
-    let entered = false;
-    try {
-      sdk.withIsolationScope(() => {
-        entered = true;
-        const sentryTrace = headerValue(headers?.['sentry-trace']);
-        if (sentryTrace) {
-          // Joins the caller's trace: the remote span is then the active span, whose ids the
-          // log lines and the event's trace context both read.
-          const baggage = headerValue(headers?.baggage);
-          sdk.continueTrace({ sentryTrace, baggage }, serve);
-          return;
-        }
-        newRequestTrace(sdk, store);
-        serve();
-      });
-    } catch (error) {
-      // Observability never breaks the request: the request itself still runs, once.
-      if (entered) throw error;
-      serve();
-    }
-  };
-}
-
-/**
- * Gives the request's scope (already on a fresh trace id) a span id, so the event's
- * `contexts.trace` and the request's log lines name the same span; never throws.
- */
-function newRequestTrace(sdk: SentrySdk, store: ContextStore | undefined): void {
-  try {
-    const scope = sdk.getCurrentScope();
-    const context = scope.getPropagationContext();
-    const spanId = randomUUID().replace(/-/g, '').slice(16);
-    scope.setPropagationContext({ ...context, propagationSpanId: spanId });
-    if (store) store.traceIds = { traceId: context.traceId, spanId };
-  } catch {
-    // the request goes on without a trace of its own
-  }
-}
-
-const headerValue = (value: unknown): string | undefined =>
-  typeof value === 'string' ? value : Array.isArray(value) ? headerValue(value[0]) : undefined;

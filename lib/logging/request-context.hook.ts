@@ -20,7 +20,7 @@ import { StructuredLogger } from './structured-logger';
  * The per-request part of logging, in the adapter's first request hook (before the body parser
  * and every middleware): assigns the request id (echoed in the response), opens the
  * {@link RequestContext} and watches the response for the request log line. With Sentry on and
- * not tracing, it also enters the request's own Sentry scope (see `requestScopeOf`). A Nest middleware
+ * not tracing, the request gets Sentry scopes of its own (see `sentry-request-scopes.ts`). A Nest middleware
  * would do the same for more CPU per request (on Fastify it runs through middie). Should the
  * adapter stop calling that hook, a public-API fallback takes over (see `prepareRequestHook`).
  */
@@ -83,18 +83,19 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
         } catch {
           // observability never breaks the request it observes
         }
-        const serve = () => {
+        // In the store: the request line's `trace_id` may be the request's own (Sentry on).
+        const watched = () => {
           try {
             log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
           } catch {
             // observability never breaks the request it observes
           }
-          if (!store) return proceed();
-          RequestContext.run(store, proceed);
+          return proceed();
         };
+        const serve = () => (store ? RequestContext.run(store, watched) : watched());
         // Read per request: error tracking connects to Sentry when the application starts.
         const scope = errors?.requestScope;
-        if (scope) scope(store, request?.headers, serve);
+        if (scope) scope(store, serve);
         else serve();
       },
       this.logger,

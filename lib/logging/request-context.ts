@@ -24,6 +24,8 @@ export class ContextStore implements RequestContextStore {
    * `trace_id`/`span_id` of its log lines.
    */
   traceIds: TraceIds | undefined = undefined;
+  /** Error tracking's per-request Sentry scopes, made on first use. */
+  errorScopes: unknown = undefined;
 
   constructor(
     /** The logger of this request's lines: the root until fields are assigned. */
@@ -40,12 +42,11 @@ export class ContextStore implements RequestContextStore {
 const storage = new AsyncLocalStorage<ContextStore>();
 
 /**
- * The trace error tracking gave the current request, or `undefined` (outside a request, or
- * when none was given).
+ * The store of the request being served, or `undefined` outside a request.
  * @internal
  */
-export function currentRequestTraceIds(): TraceIds | undefined {
-  return storage.getStore()?.traceIds;
+export function currentContextStore(): ContextStore | undefined {
+  return storage.getStore();
 }
 
 /**

@@ -60,9 +60,8 @@ export class RequestLog {
     const url = (req as { originalUrl?: string }).originalUrl ?? req.url;
     if (isExcludedPath(url, this.options.excludePaths)) return;
     const start = performance.now();
-    // The active span is the server's own while the request arrives (Sentry only); without one,
-    // the request's own trace when error tracking gave it one.
-    const trace = this.options.traceContext() ?? store?.traceIds;
+    // The active span is the server's own while the request arrives (Sentry only).
+    const trace = this.options.traceContext();
     res.on('close', () => {
       try {
         this.write(req, res, url, request, store, start, trace);
