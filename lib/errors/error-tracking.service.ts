@@ -7,14 +7,7 @@ import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagn
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { CriticalAlertSink, ErrorContext } from './error-tracking.types';
-import { currentContextStore } from '../logging/request-context';
-import type { TraceIds } from '../logging/trace-context';
-import {
-  eagerRequestScope,
-  LazyRequestScopes,
-  type RequestScope,
-  requestTraceOf,
-} from './sentry-request-scopes';
+import { eagerRequestScope, LazyRequestScopes, type RequestScope } from './sentry-request-scopes';
 import {
   initSentryFromOptions,
   loadSentry,
@@ -204,17 +197,6 @@ export class ErrorTrackingService {
     const scopes = this.requestScopes;
     if (!scopes || scopes.lazy?.live) return undefined;
     return scopes.eager;
-  }
-
-  /**
-   * The trace of the request being served, when the request's scopes are ours (see
-   * {@link requestScope}): the `trace_id`/`span_id` of its log lines where no span is active.
-   * @internal
-   */
-  currentRequestTrace(): TraceIds | undefined {
-    if (!this.requestScopes) return undefined;
-    const store = currentContextStore();
-    return store && requestTraceOf(store);
   }
 
   /** Whether errors are sent to Sentry (enabled with a DSN). @internal */

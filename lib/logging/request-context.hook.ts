@@ -83,16 +83,15 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
         } catch {
           // observability never breaks the request it observes
         }
-        // In the store: the request line's `trace_id` may be the request's own (Sentry on).
-        const watched = () => {
+        const serve = () => {
           try {
             log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
           } catch {
             // observability never breaks the request it observes
           }
-          return proceed();
+          if (!store) return proceed();
+          RequestContext.run(store, proceed);
         };
-        const serve = () => (store ? RequestContext.run(store, watched) : watched());
         // Read per request: error tracking connects to Sentry when the application starts.
         const scope = errors?.requestScope;
         if (scope) scope(store, serve);

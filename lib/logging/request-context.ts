@@ -20,8 +20,9 @@ export interface RequestContextStore {
  */
 export class ContextStore implements RequestContextStore {
   /**
-   * The request's own trace, when error tracking gave it one (Sentry on, no span active): the
-   * `trace_id`/`span_id` of its log lines.
+   * The request's own trace, once error tracking gave it one (Sentry on and not tracing: the
+   * first time Sentry is involved in the request): the `trace_id`/`span_id` of its later log
+   * lines and of its request line.
    */
   traceIds: TraceIds | undefined = undefined;
   /** Error tracking's per-request Sentry scopes, made on first use. */

@@ -88,13 +88,15 @@ export class RequestLog {
     const logger = (store?.logger as Logger | undefined) ?? this.options.root;
     if (!logger.isLevelEnabled(level)) return;
     const user = this.options.userContext(store?.request ?? request);
+    // Without a span at arrival, the request's own trace, if error tracking gave it one since.
+    const ids = trace ?? store?.traceIds;
     const line = {
       [PREPARED]: true,
       request_id: store?.requestId,
       user_id: user?.userId ?? undefined,
       workspace_id: user?.workspaceId ?? undefined,
-      trace_id: trace?.traceId,
-      span_id: trace?.spanId,
+      trace_id: ids?.traceId,
+      span_id: ids?.spanId,
       req: {
         method: req.method,
         url: this.options.redactor.scrubUrl(url ?? ''),
