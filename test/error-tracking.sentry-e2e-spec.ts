@@ -420,6 +420,24 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
     expect(Sentry.getIsolationScope().getScopeData().tags).not.toHaveProperty('customer');
   });
 
+  it('keeps concurrent requests’ Sentry data apart without the request context too', async () => {
+    await start({ ...options(), logging: { stream: new LogCapture(), requestContext: false } });
+    const responses = await Promise.all(
+      ['cid', 'dee'].map((name) => Sentry.suppressTracing(() => fetch(`${url}/profiles/${name}`))),
+    );
+    expect(responses.map((response) => response.status)).toEqual([500, 500]);
+    await Sentry.flush(5000);
+    expect(receiver.events).toHaveLength(2);
+    for (const name of ['cid', 'dee']) {
+      const event = receiver.events.find(
+        (e) => e.exception.values[0].value === `no profile ${name}`,
+      );
+      expect(event).toMatchObject({ tags: { customer: name }, user: { id: `user-${name}` } });
+      const crumbs = (event.breadcrumbs ?? []).filter((crumb: any) => crumb.category === 'profile');
+      expect(crumbs.map((crumb: any) => crumb.message)).toEqual([`loading ${name}`]);
+    }
+  });
+
   it('continues the trace of an incoming sentry-trace header, in the event and the log lines', async () => {
     const capture = new LogCapture();
     await start(options({}, capture));

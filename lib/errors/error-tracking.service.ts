@@ -195,7 +195,8 @@ export class ErrorTrackingService {
    */
   get requestScope(): RequestScope | undefined {
     const scopes = this.requestScopes;
-    if (!scopes || scopes.lazy?.live) return undefined;
+    // The lazy scopes ride on the request context: without it, every request enters its own.
+    if (!scopes || (scopes.lazy?.live && this.options.logging.requestContext)) return undefined;
     return scopes.eager;
   }
 

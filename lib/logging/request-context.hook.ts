@@ -39,7 +39,8 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
     // The request hook's public-API fallback must be in place before Nest registers the body
     // parsers and routes; `init$` fires when the adapter is known, before both.
     const { logging } = options;
-    if (logging.requestContext || logging.requestLogs) {
+    // With Sentry on, error tracking may need each request's scope (see `requestScope`).
+    if (logging.requestContext || logging.requestLogs || options.errors.enabled) {
       this.subscription = adapterHost?.init$?.subscribe(() =>
         prepareRequestHook(adapterHost.httpAdapter, this.logger),
       );
@@ -67,7 +68,7 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
           userContext: logging.userContext,
         })
       : undefined;
-    if (!context && !log) return;
+    if (!context && !log && !this.options.errors.enabled) return;
     const errors = this.errors;
     installAround(
       adapter,
