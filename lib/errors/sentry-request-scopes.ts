@@ -113,7 +113,7 @@ export class LazyRequestScopes {
     }
   }
 
-  /** In a request, `sdk` hands out that request's scopes, one per request, and others outside. */
+  /** Inside a request, `sdk` hands out scopes of that request's own, a new pair per request. */
   private selfCheck(sdk: SentrySdk): boolean {
     const scopesIn = () =>
       RequestContext.run(new ContextStore(undefined, 'self-check', undefined), () => {
