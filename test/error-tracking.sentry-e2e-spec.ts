@@ -10,6 +10,7 @@ import {
   type INestApplication,
   Module,
   NotFoundException,
+  Param,
   Post,
   ServiceUnavailableException,
   UseFilters,
@@ -163,10 +164,42 @@ class OrdersController {
   }
 }
 
+/** Lets two requests in, then both on together: each has set its Sentry data before either fails. */
+class Rendezvous {
+  private waiting: Array<() => void> = [];
+
+  arrive(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      // Should the other request never come, go on alone rather than hang the test.
+      const alone = setTimeout(resolve, 5000);
+      if (this.waiting.length === 2) {
+        clearTimeout(alone);
+        for (const release of this.waiting.splice(0)) release();
+      }
+    });
+  }
+}
+
+const rendezvous = new Rendezvous();
+
+/** No guard: the event's user is the one the handler sets with `Sentry.setUser`. */
+@Controller()
+class ProfilesController {
+  @Get('profiles/:name')
+  async fail(@Param('name') name: string): Promise<never> {
+    Sentry.setTag('customer', name);
+    Sentry.setUser({ id: `user-${name}` });
+    Sentry.addBreadcrumb({ category: 'profile', message: `loading ${name}` });
+    await rendezvous.arrive();
+    throw new Error(`no profile ${name}`);
+  }
+}
+
 function appModule(options: ObservabilityModuleOptions) {
   @Module({
     imports: [ObservabilityModule.forRoot(options)],
-    controllers: [OrdersController],
+    controllers: [OrdersController, ProfilesController],
     providers: [UserGuard, { provide: APP_FILTER, useClass: DomainErrorFilter }],
   })
   class AppModule {}
@@ -345,6 +378,82 @@ describe.each(ADAPTERS)('error tracking with the real Sentry SDK on %s', (_name,
     ).toBe(1);
   });
 
+  it('keeps what each of two concurrent requests sets on Sentry (tag, user, breadcrumb) on its own event, with its own trace', async () => {
+    const capture = new LogCapture();
+    await start(options({}, capture));
+    // Sentry's fetch instrumentation in this process would send this process's trace with both
+    // requests; real clients are other processes, each request on a trace of its own.
+    const responses = await Promise.all(
+      ['ann', 'bob'].map((name) =>
+        Sentry.suppressTracing(() =>
+          fetch(`${url}/profiles/${name}`, { headers: { 'x-request-id': `req-${name}` } }),
+        ),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual([500, 500]);
+    await Sentry.flush(5000);
+    expect(receiver.events).toHaveLength(2);
+    const traces = new Set<string>();
+    for (const name of ['ann', 'bob']) {
+      const event = receiver.events.find(
+        (e) => e.exception.values[0].value === `no profile ${name}`,
+      );
+      expect(event).toMatchObject({
+        tags: { customer: name, request_id: `req-${name}` },
+        user: { id: `user-${name}` },
+      });
+      const crumbs = (event.breadcrumbs ?? []).filter((crumb: any) => crumb.category === 'profile');
+      expect(crumbs.map((crumb: any) => crumb.message)).toEqual([`loading ${name}`]);
+      const traceId = event.contexts.trace.trace_id;
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      traces.add(traceId);
+      const [errored] = capture
+        .withMessage('request errored')
+        .filter((line) => line.request_id === `req-${name}`);
+      expect(errored).toMatchObject({
+        trace_id: traceId,
+        span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
+    }
+    expect(traces.size).toBe(2);
+    // Nothing of the requests was left on the process's scope.
+    expect(Sentry.getIsolationScope().getScopeData().tags).not.toHaveProperty('customer');
+  });
+
+  it('keeps concurrent requests’ Sentry data apart without the request context too', async () => {
+    await start({ ...options(), logging: { stream: new LogCapture(), requestContext: false } });
+    const responses = await Promise.all(
+      ['cid', 'dee'].map((name) => Sentry.suppressTracing(() => fetch(`${url}/profiles/${name}`))),
+    );
+    expect(responses.map((response) => response.status)).toEqual([500, 500]);
+    await Sentry.flush(5000);
+    expect(receiver.events).toHaveLength(2);
+    for (const name of ['cid', 'dee']) {
+      const event = receiver.events.find(
+        (e) => e.exception.values[0].value === `no profile ${name}`,
+      );
+      expect(event).toMatchObject({ tags: { customer: name }, user: { id: `user-${name}` } });
+      const crumbs = (event.breadcrumbs ?? []).filter((crumb: any) => crumb.category === 'profile');
+      expect(crumbs.map((crumb: any) => crumb.message)).toEqual([`loading ${name}`]);
+    }
+  });
+
+  it('continues the trace of an incoming sentry-trace header, in the event and the log lines', async () => {
+    const capture = new LogCapture();
+    await start(options({}, capture));
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const response = await fetch(`${url}/unavailable`, {
+      headers: { 'sentry-trace': `${traceId}-b7ad6b7169203331-0`, 'x-request-id': 'req-traced' },
+    });
+    expect(response.status).toBe(503);
+    await Sentry.flush(5000);
+    expect(receiver.events).toHaveLength(1);
+    expect(receiver.events[0].contexts.trace.trace_id).toBe(traceId);
+    expect(capture.withMessage('request errored')).toEqual([
+      expect.objectContaining({ request_id: 'req-traced', trace_id: traceId }),
+    ]);
+  });
+
   it('sends nothing for 4xx HttpExceptions, and answers with Nest’s body', async () => {
     await start();
     const missing = await fetch(`${url}/missing`);
@@ -511,6 +620,7 @@ describe('tracing, in a process of its own (Sentry patches HTTP once, with the f
     const env = { ...process.env };
     delete env.SENTRY_TRACES_SAMPLE_RATE;
     delete env.SENTRY_PROFILES_SAMPLE_RATE;
+    delete env.SENTRY_REQUEST_SESSIONS;
     return env;
   };
   /** Runs the tracing fixture with `env`; resolves with the client's tracesSampleRate. */
@@ -535,10 +645,27 @@ describe('tracing, in a process of its own (Sentry patches HTTP once, with the f
       });
     });
 
-  it('sends no transactions without a sample rate', async () => {
+  /** The release-health aggregates of requests received so far. */
+  const requestSessions = () =>
+    receiver.envelopes.flatMap((envelope) =>
+      envelope.items.filter((item) => item.header.type === 'sessions'),
+    );
+
+  it('sends no transactions and no request sessions without a sample rate', async () => {
     receiver.clear();
     expect(await runApp({})).toEqual({ tracesSampleRate: null });
     expect(transactions()).toEqual([]);
+    expect(requestSessions()).toEqual([]);
+  }, 60_000);
+
+  it('sends request sessions with SENTRY_REQUEST_SESSIONS=true', async () => {
+    receiver.clear();
+    expect(await runApp({ SENTRY_REQUEST_SESSIONS: 'true' })).toEqual({ tracesSampleRate: null });
+    expect(transactions()).toEqual([]);
+    const exited = requestSessions()
+      .flatMap((item) => item.payload.aggregates)
+      .reduce((sum: number, bucket: { exited: number }) => sum + bucket.exited, 0);
+    expect(exited).toBe(3);
   }, 60_000);
 
   it('sends transactions with SENTRY_TRACES_SAMPLE_RATE set', async () => {

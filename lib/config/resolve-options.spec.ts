@@ -68,6 +68,7 @@ describe('resolveOptions', () => {
         dsn: undefined,
         tracesSampleRate: undefined,
         profilesSampleRate: undefined,
+        requestSessions: false,
         reportClientErrors: false,
         shouldReport: undefined,
         severity: undefined,

@@ -5,6 +5,7 @@ import { ErrorTrackingService } from '../errors/error-tracking.service';
 import { HttpMetrics } from '../http/http-metrics';
 import { activeTraceContext, SENTRY_FOR_NEST } from '../errors/sentry-sdk';
 import { type DiagnosticLoggerFactory, pinoDiagnostics } from '../logging/diagnostic-logger';
+import { currentContextStore } from '../logging/request-context';
 import { StructuredLogger } from '../logging/structured-logger';
 import { CustomMetricsService } from '../metrics/custom-metrics.service';
 import { MetricsRegistry } from '../metrics/metrics-registry';
@@ -72,7 +73,11 @@ export class MonitoringCore {
     readonly options: ResolvedObservabilityOptions,
     settings: MonitoringCoreSettings = {},
   ) {
-    this.logs = new StructuredLogger(options, otelTraceContext(activeTraceContext));
+    // Without a span, the request's own trace, once error tracking gave it one (Sentry on).
+    this.logs = new StructuredLogger(
+      options,
+      otelTraceContext(() => activeTraceContext() ?? currentContextStore()?.traceIds),
+    );
     const log = settings.log ?? pinoDiagnostics(this.logs.root);
     this.log = log;
     this.registry = new MetricsRegistry(options, log);

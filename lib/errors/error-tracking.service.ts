@@ -7,6 +7,7 @@ import type { DiagnosticLogger, DiagnosticLoggerFactory } from '../logging/diagn
 import { Messages } from '../observability.messages';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
 import type { CriticalAlertSink, ErrorContext } from './error-tracking.types';
+import { eagerRequestScope, LazyRequestScopes, type RequestScope } from './sentry-request-scopes';
 import {
   initSentryFromOptions,
   loadSentry,
@@ -141,6 +142,8 @@ export class ErrorTrackingService {
   private readonly fallback: DiagnosticLogger;
   private sentry: SentrySdk | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Set when Sentry's own server instrumentation is off: the requests' scopes are ours. */
+  private requestScopes: { lazy: LazyRequestScopes | undefined; eager: RequestScope } | undefined;
   private readonly reported = new WeakSet<object>();
 
   /** @internal */
@@ -168,12 +171,33 @@ export class ErrorTrackingService {
         if (this.deps.warnLateInit) this.logs.root.warn(Messages.sentryInitialisedLate());
       }
       this.sentry = sdk;
+      // Without Sentry's `Http` integration (Sentry not tracing), nothing else gives each
+      // request its own scopes and trace.
+      if (!sdk.getClient()?.getIntegrationByName('Http')) {
+        this.requestScopes = {
+          lazy: LazyRequestScopes.install(sdk),
+          eager: eagerRequestScope(sdk),
+        };
+      }
       retainSentryRequests();
       const redactor = this.logs.redactor;
       this.unsubscribe = sdk.getClient()?.on('beforeSendEvent', (event) => {
         scrubEvent(event, redactor);
       });
     }
+  }
+
+  /**
+   * What each HTTP request runs in when Sentry is on and its own server instrumentation is not
+   * (Sentry not tracing), and the lazy per-request scopes cannot be used: an isolation scope of
+   * the request's own, entered with Sentry's public API. `undefined` when nothing is needed.
+   * @internal
+   */
+  get requestScope(): RequestScope | undefined {
+    const scopes = this.requestScopes;
+    // The lazy scopes ride on the request context: without it, every request enters its own.
+    if (!scopes || (scopes.lazy?.live && this.options.logging.requestContext)) return undefined;
+    return scopes.eager;
   }
 
   /** Whether errors are sent to Sentry (enabled with a DSN). @internal */

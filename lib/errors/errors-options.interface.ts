@@ -24,6 +24,14 @@ export interface ErrorsOptions {
    */
   profilesSampleRate?: number;
   /**
+   * Record a release-health session per incoming request (Sentry's
+   * `trackIncomingRequestsAsSessions`), for the crash-free rate of requests. Off by default: it
+   * keeps Sentry's per-request server instrumentation on even with tracing off, which costs
+   * CPU on every request. The process's own session is recorded either way.
+   * @default process.env.SENTRY_REQUEST_SESSIONS ?? false
+   */
+  requestSessions?: boolean;
+  /**
    * Also report 4xx `HttpException`s (they are never reported by default).
    * @default false
    */
@@ -56,6 +64,7 @@ export interface ResolvedErrorsOptions {
   tracesSampleRate: number | undefined;
   /** `undefined` when not configured. */
   profilesSampleRate: number | undefined;
+  requestSessions: boolean;
   reportClientErrors: boolean;
   shouldReport: ((exception: unknown) => boolean | undefined) | undefined;
   severity: ((exception: unknown) => ErrorSeverity | undefined) | undefined;

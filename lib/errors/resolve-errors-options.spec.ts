@@ -28,6 +28,22 @@ describe('errors options', () => {
     expect(errors.profilesSampleRate).toBeUndefined();
   });
 
+  it('records request sessions only when asked, by option or SENTRY_REQUEST_SESSIONS', () => {
+    expect(resolveOptions({}, env).errors.requestSessions).toBe(false);
+    expect(
+      resolveOptions({}, { ...env, SENTRY_REQUEST_SESSIONS: 'true' }).errors.requestSessions,
+    ).toBe(true);
+    expect(
+      resolveOptions(
+        { errors: { requestSessions: false } },
+        { ...env, SENTRY_REQUEST_SESSIONS: 'true' },
+      ).errors.requestSessions,
+    ).toBe(false);
+    expect(() => resolveOptions({}, { ...env, SENTRY_REQUEST_SESSIONS: 'often' })).toThrow(
+      'SENTRY_REQUEST_SESSIONS (environment): expected true or false, got "often"',
+    );
+  });
+
   it('is disabled without a DSN, and by SENTRY_ENABLED=false even with one', () => {
     expect(resolveOptions({}, env).errors.enabled).toBe(false);
     const off = resolveOptions(

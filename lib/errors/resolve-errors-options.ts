@@ -14,6 +14,7 @@ const ERRORS_KEYS = optionKeys({
   dsn: true,
   tracesSampleRate: true,
   profilesSampleRate: true,
+  requestSessions: true,
   reportClientErrors: true,
   shouldReport: true,
   severity: true,
@@ -27,8 +28,8 @@ const DSN = {
 const RATE: NumberRange = { min: 0, max: 1 };
 
 /**
- * Applies `SENTRY_ENABLED`, `SENTRY_DSN`, `SENTRY_TRACES_SAMPLE_RATE` and
- * `SENTRY_PROFILES_SAMPLE_RATE` to `errors` options, recording every bad field. A DSN is never
+ * Applies `SENTRY_ENABLED`, `SENTRY_DSN`, `SENTRY_TRACES_SAMPLE_RATE`,
+ * `SENTRY_PROFILES_SAMPLE_RATE` and `SENTRY_REQUEST_SESSIONS` to `errors` options, recording every bad field. A DSN is never
  * echoed in a message, as it holds the project's key.
  */
 export function resolveErrorsOptions(
@@ -60,6 +61,10 @@ export function resolveErrorsOptions(
     dsn,
     tracesSampleRate: rate('tracesSampleRate', 'SENTRY_TRACES_SAMPLE_RATE'),
     profilesSampleRate: rate('profilesSampleRate', 'SENTRY_PROFILES_SAMPLE_RATE'),
+    requestSessions:
+      (errors.has('requestSessions')
+        ? errors.boolean('requestSessions')
+        : vars.boolean('SENTRY_REQUEST_SESSIONS')) ?? false,
     reportClientErrors: errors.boolean('reportClientErrors') ?? false,
     shouldReport: errors.function('shouldReport'),
     severity: errors.function('severity'),

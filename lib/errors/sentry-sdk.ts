@@ -9,6 +9,7 @@ import { Messages } from '../observability.messages';
 /** The `@sentry/nestjs` module (an optional peer dependency). */
 export type SentrySdk = typeof SentryNestjs;
 type SentryEvent = SentryNestjs.Event;
+type SentryIntegration = NonNullable<ReturnType<SentrySdk['getDefaultIntegrations']>>[number];
 
 let loaded: SentrySdk | undefined;
 
@@ -167,14 +168,67 @@ export function initSentryFromOptions(
       profilesSampleRate: errors.profilesSampleRate,
     }),
     sendDefaultPii: false,
-    integrations: (defaults) =>
-      profiling?.nodeProfilingIntegration
-        ? [...defaults, profiling.nodeProfilingIntegration() as (typeof defaults)[number]]
-        : defaults,
+    integrations: (defaults) => {
+      const chosen = chooseIntegrations(sdk, defaults, {
+        tracing: errors.tracesSampleRate !== undefined || tracing !== undefined,
+        requestSessions: errors.requestSessions,
+      });
+      return profiling?.nodeProfilingIntegration
+        ? [...chosen, profiling.nodeProfilingIntegration() as SentryIntegration]
+        : chosen;
+    },
     initialScope: { tags: { service: options.service } },
     transportOptions: { httpModule: trackedHttpModule },
     beforeSend: (event) => scrubEvent(event, redactor),
     beforeSendTransaction: (event) => scrubEvent(event, redactor),
   });
   return sdk;
+}
+
+/** The `@sentry/node-core` function that instruments outgoing `http`/`https` requests only. */
+type InstrumentOutgoing = (options: {
+  breadcrumbs?: boolean;
+  spans?: boolean;
+  propagateTraceInOutgoingRequests?: boolean;
+}) => void;
+
+/**
+ * Sentry's default integrations, minus the per-request work nothing needs when Sentry does not
+ * trace. With tracing on (a sample rate, or OpenTelemetry tracing through Sentry) they all stay:
+ * spans need them. With tracing off:
+ * - `Nest` goes: its wrappers start a (non-recording) span around every guard, pipe,
+ *   interceptor and handler of every request.
+ * - `Http` goes unless `requestSessions` asks for it: its server part proxies `server.emit`,
+ *   clones an isolation scope, normalises the headers, patches the request to capture its body
+ *   and continues a trace on every request. Error tracking then keeps each request in its own
+ *   isolation scope itself (`sentry-request-scopes.ts`), and builds the event's request data from
+ *   the request object. Outgoing `http` requests keep their breadcrumbs and trace headers
+ *   (`fetch` ones are the `NodeFetch` integration's, which stays).
+ * `requestSessions` decides Sentry's `trackIncomingRequestsAsSessions` in both cases.
+ */
+export function chooseIntegrations(
+  sdk: SentrySdk,
+  defaults: SentryIntegration[],
+  { tracing, requestSessions }: { tracing: boolean; requestSessions: boolean },
+): SentryIntegration[] {
+  const http = () => sdk.httpIntegration({ trackIncomingRequestsAsSessions: requestSessions });
+  if (tracing || requestSessions) {
+    return defaults
+      .filter((integration) => tracing || integration.name !== 'Nest')
+      .map((integration) => (integration.name === 'Http' ? http() : integration));
+  }
+  const chosen = defaults.filter(({ name }) => name !== 'Http' && name !== 'Nest');
+  // `@sentry/node` is built on `@sentry/node-core`, which exports the outgoing half alone.
+  const core = loadOptional<{ instrumentHttpOutgoingRequests?: InstrumentOutgoing }>(
+    '@sentry/node-core',
+  );
+  const instrument = core?.instrumentHttpOutgoingRequests;
+  if (typeof instrument === 'function') {
+    chosen.push({
+      name: 'HttpOutgoing',
+      setupOnce: () =>
+        instrument({ breadcrumbs: true, spans: false, propagateTraceInOutgoingRequests: true }),
+    });
+  }
+  return chosen;
 }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
+import { ErrorTrackingService } from '../errors/error-tracking.service';
 import { installAround, prepareRequestHook } from '../http/adapter-request-hook';
 import { OBSERVABILITY_OPTIONS } from '../observability.constants';
 import type { ResolvedObservabilityOptions } from '../observability-options.interface';
@@ -18,7 +19,8 @@ import { StructuredLogger } from './structured-logger';
 /**
  * The per-request part of logging, in the adapter's first request hook (before the body parser
  * and every middleware): assigns the request id (echoed in the response), opens the
- * {@link RequestContext} and watches the response for the request log line. A Nest middleware
+ * {@link RequestContext} and watches the response for the request log line. With Sentry on and
+ * not tracing, the request gets Sentry scopes of its own (see `sentry-request-scopes.ts`). A Nest middleware
  * would do the same for more CPU per request (on Fastify it runs through middie). Should the
  * adapter stop calling that hook, a public-API fallback takes over (see `prepareRequestHook`).
  */
@@ -32,11 +34,13 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
     private readonly structured: StructuredLogger,
     @Inject(OBSERVABILITY_OPTIONS) private readonly options: ResolvedObservabilityOptions,
     private readonly config: ApplicationConfig,
+    private readonly errors: ErrorTrackingService,
   ) {
     // The request hook's public-API fallback must be in place before Nest registers the body
     // parsers and routes; `init$` fires when the adapter is known, before both.
     const { logging } = options;
-    if (logging.requestContext || logging.requestLogs) {
+    // With Sentry on, error tracking may need each request's scope (see `requestScope`).
+    if (logging.requestContext || logging.requestLogs || options.errors.enabled) {
       this.subscription = adapterHost?.init$?.subscribe(() =>
         prepareRequestHook(adapterHost.httpAdapter, this.logger),
       );
@@ -65,7 +69,8 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
           preparedLine: this.structured.preparedLine,
         })
       : undefined;
-    if (!context && !log) return;
+    if (!context && !log && !this.options.errors.enabled) return;
+    const errors = this.errors;
     installAround(
       adapter,
       (request, response, proceed) => {
@@ -77,12 +82,22 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
             if (request?.raw) request.id = requestId;
             store = new ContextStore(root, requestId, request);
           }
-          log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
         } catch {
           // observability never breaks the request it observes
         }
-        if (!store) return proceed();
-        RequestContext.run(store, proceed);
+        const serve = () => {
+          try {
+            log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
+          } catch {
+            // observability never breaks the request it observes
+          }
+          if (!store) return proceed();
+          RequestContext.run(store, proceed);
+        };
+        // Read per request: error tracking connects to Sentry when the application starts.
+        const scope = errors?.requestScope;
+        if (scope) scope(store, serve);
+        else serve();
       },
       this.logger,
     );

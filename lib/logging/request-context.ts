@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
+import type { TraceIds } from './trace-context';
 
 /** What {@link RequestContext} holds for the request being served. */
 export interface RequestContextStore {
@@ -18,6 +19,15 @@ export interface RequestContextStore {
  * @internal
  */
 export class ContextStore implements RequestContextStore {
+  /**
+   * The request's own trace, once error tracking gave it one (Sentry on and not tracing: the
+   * first time Sentry is involved in the request): the `trace_id`/`span_id` of its later log
+   * lines and of its request line.
+   */
+  traceIds: TraceIds | undefined = undefined;
+  /** Error tracking's per-request Sentry scopes, made on first use. */
+  errorScopes: unknown = undefined;
+
   constructor(
     /** The logger of this request's lines: the root until fields are assigned. */
     public logger: Logger | undefined,
@@ -31,6 +41,14 @@ export class ContextStore implements RequestContextStore {
  * process each open their own requests' stores, never each other's.
  */
 const storage = new AsyncLocalStorage<ContextStore>();
+
+/**
+ * The store of the request being served, or `undefined` outside a request.
+ * @internal
+ */
+export function currentContextStore(): ContextStore | undefined {
+  return storage.getStore();
+}
 
 /**
  * The request being served, from anywhere in its async call chain (services, queues it

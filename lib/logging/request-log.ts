@@ -108,6 +108,8 @@ export class RequestLog {
     const logger = (store?.logger as Logger | undefined) ?? this.options.root;
     if (!logger.isLevelEnabled(level)) return;
     const user = this.options.userContext(store?.request ?? request);
+    // Without a span at arrival, the request's own trace, if error tracking gave it one since.
+    const ids = trace ?? store?.traceIds;
     const message = aborted
       ? 'request aborted'
       : statusCode >= 500
@@ -128,7 +130,7 @@ export class RequestLog {
         `${field('request_id', store?.requestId)}${field('user_id', user?.userId)}${field(
           'workspace_id',
           user?.workspaceId,
-        )}${field('trace_id', trace?.traceId)}${field('span_id', trace?.spanId)},"req":{${
+        )}${field('trace_id', ids?.traceId)}${field('span_id', ids?.spanId)},"req":{${
           req.method === undefined ? '' : `"method":${JSON.stringify(req.method)},`
         }"url":${JSON.stringify(scrubbedUrl)}${field('userAgent', req.headers['user-agent'])}${field(
           'remoteAddress',
@@ -143,8 +145,8 @@ export class RequestLog {
       request_id: store?.requestId,
       user_id: user?.userId ?? undefined,
       workspace_id: user?.workspaceId ?? undefined,
-      trace_id: trace?.traceId,
-      span_id: trace?.spanId,
+      trace_id: ids?.traceId,
+      span_id: ids?.spanId,
       req: {
         method: req.method,
         url: scrubbedUrl,
