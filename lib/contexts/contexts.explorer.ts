@@ -4,12 +4,13 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { context as otelContext, SpanKind } from '@opentelemetry/api';
 import { loadOptional } from '../config/optional-module';
 import { MonitoringCore } from '../core/monitoring-core';
+import type { ErrorTrackingService } from '../errors/error-tracking.service';
 import { jobSpanAttributes, jobTraceContext, type TracedJobLike } from '../queue/job-trace-context';
 import type { ContextMetrics } from './context-metrics';
 import { type GraphqlSchemaLike, instrumentGraphqlSchema } from './graphql-schema.instrumenter';
 import { instrumentMethod, type MethodRunner } from './instrumented-method';
 import { patternLabel } from './pattern-label';
-import { runTraced, type SpanSpec } from './traced-call';
+import { type CallErrorSink, reportingErrors, runTraced, type SpanSpec } from './traced-call';
 
 // The packages' metadata keys, read without loading the packages.
 /** `@nestjs/microservices`: `@MessagePattern()`/`@EventPattern()` patterns of a method. */
@@ -28,6 +29,8 @@ const SCHEDULE_CRON_OPTIONS = 'SCHEDULE_CRON_OPTIONS';
 const SCHEDULER_KINDS: Record<number, string> = { 1: 'cron', 2: 'timeout', 3: 'interval' };
 /** `@nestjs/bullmq`: `@Processor()` class. */
 const PROCESSOR_METADATA = 'bullmq:processor_metadata';
+/** `@nestjs/event-emitter`: the `@OnEvent()` listeners of a method. */
+const EVENT_LISTENER_METADATA = 'EVENT_LISTENER_METADATA';
 
 const getMetadata = (key: string, target: object): unknown =>
   (Reflect as unknown as { getMetadata?(k: string, t: object): unknown }).getMetadata?.(
@@ -50,6 +53,9 @@ type ClassLike = { prototype: object; name: string };
  * scheduled methods (`@Cron()`, `@Interval()`, `@Timeout()`) and `@nestjs/bullmq` processors.
  * Each call gets a span (a new trace for a scheduled run; for a job, a child of the trace it
  * was enqueued in) and, except jobs (the queue metrics measure them), its RED metrics.
+ * Errors of scheduled methods, processors and `@OnEvent()` handlers (which get no span or
+ * metrics) go to error tracking when it reports them (Sentry on, its own `Nest` integration
+ * off), and propagate untouched.
  *
  * Handler methods are wrapped while the application's providers are created, before
  * microservices, gateways, `@nestjs/schedule` and `@nestjs/bullmq` read them, whatever the order
@@ -63,6 +69,7 @@ export class ContextsExplorer implements OnModuleInit, OnApplicationBootstrap {
   /** `query:video` to `VideoResolver.video`, for the span names of GraphQL root fields. */
   private readonly graphqlHandlers = new Map<string, string>();
   private readonly metrics: ContextMetrics;
+  private readonly errors: ErrorTrackingService;
   private readonly enabled: boolean;
 
   constructor(
@@ -72,6 +79,7 @@ export class ContextsExplorer implements OnModuleInit, OnApplicationBootstrap {
     core: MonitoringCore,
   ) {
     this.metrics = core.contexts;
+    this.errors = core.errors;
     this.enabled = core.options.contexts.enabled;
     if (!this.enabled) return;
     for (const wrapper of this.wrappers()) {
@@ -212,18 +220,40 @@ export class ContextsExplorer implements OnModuleInit, OnApplicationBootstrap {
           attributes: { 'nestjs.schedule.job': job, 'nestjs.schedule.type': kind },
         },
         this.metrics.scheduled(job),
+        this.errorSink(`schedule:${name}`),
       );
+    }
+    if (getMetadata(EVENT_LISTENER_METADATA, method) !== undefined) {
+      const errors = this.errors;
+      const onError = this.errorSink(`event:${name}`);
+      // No span or metrics: only errors are reported, and a listener pays nothing more when
+      // they are not.
+      return (fn, self, args) =>
+        errors.reportsBackground
+          ? reportingErrors(() => Reflect.apply(fn, self, args), onError)
+          : Reflect.apply(fn, self, args);
     }
     return undefined;
   }
 
-  private runner(spec: SpanSpec, outcome: ReturnType<ContextMetrics['rpc']>): MethodRunner {
+  private runner(
+    spec: SpanSpec,
+    outcome: ReturnType<ContextMetrics['rpc']>,
+    onError?: CallErrorSink,
+  ): MethodRunner {
     return (fn, self, args) =>
-      runTraced(spec, otelContext.active(), outcome, () => Reflect.apply(fn, self, args));
+      runTraced(spec, otelContext.active(), outcome, () => Reflect.apply(fn, self, args), onError);
+  }
+
+  /** Reports the errors of handler `where` (`schedule:Class.method`) to error tracking. */
+  private errorSink(where: string): CallErrorSink {
+    const errors = this.errors;
+    return (error) => errors.captureBackgroundException(error, where);
   }
 
   private processorRunner(className: string): MethodRunner {
     const name = `${className}.process`;
+    const onError = this.errorSink(`queue:${className}`);
     return (fn, self, args) => {
       const job = args[0] as TracedJobLike | undefined;
       return runTraced(
@@ -231,6 +261,7 @@ export class ContextsExplorer implements OnModuleInit, OnApplicationBootstrap {
         jobTraceContext(job, otelContext.active()),
         undefined,
         () => Reflect.apply(fn, self, args),
+        onError,
       );
     };
   }

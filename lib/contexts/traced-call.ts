@@ -57,15 +57,20 @@ export function failSpan(span: Span, error: unknown): void {
   span.end();
 }
 
-/** Reports a settled call to its span and series; never throws. */
+/** Told of each error a traced call throws or rejects with (error tracking). */
+export type CallErrorSink = (error: unknown) => void;
+
+/** Reports a settled call to its span, series and error sink; never throws. */
 function settle(
   span: Span,
   outcome: HandlerOutcome | undefined,
   start: number,
   failed: boolean,
   error: unknown,
+  onError?: CallErrorSink,
 ): void {
   // Observability never fails the call it observes; the span ends even if recording fails.
+  if (failed && onError) tell(onError, error);
   try {
     const seconds = (performance.now() - start) / 1000;
     if (failed) outcome?.error(seconds);
@@ -96,6 +101,7 @@ function traceObservable(
   active: Context,
   outcome: HandlerOutcome | undefined,
   start: number,
+  onError: CallErrorSink | undefined,
 ): Observable<unknown> {
   const rxjs = loadOptional<typeof import('rxjs')>('rxjs');
   if (!rxjs?.isObservable(source)) {
@@ -109,7 +115,7 @@ function traceObservable(
         next: (value) => subscriber.next(value),
         error: (error: unknown) => {
           settled = true;
-          settle(span, outcome, start, true, error);
+          settle(span, outcome, start, true, error, onError);
           subscriber.error(error);
         },
         complete: () => {
@@ -133,14 +139,16 @@ function traceObservable(
 /**
  * Runs `fn` in a new span that is the active span while it runs (child of `parent`), and
  * records its outcome in `outcome`: synchronous results and throws at once, thenables when they
- * settle, Observables when they complete or fail. The result or error is returned or rethrown
- * untouched (an Observable is returned wrapped, emitting the same values).
+ * settle, Observables when they complete or fail; `onError` is told of a failure's error. The
+ * result or error is returned or rethrown untouched (an Observable is returned wrapped, emitting
+ * the same values).
  */
 export function runTraced<T>(
   spec: SpanSpec,
   parent: Context,
   outcome: HandlerOutcome | undefined,
   fn: () => T,
+  onError?: CallErrorSink,
 ): T {
   let span: Span;
   let active: Context;
@@ -154,14 +162,14 @@ export function runTraced<T>(
     // runs as it is, in the caller's context.
     active = span.spanContext() === INVALID_SPAN_CONTEXT ? parent : trace.setSpan(parent, span);
   } catch {
-    return fn();
+    return onError ? reportingErrors(fn, onError) : fn();
   }
   const start = performance.now();
   let result: T;
   try {
     result = active === parent ? fn() : context.with(active, fn);
   } catch (error) {
-    settle(span, outcome, start, true, error);
+    settle(span, outcome, start, true, error, onError);
     throw error;
   }
   if (
@@ -175,7 +183,7 @@ export function runTraced<T>(
         return value;
       },
       (error: unknown) => {
-        settle(span, outcome, start, true, error);
+        settle(span, outcome, start, true, error, onError);
         throw error;
       },
     ) as T;
@@ -187,8 +195,43 @@ export function runTraced<T>(
       active,
       outcome,
       start,
+      onError,
     ) as T;
   }
   settle(span, outcome, start, false, undefined);
+  return result;
+}
+
+/** Tells `onError` of a call's error; never throws. */
+function tell(onError: CallErrorSink, error: unknown): void {
+  try {
+    onError(error);
+  } catch {
+    // error tracking failed: the call's own error still propagates
+  }
+}
+
+/**
+ * Runs `fn` untraced, telling `onError` of the error it throws or its thenable rejects with;
+ * the result or error is returned or rethrown untouched.
+ */
+export function reportingErrors<T>(fn: () => T, onError: CallErrorSink): T {
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    tell(onError, error);
+    throw error;
+  }
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as unknown as PromiseLike<unknown>).then === 'function'
+  ) {
+    return (result as unknown as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+      tell(onError, error);
+      throw error;
+    }) as T;
+  }
   return result;
 }

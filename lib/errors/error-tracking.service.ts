@@ -145,6 +145,8 @@ export class ErrorTrackingService {
   /** Set when Sentry's own server instrumentation is off: the requests' scopes are ours. */
   private requestScopes: { lazy: LazyRequestScopes | undefined; eager: RequestScope } | undefined;
   private readonly reported = new WeakSet<object>();
+  /** Set when Sentry's `Nest` integration (which captures them itself) is off. */
+  private background = false;
 
   /** @internal */
   constructor(
@@ -179,6 +181,10 @@ export class ErrorTrackingService {
           eager: eagerRequestScope(sdk),
         };
       }
+      // Sentry's `Nest` integration (on only when Sentry traces) captures the errors of
+      // scheduled jobs, `@OnEvent()` handlers and BullMQ processors; without it, the contexts
+      // instrumentation reports them.
+      this.background = !sdk.getClient()?.getIntegrationByName('Nest');
       retainSentryRequests();
       const redactor = this.logs.redactor;
       this.unsubscribe = sdk.getClient()?.on('beforeSendEvent', (event) => {
@@ -257,6 +263,46 @@ export class ErrorTrackingService {
           req?.method ?? 'unknown',
           routeOf(req) ?? 'unknown',
         ),
+      });
+    } catch (failure) {
+      this.failed(failure);
+    }
+  }
+
+  /**
+   * Whether errors of handlers outside HTTP (scheduled jobs, `@OnEvent()` handlers, BullMQ
+   * processors) are for {@link captureBackgroundException}: Sentry is on and its own `Nest`
+   * integration, which captures them, is not.
+   * @internal
+   */
+  get reportsBackground(): boolean {
+    return this.background;
+  }
+
+  /**
+   * Reports an error thrown by a handler outside HTTP (`where`: `schedule:Class.method`,
+   * `queue:Class`, `event:Class.method`) when {@link reportsBackground}: to Sentry with the tag
+   * `context`, and in `errors_total`, once per error object even when rethrown through several
+   * handlers. It logs nothing: `@nestjs/schedule`, `@nestjs/event-emitter` and BullMQ log or
+   * surface the failure themselves. `errors.shouldReport` and `errors.severity` apply. Never
+   * throws.
+   * @internal
+   */
+  captureBackgroundException(exception: unknown, where: string): void {
+    if (!this.background) return;
+    try {
+      if (typeof exception === 'object' && exception !== null) {
+        if (this.reported.has(exception)) return;
+        this.reported.add(exception);
+      }
+      const { errors } = this.options;
+      if (errors.shouldReport?.(exception) === false) return;
+      const severity = errors.severity?.(exception);
+      this.report(exception, {
+        severity: severity && severity in SENTRY_LEVEL ? severity : 'error',
+        tags: { context: where },
+        log: false,
+        message: Messages.handledError(where, errorTypeOf(exception)),
       });
     } catch (failure) {
       this.failed(failure);
