@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { firstValueFrom, of, throwError, toArray } from 'rxjs';
 import { startTracing, type TestTracing } from '../../test/utils/tracing';
 import type { HandlerOutcome } from './context-metrics';
-import { runTraced } from './traced-call';
+import { reportingErrors, runTraced } from './traced-call';
 import { context } from '@opentelemetry/api';
 
 const spec = { name: 'Jobs.run', kind: SpanKind.INTERNAL, attributes: { 'job.name': 'x' } };
@@ -85,5 +85,55 @@ describe('runTraced', () => {
     await expect(runTraced(spec, context.active(), broken, async () => 'async')).resolves.toBe(
       'async',
     );
+  });
+
+  it('tells onError of a thrown, rejected or errored call, and rethrows it untouched even when onError throws', async () => {
+    const seen: unknown[] = [];
+    const sink = (error: unknown) => {
+      seen.push(error);
+      throw new Error('error tracking broke');
+    };
+    const thrown = new TypeError('sync');
+    const rejected = new RangeError('async');
+    const errored = new SyntaxError('observable');
+    expect(() =>
+      runTraced(
+        spec,
+        context.active(),
+        undefined,
+        () => {
+          throw thrown;
+        },
+        sink,
+      ),
+    ).toThrow(thrown);
+    await expect(
+      runTraced(spec, context.active(), undefined, () => Promise.reject(rejected), sink),
+    ).rejects.toBe(rejected);
+    await expect(
+      firstValueFrom(
+        runTraced(spec, context.active(), undefined, () => throwError(() => errored), sink),
+      ),
+    ).rejects.toBe(errored);
+    expect(runTraced(spec, context.active(), undefined, () => 1, sink)).toBe(1);
+    expect(seen).toEqual([thrown, rejected, errored]);
+  });
+});
+
+describe('reportingErrors', () => {
+  it('tells onError of a throw or rejection, returns results untouched and rethrows', async () => {
+    const seen: unknown[] = [];
+    const sink = (error: unknown) => seen.push(error);
+    const thrown = new TypeError('sync');
+    const rejected = new RangeError('async');
+    expect(reportingErrors(() => 'ok', sink)).toBe('ok');
+    await expect(reportingErrors(() => Promise.resolve('later'), sink)).resolves.toBe('later');
+    expect(() =>
+      reportingErrors(() => {
+        throw thrown;
+      }, sink),
+    ).toThrow(thrown);
+    await expect(reportingErrors(() => Promise.reject(rejected), sink)).rejects.toBe(rejected);
+    expect(seen).toEqual([thrown, rejected]);
   });
 });
