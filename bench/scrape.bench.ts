@@ -247,10 +247,16 @@ async function measureHttpLatency(registry: Registry, series: number): Promise<v
       res.end(await renderExposition(registry, 'prometheus'));
     },
     'ours, text, written in slices (/metrics)': async (res) => {
-      await writeChunks(res, await renderExpositionChunks(registry, 'prometheus'));
+      await writeChunks(
+        res,
+        await renderExpositionChunks(registry, 'prometheus', { encode: true }),
+      );
     },
     'ours, OpenMetrics, written in slices (/metrics)': async (res) => {
-      await writeChunks(res, await renderExpositionChunks(registry, 'openmetrics'));
+      await writeChunks(
+        res,
+        await renderExpositionChunks(registry, 'openmetrics', { encode: true }),
+      );
     },
   };
   let way: keyof typeof ways = 'prom-client metrics(), one string';

@@ -175,10 +175,10 @@ describe('renderExpositionChunks and writeChunks', () => {
   const response = () => {
     const res = {
       headers: {} as Record<string, unknown>,
-      writes: [] as string[],
+      writes: [] as (string | Buffer)[],
       ended: false,
       setHeader: (name: string, value: unknown) => (res.headers[name] = value),
-      write: (chunk: string) => res.writes.push(chunk),
+      write: (chunk: string | Buffer) => res.writes.push(chunk),
       end: () => (res.ended = true),
     };
     return res;
@@ -200,12 +200,17 @@ describe('renderExpositionChunks and writeChunks', () => {
           ? await registry.metrics()
           : toOpenMetrics(await registry.metrics()),
       );
-      const res = response();
-      await writeChunks(res, await renderExpositionChunks(registry, format));
-      expect(res.writes.length).toBeGreaterThan(5);
-      expect(res.writes.join('')).toBe(expected);
-      expect(res.headers['Content-Length']).toBe(Buffer.byteLength(expected));
-      expect(res.ended).toBe(true);
+      // As text, and encoded as it is rendered (what the metrics server writes).
+      for (const encode of [false, true]) {
+        const chunks = await renderExpositionChunks(registry, format, { encode });
+        expect(chunks.some((chunk) => Buffer.isBuffer(chunk))).toBe(encode);
+        const res = response();
+        await writeChunks(res, chunks);
+        expect(res.writes.length).toBeGreaterThan(5);
+        expect(res.writes.join('')).toBe(expected);
+        expect(res.headers['Content-Length']).toBe(Buffer.byteLength(expected));
+        expect(res.ended).toBe(true);
+      }
     },
   );
 

@@ -15,6 +15,12 @@ export interface ExpositionOptions {
   sliceMs?: number;
 }
 
+/** What {@link renderExpositionChunks} takes besides the slice length. */
+export interface ChunkOptions extends ExpositionOptions {
+  /** Encode the sample chunks to UTF-8 as they are made (for a response, see {@link writeChunks}). */
+  encode?: boolean;
+}
+
 const DEFAULT_SLICE_MS = 1;
 /** Samples formatted between two looks at the clock. */
 const SAMPLES_PER_CHECK = 64;
@@ -40,14 +46,22 @@ interface Collectable {
   getForPromString?: () => Promise<unknown>;
 }
 
+/** A piece of an exposition: text, or text already encoded as UTF-8. */
+export type ExpositionChunk = string | Buffer;
+
 /**
  * Text built from many small pieces. `+=` would keep one string object per piece alive until the
  * end (a rope), and every young-generation GC during the scrape would copy them all, holding the
  * event loop for milliseconds; joining the pieces every few dozen lines keeps a few flat chunks.
+ * When `encode` is set, each chunk is encoded to UTF-8 as soon as it is joined: the bytes live
+ * outside the JavaScript heap, so the megabytes of a large scrape never survive (and are never
+ * copied by) the garbage collections that run while it yields.
  */
 class Lines {
   private pieces: string[] = [];
-  private readonly chunks: string[] = [];
+  private readonly chunks: ExpositionChunk[] = [];
+
+  constructor(private readonly encode = false) {}
 
   add(piece: string): void {
     this.pieces.push(piece);
@@ -55,20 +69,27 @@ class Lines {
 
   flush(): void {
     if (this.pieces.length === 0) return;
-    this.chunks.push(this.pieces.join(''));
+    const text = this.pieces.join('');
+    this.chunks.push(this.encode ? Buffer.from(text, 'utf8') : text);
     this.pieces = [];
   }
 
   /** The text as flat chunks, never joined into one string. */
-  parts(): string[] {
+  parts(): ExpositionChunk[] {
     this.flush();
     return this.chunks;
   }
-
-  text(): string {
-    return this.parts().join('');
-  }
 }
+
+/** The text of `chunks`, whatever their form. */
+const textOf = (chunks: readonly ExpositionChunk[]): string =>
+  chunks.every((chunk) => typeof chunk === 'string')
+    ? chunks.join('')
+    : chunks.map((chunk) => chunk.toString()).join('');
+
+/** `chunk` without its first character, a line break (one byte in UTF-8). */
+const withoutFirst = (chunk: ExpositionChunk): ExpositionChunk =>
+  typeof chunk === 'string' ? chunk.slice(1) : chunk.subarray(1);
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -117,7 +138,7 @@ export async function renderExposition(
   format: ExpositionFormat,
   options: ExpositionOptions = {},
 ): Promise<string> {
-  return (await renderExpositionChunks(registry, format, options)).join('');
+  return textOf(await renderExpositionChunks(registry, format, options));
 }
 
 /**
@@ -128,14 +149,15 @@ export async function renderExposition(
 export async function renderExpositionChunks(
   registry: Registry,
   format: ExpositionFormat,
-  options: ExpositionOptions = {},
-): Promise<string[]> {
+  options: ChunkOptions = {},
+): Promise<ExpositionChunk[]> {
   // A registry switched to OpenMetrics renames its counters as it renders: leave that to it.
   if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return [await registry.metrics()];
   const slicer = new Slicer(options.sliceMs ?? DEFAULT_SLICE_MS);
   const defaultLabels = (await formatterAgrees()) ? defaultLabelsOf(registry) : undefined;
   const openMetrics = format === 'openmetrics';
-  const out: string[] = [];
+  const encode = options.encode === true;
+  const out: ExpositionChunk[] = [];
   let first = true;
   for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
     await slicer.pause();
@@ -152,14 +174,15 @@ export async function renderExpositionChunks(
       defaultLabels,
       slicer,
       openMetrics,
+      encode,
     );
     if (!openMetrics) {
       out.push(header, ...samples);
     } else if (plain && samples.length > 0) {
       // Only the header changes: spare the samples a scan of what can be megabytes.
-      out.push(familyToOpenMetrics(header), samples[0].slice(1), ...samples.slice(1), '\n');
+      out.push(familyToOpenMetrics(header), withoutFirst(samples[0]), ...samples.slice(1), '\n');
     } else {
-      out.push(familyToOpenMetrics(header + samples.join('')));
+      out.push(familyToOpenMetrics(header + textOf(samples)));
     }
   }
   out.push(openMetrics ? '# EOF\n' : '\n');
@@ -174,10 +197,10 @@ export async function renderExpositionChunks(
 export async function writeChunks(
   res: {
     setHeader(name: string, value: number): unknown;
-    write(chunk: string): unknown;
+    write(chunk: string | Buffer): unknown;
     end(): unknown;
   },
-  chunks: readonly string[],
+  chunks: readonly ExpositionChunk[],
   options: ExpositionOptions & { head?: boolean } = {},
 ): Promise<void> {
   const slicer = new Slicer(options.sliceMs ?? DEFAULT_SLICE_MS);
@@ -191,22 +214,31 @@ export async function writeChunks(
     res.end();
     return;
   }
-  let batch: string[] = [];
+  let batch: ExpositionChunk[] = [];
   let size = 0;
+  const flush = (): void => {
+    res.write(
+      batch.every((chunk) => typeof chunk === 'string')
+        ? batch.join('')
+        : Buffer.concat(
+            batch.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)),
+          ),
+    );
+    batch = [];
+    size = 0;
+  };
   for (const chunk of chunks) {
     batch.push(chunk);
     size += chunk.length;
     if (size < WRITE_SIZE) continue;
-    res.write(batch.join(''));
-    batch = [];
-    size = 0;
+    flush();
     await slicer.pause();
   }
-  if (batch.length > 0) res.write(batch.join(''));
+  if (batch.length > 0) flush();
   res.end();
 }
 
-/** Characters per `write` of a streamed exposition. */
+/** Characters (or bytes) per `write` of a streamed exposition. */
 const WRITE_SIZE = 64 * 1024;
 
 /** The registry's default labels, or `undefined` when prom-client no longer keeps them there. */
@@ -255,7 +287,8 @@ async function histogramLines(
   defaults: Labels | undefined,
   slicer: Slicer,
   openMetrics: boolean,
-): Promise<string[]> {
+  encode: boolean,
+): Promise<ExpositionChunk[]> {
   // Exemplars exist only in OpenMetrics, and only for histograms a traced process recorded.
   const exemplars = openMetrics ? exemplarsOf(state) : undefined;
   const bucket = `${state.name}_bucket`;
@@ -263,7 +296,7 @@ async function histogramLines(
   const countName = `${state.name}_count`;
   const simple = !defaults || !Object.keys(defaults).some((key) => AWKWARD_DEFAULT.test(key));
   const series = Object.values(state.hashMap);
-  const out = new Lines();
+  const out = new Lines(encode);
   for (let i = 0; i < series.length; i++) {
     if (i % 8 === 7) {
       out.flush();
@@ -350,7 +383,7 @@ function sampleLine(sample: Sample, name: string, defaults: Labels | undefined):
 interface FamilyText {
   header: string;
   /** The sample lines, in flat chunks. */
-  samples: string[];
+  samples: ExpositionChunk[];
   /** The samples are plain sample lines, which the OpenMetrics rewrite leaves as they are. */
   plain: boolean;
 }
@@ -361,6 +394,7 @@ async function formatFamily(
   defaultLabels: Labels,
   slicer: Slicer,
   openMetrics = false,
+  encode = false,
 ): Promise<FamilyText> {
   const defaults = Object.keys(defaultLabels).length > 0 ? defaultLabels : undefined;
   const histogram = histogramState(metric);
@@ -373,7 +407,7 @@ async function formatFamily(
     const header = `# HELP ${name} ${escapeString(histogram.help)}\n# TYPE ${name} ${histogram.type}`;
     return {
       header,
-      samples: await histogramLines(histogram, defaults, slicer, openMetrics),
+      samples: await histogramLines(histogram, defaults, slicer, openMetrics, encode),
       plain: true,
     };
   }
@@ -382,7 +416,7 @@ async function formatFamily(
     : metric.get())) as Family;
   const name = escapeString(data.name);
   const header = `# HELP ${name} ${escapeString(data.help)}\n# TYPE ${name} ${data.type}`;
-  const out = new Lines();
+  const out = new Lines(encode);
   const values = data.values ?? [];
   for (let i = 0; i < values.length; i++) {
     if (i % SAMPLES_PER_CHECK === SAMPLES_PER_CHECK - 1) {
@@ -470,7 +504,7 @@ function formatterAgrees(): Promise<boolean> {
       const slicer = new Slicer(Number.POSITIVE_INFINITY);
       for (const metric of registry.getMetricsAsArray() as unknown as Collectable[]) {
         const { header, samples } = await formatFamily(metric, defaults, slicer);
-        families.push(header + samples.join(''));
+        families.push(header + textOf(samples));
       }
       return `${families.join('\n\n')}\n` === (await registry.metrics());
     } catch {

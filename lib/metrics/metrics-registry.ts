@@ -19,7 +19,12 @@ import type { MetricDefinition, MetricKind } from './metric-catalog';
 import { MetricCatalog } from './metric-catalog';
 import { counterFastPath, histogramFastPath, promClientVersion } from './prom-client-fast-path';
 import type { DropReason, GuardHooks } from './series-guard';
-import { type ExpositionFormat, renderExposition, renderExpositionChunks } from './exposition';
+import {
+  type ExpositionChunk,
+  type ExpositionFormat,
+  renderExposition,
+  renderExpositionChunks,
+} from './exposition';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
@@ -226,9 +231,12 @@ export class MetricsRegistry implements GuardHooks {
     return renderExposition(this.registry, format);
   }
 
-  /** {@link exposition} as flat chunks, for a response written one slice at a time. */
-  expositionChunks(format: ExpositionFormat): Promise<string[]> {
-    return renderExpositionChunks(this.registry, format);
+  /**
+   * {@link exposition} as flat chunks, most already encoded to UTF-8, for a response written one
+   * slice at a time.
+   */
+  expositionChunks(format: ExpositionFormat): Promise<ExpositionChunk[]> {
+    return renderExpositionChunks(this.registry, format, { encode: true });
   }
 
   /**
