@@ -1,0 +1,122 @@
+/**
+ * `npm run bench:otel-spans`: what OpenTelemetry's own span pipeline costs per traced request,
+ * without any HTTP server: the two spans a traced Nest request makes (a SERVER span with the
+ * attributes the library sets, and the handler's child span), started and ended with the SDK's
+ * `BasicTracerProvider`, then either dropped (no span processor) or batched and exported over
+ * OTLP/HTTP (protobuf, then JSON) to a sink in another process on 127.0.0.1. The figure is this
+ * process's CPU time (`process.cpuUsage()`) per request, median of the rounds: the floor below
+ * which no "every request sampled" configuration of the SDK can go.
+ *
+ * Environment: BENCH_ROUNDS=5, BENCH_REQUESTS=100000.
+ */
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { spawn } from 'node:child_process';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100_000);
+
+/** A sink that answers 200 to every export, in a process of its own (its CPU is not counted). */
+function startSink(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const s = require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => r.end()); });
+       s.listen(0, '127.0.0.1', () => process.send(s.address().port));`,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+  );
+  return new Promise((resolve) =>
+    child.once('message', (port) =>
+      resolve({ url: `http://127.0.0.1:${String(port)}/v1/traces`, stop: () => child.kill() }),
+    ),
+  );
+}
+
+type Case = 'no processor' | 'batch + OTLP protobuf' | 'batch + OTLP JSON';
+
+async function measure(label: Case, url: string): Promise<number> {
+  let exported = 0;
+  const inner =
+    label === 'batch + OTLP protobuf' ? new ProtoExporter({ url }) : new JsonExporter({ url });
+  // Counts what reaches the exporter: a span dropped by a full queue would flatter the figure.
+  const counting: SpanExporter = {
+    export: (spans, done) => {
+      exported += spans.length;
+      inner.export(spans, done);
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush(),
+  };
+  const processors: SpanProcessor[] =
+    label === 'no processor'
+      ? []
+      : [
+          new BatchSpanProcessor(counting, {
+            maxQueueSize: 8192,
+            maxExportBatchSize: 512,
+            scheduledDelayMillis: 50,
+          }),
+        ];
+  const provider = new BasicTracerProvider({ spanProcessors: processors });
+  const tracer = provider.getTracer('bench');
+  const start = process.cpuUsage();
+  for (let i = 0; i < REQUESTS; i++) {
+    const server = tracer.startSpan('GET', {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.path': '/users/42',
+        'url.scheme': 'http',
+        'server.address': '127.0.0.1',
+        'server.port': 3000,
+        'user_agent.original': 'autocannon',
+      },
+    });
+    tracer.startSpan('UsersController.get', {}, trace.setSpan(context.active(), server)).end();
+    server.updateName('GET /users/:id');
+    server.setAttribute('http.route', '/users/:id');
+    server.setAttribute('http.response.status_code', 200);
+    server.end();
+    // As a server would: the event loop turns (and exports go out) between requests.
+    if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await provider.forceFlush().catch(() => undefined);
+  const used = process.cpuUsage(start);
+  await provider.shutdown().catch(() => undefined);
+  if (label !== 'no processor' && exported !== 2 * REQUESTS) {
+    throw new Error(`${label}: ${exported} of ${2 * REQUESTS} spans reached the exporter`);
+  }
+  return (used.user + used.system) / REQUESTS;
+}
+
+async function main(): Promise<void> {
+  const sink = await startSink();
+  const cases: Case[] = ['no processor', 'batch + OTLP protobuf', 'batch + OTLP JSON'];
+  const results = new Map<Case, number[]>(cases.map((c) => [c, []]));
+  for (const c of cases) await measure(c, sink.url); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of cases) results.get(c)!.push(await measure(c, sink.url));
+  }
+  sink.stop();
+  console.log(
+    `bench:otel-spans: node ${process.version}, ${REQUESTS} requests (2 spans each) per round, median of ${ROUNDS}`,
+  );
+  for (const [c, values] of results) {
+    const sorted = [...values].sort((a, b) => a - b);
+    console.log(`  ${c.padEnd(24)} ${sorted[sorted.length >> 1].toFixed(2)} µs CPU per request`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
