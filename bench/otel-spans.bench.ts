@@ -61,7 +61,7 @@ async function measure(label: Case, url: string): Promise<number> {
       ? []
       : [
           new BatchSpanProcessor(counting, {
-            maxQueueSize: 8192,
+            maxQueueSize: 65_536,
             maxExportBatchSize: 512,
             scheduledDelayMillis: 50,
           }),
