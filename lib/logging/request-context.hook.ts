@@ -85,23 +85,32 @@ export class RequestContextHook implements OnModuleInit, OnModuleDestroy {
         } catch {
           // observability never breaks the request it observes
         }
-        const serve = () => {
-          try {
-            log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
-          } catch {
-            // observability never breaks the request it observes
-          }
-          if (!store) return proceed();
-          RequestContext.run(store, proceed);
-        };
         // Read per request: error tracking connects to Sentry when the application starts.
         const scope = errors?.requestScope;
-        if (scope) scope(store, serve);
-        else serve();
+        // No closure unless a Sentry scope must wrap the request (the default path allocates none).
+        if (scope) scope(store, () => serve(log, request, response, store, proceed));
+        else serve(log, request, response, store, proceed);
       },
       this.logger,
     );
   }
+}
+
+/** Watches the response for the request line, then runs the rest of the request in `store`. */
+function serve(
+  log: RequestLog | undefined,
+  request: any,
+  response: any,
+  store: ContextStore | undefined,
+  proceed: () => void,
+): void {
+  try {
+    log?.watch(request?.raw ?? request, response?.raw ?? response, request, store);
+  } catch {
+    // observability never breaks the request it observes
+  }
+  if (!store) return proceed();
+  RequestContext.run(store, proceed);
 }
 
 /**
