@@ -3,7 +3,8 @@
  * without any HTTP server: the two spans a traced Nest request makes (a SERVER span with the
  * attributes the library sets, and the handler's child span), started and ended with the SDK's
  * `BasicTracerProvider`, then either dropped (no span processor) or batched and exported over
- * OTLP/HTTP (protobuf, then JSON) to a sink in another process on 127.0.0.1. The figure is this
+ * OTLP/HTTP (protobuf with the upstream serializer, protobuf with the library's encoder
+ * (lib/tracing/otlp-span-encoder.ts), then JSON) to a sink in another process on 127.0.0.1. The figure is this
  * process's CPU time (`process.cpuUsage()`) per request, median of the rounds: the floor below
  * which no "every request sampled" configuration of the SDK can go.
  *
@@ -19,6 +20,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { spawn } from 'node:child_process';
+import { protobufSpanExporter } from '../lib/tracing/otlp-exporter';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100_000);
@@ -41,12 +43,20 @@ function startSink(): Promise<{ url: string; stop(): void }> {
   );
 }
 
-type Case = 'no processor' | 'batch + OTLP protobuf' | 'batch + OTLP JSON';
+type Case =
+  | 'no processor'
+  | 'batch + OTLP protobuf'
+  | 'batch + OTLP protobuf, library encoder'
+  | 'batch + OTLP JSON';
 
 async function measure(label: Case, url: string): Promise<number> {
   let exported = 0;
   const inner =
-    label === 'batch + OTLP protobuf' ? new ProtoExporter({ url }) : new JsonExporter({ url });
+    label === 'batch + OTLP protobuf'
+      ? new ProtoExporter({ url })
+      : label === 'batch + OTLP protobuf, library encoder'
+        ? protobufSpanExporter({ url, headers: {}, timeoutMillis: 10_000 }).exporter
+        : new JsonExporter({ url });
   // Counts what reaches the exporter: a span dropped by a full queue would flatter the figure.
   const counting: SpanExporter = {
     export: (spans, done) => {
@@ -54,7 +64,7 @@ async function measure(label: Case, url: string): Promise<number> {
       inner.export(spans, done);
     },
     shutdown: () => inner.shutdown(),
-    forceFlush: () => inner.forceFlush(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
   };
   const processors: SpanProcessor[] =
     label === 'no processor'
@@ -100,7 +110,12 @@ async function measure(label: Case, url: string): Promise<number> {
 
 async function main(): Promise<void> {
   const sink = await startSink();
-  const cases: Case[] = ['no processor', 'batch + OTLP protobuf', 'batch + OTLP JSON'];
+  const cases: Case[] = [
+    'no processor',
+    'batch + OTLP protobuf',
+    'batch + OTLP protobuf, library encoder',
+    'batch + OTLP JSON',
+  ];
   const results = new Map<Case, number[]>(cases.map((c) => [c, []]));
   for (const c of cases) await measure(c, sink.url); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
@@ -112,7 +127,7 @@ async function main(): Promise<void> {
   );
   for (const [c, values] of results) {
     const sorted = [...values].sort((a, b) => a - b);
-    console.log(`  ${c.padEnd(24)} ${sorted[sorted.length >> 1].toFixed(2)} µs CPU per request`);
+    console.log(`  ${c.padEnd(40)} ${sorted[sorted.length >> 1].toFixed(2)} µs CPU per request`);
   }
 }
 

@@ -21,6 +21,7 @@ import type {
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { CollapsingSpanProcessor } from './collapsing-span.processor';
+import { protobufSpanExporter } from './otlp-exporter';
 import type { ResolvedTracingOptions } from './tracing-options.interface';
 import { type OtelCore, ServerSpans } from './server-span';
 import { TRACER_NAME } from './span-runner';
@@ -69,18 +70,19 @@ function sampleRate(options: ResolvedTracingOptions): number {
 function exporterOf(options: ResolvedTracingOptions): SpanExporter | undefined {
   if (options.url === undefined) return undefined;
   const why = `an OTLP endpoint is configured, protocol ${options.protocol}`;
-  const pkg =
-    options.protocol === 'http/json'
-      ? '@opentelemetry/exporter-trace-otlp-http'
-      : '@opentelemetry/exporter-trace-otlp-proto';
-  const { OTLPTraceExporter } = need<{
-    OTLPTraceExporter: new (config: object) => SpanExporter;
-  }>(pkg, why);
-  return new OTLPTraceExporter({
+  const config = {
     url: options.url,
     headers: { ...options.headers },
     timeoutMillis: options.exportTimeoutMs,
-  });
+  };
+  if (options.protocol !== 'http/json') {
+    need('@opentelemetry/exporter-trace-otlp-proto', why);
+    return protobufSpanExporter(config).exporter;
+  }
+  const { OTLPTraceExporter } = need<{
+    OTLPTraceExporter: new (config: object) => SpanExporter;
+  }>('@opentelemetry/exporter-trace-otlp-http', why);
+  return new OTLPTraceExporter(config);
 }
 
 /** The span processors: batched, bounded OTLP export (and console), behind sibling collapsing. */
