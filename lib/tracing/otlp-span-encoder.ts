@@ -253,6 +253,19 @@ function writeAnyValue(w: Writer, value: AttributeValue | unknown): void {
   // other types (undefined, functions, symbols, bigint) write nothing, as upstream
 }
 
+/**
+ * The value of each ASCII hex digit. Ids are lowercase hex (the SDK makes them, propagators
+ * reject others); any other character decodes as upstream's `hexToBinary` decodes it.
+ */
+const HEX = (() => {
+  const table = new Uint8Array(128);
+  for (let code = 0; code < 128; code++) {
+    table[code] =
+      code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : code - 55;
+  }
+  return table;
+})();
+
 function varintSize(value: number): number {
   if (value < 0x80) return 1;
   if (value < 0x4000) return 2;
@@ -311,7 +324,13 @@ class Writer {
   }
 
   tag(field: number, wireType: number): void {
-    this.varint((field << 3) | wireType);
+    const key = (field << 3) | wireType;
+    if (key < 0x80) {
+      this.room(1);
+      this.buffer[this.pos++] = key;
+    } else {
+      this.varint(key);
+    }
   }
 
   varint(value: number): void {
@@ -346,8 +365,18 @@ class Writer {
 
   fixed32(value: number): void {
     this.room(4);
-    this.buffer.writeUInt32LE(value >>> 0, this.pos);
-    this.pos += 4;
+    this.uint32(value >>> 0);
+  }
+
+  /** Four bytes, little-endian, where there is room. */
+  private uint32(value: number): void {
+    const buffer = this.buffer;
+    const p = this.pos;
+    buffer[p] = value & 0xff;
+    buffer[p + 1] = (value >>> 8) & 0xff;
+    buffer[p + 2] = (value >>> 16) & 0xff;
+    buffer[p + 3] = value >>> 24;
+    this.pos = p + 4;
   }
 
   double(value: number): void {
@@ -371,9 +400,8 @@ class Writer {
         Math.floor(lowWithCarry / 0x100000000)) >>>
       0;
     this.room(8);
-    this.buffer.writeUInt32LE(lowWithCarry >>> 0, this.pos);
-    this.buffer.writeUInt32LE(high, this.pos + 4);
-    this.pos += 8;
+    this.uint32(lowWithCarry >>> 0);
+    this.uint32(high);
   }
 
   bytes(value: Uint8Array): void {
@@ -388,7 +416,12 @@ class Writer {
     const length = id.length >>> 1;
     this.varint(length);
     this.room(length);
-    this.pos += this.buffer.write(id, this.pos, length, 'hex');
+    const buffer = this.buffer;
+    let p = this.pos;
+    for (let i = 0; i < length * 2; i += 2) {
+      buffer[p++] = (HEX[id.charCodeAt(i) & 0x7f] << 4) | HEX[id.charCodeAt(i + 1) & 0x7f];
+    }
+    this.pos = p;
   }
 
   string(value: string): void {
