@@ -7,7 +7,7 @@
  */
 import { initSentry } from 'nestjs-observability/sentry';
 import { startTracing } from 'nestjs-observability/tracing';
-import { TRACED_VARIANTS } from './http-variants';
+import { TRACED_SAMPLERS, TRACED_VARIANTS } from './http-variants';
 
 /** The DSN of the `lib-dsn` variant. */
 export const BENCH_DSN = 'http://k@127.0.0.1:9/1';
@@ -22,6 +22,7 @@ if (TRACED_VARIANTS.includes(process.argv[3])) {
     tracing: {
       endpoint: process.env.BENCH_OTLP_URL,
       sampler: 'always_on',
+      ...TRACED_SAMPLERS[process.argv[3]],
       // For investigations, e.g. '{"instrumentations":{"express":false}}'.
       ...JSON.parse(process.env.BENCH_TRACING_OPTIONS ?? '{}'),
     },

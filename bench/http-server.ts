@@ -140,6 +140,8 @@ function variantModule(variant: Variant): DynamicModule {
     case 'lib-traced':
       return ObservabilityModule.forRoot({ service: 'bench', metrics });
     case 'bare-traced':
+    case 'bare-traced-1pct':
+    case 'bare-traced-unsampled':
       return { module: class BareTracedModule {} };
     case 'lib-dsn':
       return ObservabilityModule.forRoot({ service: 'bench', metrics, errors: { dsn: BENCH_DSN } });

@@ -23,10 +23,24 @@ export const VARIANTS = {
   'bare-traced':
     'bare + OpenTelemetry tracing (server spans, outgoing http, every request sampled, OTLP export) + tracingInstrument()',
   'lib-traced': 'nestjs-observability default + the same tracing as bare-traced (exemplars on)',
+  'bare-traced-1pct':
+    'bare + the same tracing with 1% of the traces sampled (traceidratio 0.01, as in production)',
+  'bare-traced-unsampled': 'bare + the same tracing with no trace sampled (always_off)',
 } as const;
 
 /** The variants that run with tracing on (an OTLP endpoint) before the application loads. */
-export const TRACED_VARIANTS: readonly string[] = ['bare-traced', 'lib-traced'];
+export const TRACED_VARIANTS: readonly string[] = [
+  'bare-traced',
+  'lib-traced',
+  'bare-traced-1pct',
+  'bare-traced-unsampled',
+];
+
+/** The sampler of each traced variant (`BENCH_TRACING_OPTIONS` may override it). */
+export const TRACED_SAMPLERS: Record<string, object> = {
+  'bare-traced-1pct': { sampler: 'traceidratio', samplerRatio: 0.01 },
+  'bare-traced-unsampled': { sampler: 'always_off' },
+};
 /** The variants whose Nest app gets `instrument: tracingInstrument()`. */
 export const INSTRUMENTED_VARIANTS: readonly string[] = ['lib-trace-off', ...TRACED_VARIANTS];
 
