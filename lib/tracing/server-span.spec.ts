@@ -57,6 +57,38 @@ describe('ServerSpans on the request event of a node:http server', () => {
     expect(span.status.code).toBe(2);
   });
 
+  it('carries a sampled-out trace without recording it or listening to the response', async () => {
+    const seen: Array<{ traceId?: string; recording?: boolean; closeListeners: number }> = [];
+    const server = http.createServer((_req, res) => {
+      const span = trace.getActiveSpan();
+      seen.push({
+        traceId: span?.spanContext().traceId,
+        recording: span?.isRecording(),
+        closeListeners: res.listenerCount('close'),
+      });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    try {
+      for (const flags of ['00', '01']) {
+        const traceparent = `00-${traceId}-00f067aa0ba902b7-${flags}`;
+        await fetch(`http://127.0.0.1:${port}/jobs`, { headers: { traceparent } });
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await waitForSpan(tracing, 'GET');
+    const [unsampled, sampled] = seen;
+    expect(unsampled).toMatchObject({ traceId, recording: false });
+    expect(sampled).toMatchObject({ traceId, recording: true });
+    // The recorded request's span listens for the response's end; the other adds nothing.
+    expect(unsampled.closeListeners).toBe(sampled.closeListeners - 1);
+    expect(tracing.exporter.getFinishedSpans()).toHaveLength(1);
+    expect(tracing.span('GET').attributes).toMatchObject({ 'url.path': '/jobs' });
+  });
+
   it('skips ignored paths and servers handed to a Nest hook, and unpatches on close', async () => {
     expect(
       await get(

@@ -191,6 +191,47 @@ export class ServerSpans {
     const headers = req.headers;
     const method = req.method ?? 'GET';
     const known = KNOWN_METHODS.has(method);
+    const parent = propagation.extract(ROOT_CONTEXT, headers);
+    const span = this.tracer.startSpan(known ? method : 'HTTP', { kind: SpanKind.SERVER }, parent);
+    let ctx = trace.setSpan(parent, span);
+    // A trace that is not sampled records nothing: its context carries the trace id (and the
+    // "not sampled" flag) to logs and outgoing calls, and that is all it needs. The samplers
+    // this tracer provider is built with (`tracing.sampler`) decide from the parent and the
+    // trace id, not from attributes, so those are set once the span is known to record.
+    if (!span.isRecording()) return ctx;
+    span.setAttributes(this.attributesOf(req, method, known, url, scheme));
+    // When loaded (`frameworkSpans`), Express's and Fastify's instrumentations report the
+    // route they matched here, and Fastify's marks its own request span as internal.
+    const core = this.rpcMetadata ? this.core : undefined;
+    if (core) ctx = core.setRPCMetadata(ctx, { type: core.RPCType.HTTP, span });
+    const rpc = ctx;
+    res.on('close', () => {
+      try {
+        const status = res.statusCode;
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        const template = route.routeOf ? route.routeOf() : core?.getRPCMetadata(rpc)?.route;
+        if (template) {
+          span.setAttribute('http.route', template);
+          span.updateName(`${method} ${template}`);
+        }
+        span.end();
+      } catch {
+        // the span is lost, the response is not
+      }
+    });
+    return ctx;
+  }
+
+  /** The stable semantic-convention attributes of a request, read without parsing its URL. */
+  private attributesOf(
+    req: IncomingMessage,
+    method: string,
+    known: boolean,
+    url: string,
+    scheme: string | undefined,
+  ): Attributes {
+    const headers = req.headers;
     const query = url.indexOf('?');
     const attributes: Attributes = {
       'http.request.method': known ? method : '_OTHER',
@@ -216,34 +257,6 @@ export class ServerSpans {
     }
     const agent = headers['user-agent'];
     if (agent) attributes['user_agent.original'] = agent;
-
-    const parent = propagation.extract(ROOT_CONTEXT, headers);
-    const span = this.tracer.startSpan(
-      attributes['http.request.method'] === '_OTHER' ? 'HTTP' : method,
-      { kind: SpanKind.SERVER, attributes },
-      parent,
-    );
-    let ctx = trace.setSpan(parent, span);
-    // When loaded (`frameworkSpans`), Express's and Fastify's instrumentations report the
-    // route they matched here, and Fastify's marks its own request span as internal.
-    const core = this.rpcMetadata ? this.core : undefined;
-    if (core) ctx = core.setRPCMetadata(ctx, { type: core.RPCType.HTTP, span });
-    const rpc = ctx;
-    res.on('close', () => {
-      try {
-        const status = res.statusCode;
-        span.setAttribute('http.response.status_code', status);
-        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        const template = route.routeOf ? route.routeOf() : core?.getRPCMetadata(rpc)?.route;
-        if (template) {
-          span.setAttribute('http.route', template);
-          span.updateName(`${method} ${template}`);
-        }
-        span.end();
-      } catch {
-        // the span is lost, the response is not
-      }
-    });
-    return ctx;
+    return attributes;
   }
 }

@@ -10,6 +10,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { loadOptional } from '../config/optional-module';
+import { childrenFollowParent } from './tracing-state';
 
 /** The instrumentation scope of the library's spans. */
 export const TRACER_NAME = 'nestjs-observability';
@@ -102,18 +103,32 @@ export function runInSpan(
   args: unknown[],
   kind: SpanKind = SpanKind.INTERNAL,
 ): unknown {
-  let span: Span;
-  let active: Context;
+  let span: Span | undefined;
+  let active: Context | undefined;
   try {
-    span = tracer.startSpan(name, { kind, attributes });
-    // Not sampled: nothing will be recorded, and the caller's context already carries the
-    // trace (and its "not sampled" flag) to whatever the method calls, so skip the context
-    // switch, which is what costs (AsyncLocalStorage).
-    if (!span.isRecording()) return Reflect.apply(fn, self, args);
-    active = trace.setSpan(context.active(), span);
+    // In a trace sampled out, a child would record nothing either: it is not made at all (no
+    // id, no sampler call, no context switch); the caller's context already carries the trace.
+    const parent = trace.getSpan(context.active());
+    const sampledOut =
+      parent !== undefined &&
+      !parent.isRecording() &&
+      !parent.spanContext().isRemote &&
+      childrenFollowParent();
+    if (!sampledOut) {
+      span = tracer.startSpan(name, { kind, attributes });
+      // Not sampled: nothing will be recorded, and the caller's context already carries the
+      // trace (and its "not sampled" flag) to whatever the method calls, so skip the context
+      // switch, which is what costs (AsyncLocalStorage).
+      if (span.isRecording()) active = trace.setSpan(context.active(), span);
+    }
   } catch {
-    return Reflect.apply(fn, self, args);
+    // a tracing failure: the call runs untraced
+    if (span && !active) endSpan(span);
+    active = undefined;
   }
+  // Outside the try above: an error of the method itself is never taken for a tracing failure
+  // (the method would run twice).
+  if (!span || !active) return Reflect.apply(fn, self, args);
   let result: unknown;
   try {
     result = context.with(active, () => Reflect.apply(fn, self, args));

@@ -8,6 +8,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { lastValueFrom, Observable, of, throwError } from 'rxjs';
 import { setSpanAttributes, Trace } from './trace.decorator';
+import type { ResolvedTracingOptions } from './tracing-options.interface';
+import { childrenFollowParent, setTracingState } from './tracing-state';
 
 const Meta =
   (key: string, value: unknown): MethodDecorator =>
@@ -129,6 +131,42 @@ describe('@Trace()', () => {
       new Probe().active(),
     );
     expect(seen).toBe(unsampled);
+    expect(spans()).toHaveLength(0);
+  });
+
+  it('calls a method that throws once, and rethrows, when the trace is not sampled', () => {
+    // A guard denying a request of a trace sampled out: one call, its own error.
+    let calls = 0;
+    class Guard {
+      @Trace()
+      canActivate(): never {
+        calls++;
+        throw new Error('denied');
+      }
+    }
+    const unsampled = trace.wrapSpanContext({
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      traceFlags: 0,
+    });
+    const run = () =>
+      context.with(trace.setSpan(context.active(), unsampled), () => new Guard().canActivate());
+    expect(run).toThrow('denied');
+    expect(calls).toBe(1);
+    // The same with this library's tracing state, where such a child is not even started.
+    setTracingState({
+      options: { sampler: 'parentbased_always_on' } as ResolvedTracingOptions,
+      owner: 'nestjs-observability',
+      shutdown: async () => undefined,
+      flush: async () => undefined,
+    });
+    try {
+      expect(childrenFollowParent()).toBe(true);
+      expect(run).toThrow('denied');
+      expect(calls).toBe(2);
+    } finally {
+      setTracingState(undefined);
+    }
     expect(spans()).toHaveLength(0);
   });
 

@@ -37,6 +37,18 @@ export function setTracingState(state: TracingState | undefined): void {
 }
 
 /**
+ * Whether a child of a local span that records nothing (a trace sampled out) would record
+ * nothing either: true when the sampler decides from the parent or from the trace id, as every
+ * sampler `startTracing()` configures does except `always_on`, and Sentry's. Unknown providers:
+ * false. @internal
+ */
+export function childrenFollowParent(): boolean {
+  return (
+    current !== undefined && (current.owner === 'sentry' || current.options.sampler !== 'always_on')
+  );
+}
+
+/**
  * Whether spans are being recorded in this process: started by this library, or by another
  * OpenTelemetry setup (Sentry with tracing, the OpenTelemetry SDK). Read once at bootstrap by
  * the parts that cost something per call (exemplars), so a process without tracing does no
