@@ -44,11 +44,12 @@ type RouteOf = (() => string | undefined) | undefined;
  * The HTTP server spans of the process when this library's tracing owns the tracer provider:
  * the lean replacement of `@opentelemetry/instrumentation-http`'s incoming side.
  *
- * A span is started per request with the stable semantic-convention attributes a backend
- * groups and filters by, read without parsing the URL (the path is the part before `?`, the
- * server address the `Host` header); the continued W3C `traceparent` is its parent. The rest
- * of the request runs inside `context.with()`, and the span ends when the response closes,
- * named `GET /users/:id` once the route is known, `ERROR` on a 5xx. Unlike the
+ * A span is started per request, the continued W3C `traceparent` its parent, and the rest of
+ * the request runs inside `context.with()`. A span that records gets the stable
+ * semantic-convention attributes a backend groups and filters by, read without parsing the URL
+ * (the path is the part before `?`, the server address the `Host` header), and ends when the
+ * response closes, named `GET /users/:id` once the route is known, `ERROR` on a 5xx; a span of a
+ * trace sampled out only carries the trace context. Unlike the
  * instrumentation, it does not bind the request and response emitters to the context (every
  * listener added later would be wrapped) and records no metrics of its own.
  *
@@ -194,16 +195,16 @@ export class ServerSpans {
     const parent = propagation.extract(ROOT_CONTEXT, headers);
     const span = this.tracer.startSpan(known ? method : 'HTTP', { kind: SpanKind.SERVER }, parent);
     let ctx = trace.setSpan(parent, span);
+    // When loaded (`frameworkSpans`), Express's and Fastify's instrumentations report the
+    // route they matched here, and Fastify's marks its own request span as internal.
+    const core = this.rpcMetadata ? this.core : undefined;
+    if (core) ctx = core.setRPCMetadata(ctx, { type: core.RPCType.HTTP, span });
     // A trace that is not sampled records nothing: its context carries the trace id (and the
     // "not sampled" flag) to logs and outgoing calls, and that is all it needs. The samplers
     // this tracer provider is built with (`tracing.sampler`) decide from the parent and the
     // trace id, not from attributes, so those are set once the span is known to record.
     if (!span.isRecording()) return ctx;
     span.setAttributes(this.attributesOf(req, method, known, url, scheme));
-    // When loaded (`frameworkSpans`), Express's and Fastify's instrumentations report the
-    // route they matched here, and Fastify's marks its own request span as internal.
-    const core = this.rpcMetadata ? this.core : undefined;
-    if (core) ctx = core.setRPCMetadata(ctx, { type: core.RPCType.HTTP, span });
     const rpc = ctx;
     res.on('close', () => {
       try {
