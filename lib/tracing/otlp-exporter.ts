@@ -83,9 +83,10 @@ export function protobufSpanExporter(
   config: OtlpExporterConfig,
   load: () => OtlpModules = loadOtlpModules,
 ): { exporter: SpanExporter; encoder: 'nestjs-observability' | 'upstream' } {
-  const modules = load();
+  let proto: OtlpModules['proto'] | undefined;
   try {
-    const { base, nodeHttp, transformer } = modules;
+    const { base, nodeHttp, transformer, ...modules } = load();
+    proto = modules.proto;
     const upstream = transformer.ProtobufTraceSerializer;
     if (encoderAgrees(upstream)) {
       const delegate = nodeHttp.createOtlpHttpExportDelegate(
@@ -103,7 +104,9 @@ export function protobufSpanExporter(
       return { exporter: new base.OTLPExporterBase(delegate), encoder: 'nestjs-observability' };
     }
   } catch {
-    // an OTLP package without these exports: the upstream exporter below
+    // OTLP packages without these exports (or laid out otherwise): the upstream exporter below
   }
-  return { exporter: new modules.proto.OTLPTraceExporter(config), encoder: 'upstream' };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  proto ??= require('@opentelemetry/exporter-trace-otlp-proto') as OtlpModules['proto'];
+  return { exporter: new proto.OTLPTraceExporter(config), encoder: 'upstream' };
 }

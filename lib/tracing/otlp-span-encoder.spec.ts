@@ -167,6 +167,15 @@ describe('protobufSpanExporter', () => {
     expect(protobufSpanExporter(config, () => older).encoder).toBe('upstream');
   });
 
+  it('keeps the upstream exporter when the OTLP packages cannot be loaded as expected', () => {
+    const failing = (): OtlpModules => {
+      throw new Error('Package subpath \'./node-http\' is not defined by "exports"');
+    };
+    const { exporter, encoder } = protobufSpanExporter(config, failing);
+    expect(encoder).toBe('upstream');
+    expect(exporter).toBeInstanceOf(OTLPTraceExporter);
+  });
+
   it('sends the encoded batch to the collector as OTLP/HTTP protobuf, with the headers', async () => {
     const received: Array<{ path?: string; headers: IncomingHttpHeaders; body: Buffer }> = [];
     const collector = createServer((req, res) => {
