@@ -1,4 +1,11 @@
-import type { Attributes, AttributeValue, HrTime, Link, SpanStatus } from '@opentelemetry/api';
+import type {
+  Attributes,
+  AttributeValue,
+  HrTime,
+  Link,
+  SpanContext,
+  SpanStatus,
+} from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
 /**
@@ -70,15 +77,7 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
 /** Span: fields 1-16 in number order, as upstream writes them. */
 function writeSpan(w: Writer, span: ReadableSpan): void {
   const ctx = span.spanContext();
-  w.tag(1, 2);
-  w.hex(ctx.traceId);
-  w.tag(2, 2);
-  w.hex(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeContext(w, ctx);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
@@ -117,6 +116,19 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
   w.fixed32(spanFlags(ctx.traceFlags, parent?.isRemote));
 }
 
+/** Fields 1-3 of a span and of a link: trace id, span id, trace state (when any). */
+function writeContext(w: Writer, ctx: SpanContext): void {
+  w.tag(1, 2);
+  w.hex(ctx.traceId);
+  w.tag(2, 2);
+  w.hex(ctx.spanId);
+  const traceState = ctx.traceState?.serialize();
+  if (traceState) {
+    w.tag(3, 2);
+    w.string(traceState);
+  }
+}
+
 function writeStatus(w: Writer, status: SpanStatus): void {
   const at = w.begin(1);
   if (status.message) {
@@ -143,15 +155,7 @@ function writeEvent(w: Writer, event: TimedEvent): void {
 function writeLink(w: Writer, link: Link): void {
   const at = w.begin(1);
   const ctx = link.context;
-  w.tag(1, 2);
-  w.hex(ctx.traceId);
-  w.tag(2, 2);
-  w.hex(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeContext(w, ctx);
   if (link.attributes) writeAttributes(w, link.attributes, 4);
   w.tag(5, 0);
   w.varint(link.droppedAttributesCount || 0);
