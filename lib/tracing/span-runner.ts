@@ -106,25 +106,26 @@ export function runInSpan(
   let span: Span | undefined;
   let active: Context | undefined;
   try {
+    // One lookup of the caller's context, for the parent, the span and the child's context.
+    const caller = context.active();
     // In a trace sampled out, a child would record nothing either: it is not made at all (no
     // id, no sampler call, no context switch); the caller's context already carries the trace.
-    const parent = trace.getSpan(context.active());
+    const parent = trace.getSpan(caller);
     const sampledOut =
       parent !== undefined &&
       !parent.isRecording() &&
       !parent.spanContext().isRemote &&
       childrenFollowParent();
     if (!sampledOut) {
-      span = tracer.startSpan(name, { kind, attributes });
+      span = tracer.startSpan(name, { kind, attributes }, caller);
       // Not sampled: nothing will be recorded, and the caller's context already carries the
       // trace (and its "not sampled" flag) to whatever the method calls, so skip the context
       // switch, which is what costs (AsyncLocalStorage).
-      if (span.isRecording()) active = trace.setSpan(context.active(), span);
+      if (span.isRecording()) active = trace.setSpan(caller, span);
     }
   } catch {
-    // a tracing failure: the call runs untraced
-    if (span && !active) endSpan(span);
-    active = undefined;
+    // a tracing failure (`active` is still unset): the call runs untraced
+    if (span) endSpan(span);
   }
   // Outside the try above: an error of the method itself is never taken for a tracing failure
   // (the method would run twice).
